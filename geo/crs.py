@@ -316,3 +316,50 @@ def geometry_from_wgs84(geometry: shapely.Geometry, datum: Datum | str) -> shape
     if d in (Datum.WGS84, Datum.CGCS2000):
         return geometry
     return shapely.transform(geometry, _coords_transformer(lambda x, y: from_wgs84_array(x, y, d)))
+
+
+# --- local metric frame ------------------------------------------------------------------------
+
+EARTH_RADIUS_M = 6371008.8
+M_PER_DEG = EARTH_RADIUS_M * math.pi / 180.0
+
+
+class LocalMetric:
+    """Equirectangular metres around a reference latitude: x = R·Δlon·cos φ₀, y = R·Δlat.
+
+    Good to ~0.3 % over a city (±0.15° of latitude) and close to equal-area there, which is all the
+    router's snapping tolerance and the boundary checks' area shares need; no pyproj required.
+    """
+
+    def __init__(self, lon0: float, lat0: float) -> None:
+        self.lon0 = lon0
+        self.lat0 = lat0
+        self.kx = M_PER_DEG * math.cos(math.radians(lat0))
+        self.ky = M_PER_DEG
+
+    @classmethod
+    def around(cls, geometry: shapely.Geometry) -> LocalMetric:
+        minx, miny, maxx, maxy = shapely.bounds(geometry)
+        return cls((minx + maxx) / 2.0, (miny + maxy) / 2.0)
+
+    def forward_xy(self, lon: Any, lat: Any) -> tuple[FloatArray, FloatArray]:
+        return (_as_float_array(lon) - self.lon0) * self.kx, (_as_float_array(lat) - self.lat0) * self.ky
+
+    def forward(self, geometry: shapely.Geometry) -> shapely.Geometry:
+        """Geometry (lon/lat degrees) to local metres."""
+        offset = np.array([self.lon0, self.lat0])
+        scale = np.array([self.kx, self.ky])
+        return shapely.transform(geometry, lambda c: (c - offset) * scale)
+
+    def inverse(self, geometry: shapely.Geometry) -> shapely.Geometry:
+        offset = np.array([self.lon0, self.lat0])
+        scale = np.array([self.kx, self.ky])
+        return shapely.transform(geometry, lambda c: c / scale + offset)
+
+
+def area_m2(geometry: shapely.Geometry) -> float:
+    """Approximate area in m² (local equirectangular frame at the geometry's middle latitude)."""
+    if geometry is None or shapely.is_empty(geometry):
+        return 0.0
+    metric = LocalMetric.around(geometry)
+    return float(shapely.area(geometry)) * metric.kx * metric.ky
