@@ -1,0 +1,1 @@
+"""Accounts: users, roles, opaque bearer tokens (revocable), login."""

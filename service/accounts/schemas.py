@@ -1,0 +1,71 @@
+"""Request and response models for login, tokens and user administration."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from service.accounts.models import Role
+
+
+class LoginRequest(BaseModel):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=256)
+    device: str = Field("", max_length=100, description="A label for the device, shown in the token list.")
+
+
+class UserPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    username: str
+    display_name: str
+    role: Role
+    unit_id: uuid.UUID | None
+    is_active: bool
+
+
+class LoginResponse(BaseModel):
+    access_token: str
+    token_type: str = "bearer"  # noqa: S105 - the OAuth 2 token type, not a secret
+    expires_at: datetime
+    user: UserPublic
+
+
+class TokenPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    device_label: str
+    created_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None
+
+
+class UserCreate(BaseModel):
+    username: str = Field(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")
+    password: str = Field(min_length=8, max_length=256)
+    role: Role
+    display_name: str = Field("", max_length=100)
+    phone: str | None = Field(None, max_length=32)
+    unit_id: uuid.UUID | None = None
+
+
+class RevokedCount(BaseModel):
+    revoked: int
+
+
+class AuditEventPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    at: datetime
+    actor_id: uuid.UUID | None
+    actor_username: str | None
+    action: str
+    subject_type: str | None
+    subject_id: str | None
+    ip: str | None
+    detail: dict[str, object]

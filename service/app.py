@@ -1,0 +1,44 @@
+"""The FastAPI application factory. Pools and indexes are opened in the lifespan, never at import."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from service.accounts.views import admin_router, auth_router
+from service.db.session import create_database
+from service.errors import install_error_handlers
+from service.health.views import router as health_router
+from service.middleware import SecurityHeaders
+from service.settings import Settings, get_settings
+
+DESCRIPTION = """
+Whistle (吹哨) is the grid incident service of Jilin City's grassroots-governance platform: grid workers and
+couriers report hazards with geotagged photos, a spatial router assigns each report to its grid and
+department unit, the command center judges and "blows the whistle", departments report in and handle
+the case, and every case is scored on 100 points.
+
+Every error answers with one JSON shape: `{"error": {"code", "message", "details"}}`.
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.db = create_database(settings.database)
+        try:
+            yield
+        finally:
+            app.state.db.dispose()
+
+    app = FastAPI(title="Whistle", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.add_middleware(SecurityHeaders)
+    for router in (health_router, auth_router, admin_router):
+        app.include_router(router)
+    return app

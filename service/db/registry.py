@@ -1,0 +1,7 @@
+"""Import every table module so that ``Base.metadata`` knows the whole schema (Alembic, tests)."""
+
+from service.accounts import models as accounts_models
+from service.audit import models as audit_models
+from service.db.base import Base
+
+__all__ = ["Base", "accounts_models", "audit_models"]
