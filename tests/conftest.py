@@ -140,3 +140,12 @@ def login(client: TestClient) -> Callable[[User], dict[str, str]]:
         return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
     return do_login
+
+
+@pytest.fixture
+def live_server(fresh_database_url: str, tmp_path: Path) -> Iterator[str]:
+    """A real uvicorn process on its own fresh database; yields the base URL."""
+    from tests.support.live_server import run_server
+
+    with run_server(database_url=fresh_database_url, workdir=tmp_path, secret_key=TEST_SECRET) as base:
+        yield base

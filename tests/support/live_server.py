@@ -1,0 +1,86 @@
+"""A real uvicorn process serving the app on a free loopback port, for tests that need real HTTP."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextmanager
+def run_server(
+    *,
+    database_url: str,
+    workdir: Path,
+    secret_key: str,
+    workers: int = 1,
+    extra_env: Mapping[str, str] | None = None,
+    port: int | None = None,
+) -> Iterator[str]:
+    """Start ``uvicorn service.main:app`` and yield its base URL; stop it afterwards."""
+    port = port or free_port()
+    env = {
+        **os.environ,
+        "WHISTLE_ENV": "test",
+        "WHISTLE_DATABASE__URL": database_url,
+        "WHISTLE_SECURITY__SECRET_KEY": secret_key,
+        "WHISTLE_MEDIA__ROOT": str(workdir / "media"),
+        **(extra_env or {}),
+    }
+    log_path = workdir / f"uvicorn-{port}.log"
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "service.main:app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--workers",
+                str(workers),
+                "--log-level",
+                "warning",
+            ],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                if proc.poll() is not None:
+                    raise RuntimeError(f"uvicorn exited early:\n{log_path.read_text()}")
+                try:
+                    if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"uvicorn did not come up:\n{log_path.read_text()}")
+                time.sleep(0.1)
+            yield base
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
