@@ -19,6 +19,7 @@ from datetime import datetime
 from PIL import Image
 
 from media.decode import DECODER_ERRORS, open_image
+from media.exif_check import exif_structure_problem
 from media.exif_values import (
     as_float,
     as_int,
@@ -102,7 +103,14 @@ def metadata_from_image(image: Image.Image, fmt: ImageFormat) -> PhotoMetadata:
     """Metadata of an image opened by `media.decode.open_image` (before `draft`/`load`)."""
     width, height = image.size
     heif_orientation = as_int(image.info.get("original_orientation")) if fmt is ImageFormat.HEIF else None
-    return metadata_from_exif(lambda: image.getexif(), width, height, heif_orientation=heif_orientation)
+    raw = image.info.get("exif")
+    return metadata_from_exif(
+        lambda: image.getexif(),
+        width,
+        height,
+        heif_orientation=heif_orientation,
+        raw=raw if isinstance(raw, bytes) else None,
+    )
 
 
 def metadata_from_exif_block(raw: bytes, *, width: int = 0, height: int = 0) -> PhotoMetadata:
@@ -113,20 +121,34 @@ def metadata_from_exif_block(raw: bytes, *, width: int = 0, height: int = 0) -> 
         exif.load(raw)
         return exif
 
-    return metadata_from_exif(load, width, height)
+    return metadata_from_exif(load, width, height, raw=raw)
 
 
 def metadata_from_exif(
-    load_exif: Callable[[], Image.Exif], width: int, height: int, *, heif_orientation: int | None = None
+    load_exif: Callable[[], Image.Exif],
+    width: int,
+    height: int,
+    *,
+    heif_orientation: int | None = None,
+    raw: bytes | None = None,
 ) -> PhotoMetadata:
-    """Build `PhotoMetadata` from an EXIF loader; every failure becomes a warning, never an exception."""
+    """Build `PhotoMetadata` from an EXIF loader; every failure becomes a warning, never an exception.
+
+    `raw`, the EXIF block's bytes when known, is checked structurally so that corruption Pillow skips
+    quietly still shows up in `warnings`.
+    """
     notes: list[str] = []
+    problem = exif_structure_problem(raw) if raw else None
+    if problem is not None:
+        notes.append(f"EXIF block corrupt ({problem}); only what could be read was kept")
     base = PhotoMetadata(width=width, height=height, display_width=width, display_height=height)
     try:
         exif = load_exif()
         ifd0 = dict(exif.items())
     except DECODER_ERRORS as exc:
-        return replace(base, warnings=(f"EXIF block unreadable ({type(exc).__name__}); ignored",))
+        return replace(base, warnings=(*notes, f"EXIF block unreadable ({type(exc).__name__}); ignored"))
+    if raw and not ifd0 and problem is None:
+        notes.append("EXIF block present but empty or unreadable; ignored")
     gps = _sub_ifd(exif, GPS_IFD, "GPS", notes)
     exif_ifd = _sub_ifd(exif, EXIF_IFD, "Exif", notes)
 
