@@ -60,7 +60,7 @@ def test_counts_add_up_across_units() -> None:
     market = IndicatorCounts(dispatched=1, accurately_dispatched=0, handled=1, handling_seconds=3600)
     street = (police + market).indicators()
     assert street.accurate_dispatch_rate == Decimal("0.75")
-    assert street.mean_handling_time == timedelta(minutes=40)
+    assert street.mean_handling_time == timedelta(hours=1)  # (7200 + 3600) s / 3
 
 
 def test_rounding_is_half_up() -> None:
