@@ -193,6 +193,10 @@ class Evaluation:
     score: Decimal
     deductions: tuple[Deduction, ...] = field(default_factory=tuple)
 
+    def breakdown(self) -> list[dict[str, str]]:
+        """The deductions as JSON-ready rows (rule, points, reason), to store with the score."""
+        return [{"rule": d.rule.value, "points": str(d.points), "reason": d.reason} for d in self.deductions]
+
 
 def _after(moment: datetime, deadline: datetime) -> bool:
     return microseconds_between(deadline, moment) > 0

@@ -261,7 +261,8 @@ def derive_case_state(dispatch_states: Iterable[DispatchState]) -> CaseState:
 
     Sent-back dispatches do not count; with none left the case is back in triage (`filed`) for the
     dispatcher to whistle again. Otherwise the least advanced live dispatch decides, so the case is
-    `closed` exactly when every live dispatch is closed.
+    `closed` exactly when every live dispatch is closed. Call it after each dispatch-level transition
+    (and after a case-level `dispatch`); a held case has no live dispatch, so it is never re-derived.
     """
     live = [_PROGRESS[s] for s in dispatch_states if s != DispatchState.SENT_BACK]
     if not live:

@@ -122,7 +122,12 @@ def test_not_yet_due() -> None:
 def test_rework_and_missing_photo() -> None:
     facts = good(rework_count=2, result_photo_count=0)
     assert points(facts) == [(Rule.REWORK, Decimal(-20)), (Rule.MISSING_RESULT_PHOTO, Decimal(-10))]
-    assert score(facts, as_of=CLOSED_AT, calendar=CAL).score == 70
+    evaluation = score(facts, as_of=CLOSED_AT, calendar=CAL)
+    assert evaluation.score == 70
+    assert evaluation.breakdown() == [
+        {"rule": "rework", "points": "-20", "reason": "核查未通过返工 2 次"},
+        {"rule": "missing_result_photo", "points": "-10", "reason": "处置结果未附照片"},
+    ]
     assert classify(facts, as_of=CLOSED_AT) is ListKind.PRAISE  # accepted result still in time
 
 
