@@ -20,6 +20,7 @@ upright.
 from __future__ import annotations
 
 import io
+import re
 import struct
 import threading
 import warnings
@@ -86,11 +87,13 @@ def open_image(data: bytes, fmt: ImageFormat, *, max_pixels: int) -> Image.Image
     """
     if fmt is ImageFormat.HEIF:
         register_heif()
+        if not heif_boxes_complete(data):
+            raise BrokenImage(_broken_message(fmt))
     guard_pillow(max_pixels)
     try:
         image = Image.open(io.BytesIO(data), formats=[fmt.value])
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise DecompressionBomb(_bomb_message(None, max_pixels)) from exc
+        raise DecompressionBomb(_bomb_message(_claimed_pixels(exc), max_pixels)) from exc
     except DECODER_ERRORS as exc:
         raise BrokenImage(_broken_message(fmt)) from exc
     width, height = image.size
@@ -113,14 +116,50 @@ def load_pixels(image: Image.Image, fmt: ImageFormat) -> None:
         raise BrokenImage(_broken_message(fmt)) from exc
 
 
+def heif_boxes_complete(data: bytes) -> bool:
+    """True if the file's top-level ISO-BMFF boxes all fit inside `data`.
+
+    libheif decodes a truncated HEIF without complaint (missing tiles come out as garbage), so a cut
+    upload must be caught from the container: the last box (usually `mdat`) then claims more bytes
+    than arrived.
+    """
+    position = 0
+    while position < len(data):
+        if position + 8 > len(data):
+            return False
+        size = int.from_bytes(data[position : position + 4], "big")
+        header = 8
+        if size == 1:
+            if position + 16 > len(data):
+                return False
+            size = int.from_bytes(data[position + 8 : position + 16], "big")
+            header = 16
+        elif size == 0:
+            return True  # the box extends to the end of the file
+        if size < header:
+            return False
+        position += size
+    return position == len(data)
+
+
+def _claimed_pixels(exc: BaseException) -> int | None:
+    match = re.search(r"\((\d+) pixels\)", str(exc))
+    return int(match.group(1)) if match else None
+
+
 def _broken_message(fmt: ImageFormat) -> str:
     return f"The {fmt.value} photo cannot be read: the file is truncated or corrupt."
 
 
-def _bomb_message(size: tuple[int, int] | None, max_pixels: int) -> str:
+def _bomb_message(size: tuple[int, int] | int | None, max_pixels: int) -> str:
     limit = f"{max_pixels / 1_000_000:g} megapixels"
     if size is None:
         return f"The photo claims more than {limit}; it was refused as a decompression bomb."
+    if isinstance(size, int):
+        return (
+            f"The photo claims {size / 1_000_000:.1f} megapixels, more than the limit of {limit}; "
+            "it was refused as a decompression bomb."
+        )
     width, height = size
     return (
         f"The photo claims {width}×{height} pixels ({width * height / 1_000_000:.1f} megapixels), "
