@@ -13,6 +13,8 @@ from service.errors import install_error_handlers
 from service.health.views import router as health_router
 from service.middleware import SecurityHeaders
 from service.settings import Settings, get_settings
+from service.web.views import mount_web_apps
+from service.web.views import router as web_router
 
 DESCRIPTION = """
 Whistle (吹哨) is the grid incident service of Jilin City's grassroots-governance platform: grid workers and
@@ -39,6 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     install_error_handlers(app)
     app.add_middleware(SecurityHeaders)
-    for router in (health_router, auth_router, admin_router):
+    for router in (health_router, auth_router, admin_router, web_router):
         app.include_router(router)
+    mount_web_apps(app, settings)
     return app

@@ -62,6 +62,20 @@ class RouterSettings(BaseModel):
     snap_tolerance_m: float = 50.0
 
 
+class WebSettings(BaseModel):
+    """The built web apps and their maps. No outside base map by default: the maps draw our own layers."""
+
+    static_dir: Path = PROJECT_ROOT / "service" / "web" / "static"
+    basemap_url: str | None = Field(
+        None,
+        description="XYZ tile URL template ({z}/{x}/{y}) of an outside base map, e.g. Tianditu's vec_w with "
+        "its tk key. It must be Web Mercator in WGS-84/CGCS2000: GCJ-02 tiles (AutoNavi, Tencent) would "
+        "put every report about 500 m off.",
+    )
+    basemap_attribution: str = ""
+    basemap_max_zoom: int = 18
+
+
 class ServerSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = 8000
@@ -77,6 +91,7 @@ class Settings(BaseSettings):
     media: MediaSettings = MediaSettings()
     router: RouterSettings = RouterSettings()
     server: ServerSettings = ServerSettings()
+    web: WebSettings = WebSettings()
 
     @model_validator(mode="after")
     def _check(self) -> Settings:
