@@ -154,9 +154,13 @@ def _bounded(image: Image.Image, max_px: int) -> Image.Image:
 
 
 def _thumbnail_of(display: Image.Image, max_px: int) -> Image.Image:
-    """Box-reduce by an integer factor (cheap), then a small exact resize to the bound."""
+    """Box-reduce by an integer factor (cheap), then a small exact resize to the bound.
+
+    The factor is capped at 5: Pillow has fast paths for 2×2 … 5×5 boxes, and the general N×N path
+    costs ~40 % more, while the final resize from at most 5× … ~1.25× the bound is cheap either way.
+    """
     width, height = display.size
-    factor = max(width, height) // max_px
+    factor = min(5, max(width, height) // max_px)
     reduced = display.reduce(factor) if factor >= 2 else display
     return _bounded(reduced, max_px)
 
