@@ -9,6 +9,9 @@ Contract of every `MediaStore` (the same tests run against each backend):
 - `get` of a missing key is `ObjectNotFound`; `delete` of a missing key is a no-op (sweeps race);
 - `iter_keys(prefix)` yields `(key, modified_at)` for the orphan sweep, in no particular order;
 - `public_url(key)` is where the public may fetch a derivative, None for originals (never public).
+
+Originals are written with mode 0600 (only the service reads evidence); derivatives with 0644 so a
+web server may serve the public root directly.
 """
 
 from __future__ import annotations
@@ -84,7 +87,7 @@ class FileSystemStore:
             pass
         try:
             _make_dirs_durable(path.parent)
-            _write_atomically(path, data)
+            _write_atomically(path, data, mode=0o600 if key.startswith(ORIGINALS_PREFIX) else 0o644)
         except OSError as exc:
             if exc.errno in _FULL_ERRNOS:
                 raise StorageFull("The photo store is full; nothing was stored.") from exc
@@ -138,15 +141,21 @@ class FileSystemStore:
             for directory, _dirs, files in os.walk(base):
                 for name in files:
                     path = Path(directory) / name
-                    if name.startswith(TEMP_PREFIX) and path.stat().st_mtime < older_than.timestamp():
-                        path.unlink(missing_ok=True)
-                        removed += 1
+                    if not name.startswith(TEMP_PREFIX):
+                        continue
+                    try:
+                        if path.stat().st_mtime < older_than.timestamp():
+                            path.unlink()
+                            removed += 1
+                    except FileNotFoundError:
+                        continue
         return removed
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
+def _write_atomically(path: Path, data: bytes, *, mode: int) -> None:
+    """Temporary file in the same directory → write → fsync → rename → fsync the directory."""
     temp = path.with_name(f"{TEMP_PREFIX}{secrets.token_hex(8)}-{path.name}")
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o644)
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), mode)
     try:
         try:
             view = memoryview(data)

@@ -18,11 +18,13 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from media.errors import ObjectNotFound, StorageError, StorageFull
 from media.hashing import ORIGINALS_PREFIX, PUBLIC_PREFIX, check_key, is_valid_key
+from media.sniff import ImageFormat
 
 if TYPE_CHECKING:
     from mypy_boto3_s3.client import S3Client
 
 _NOT_FOUND_CODES = frozenset({"404", "NoSuchKey", "NotFound"})
+_CONTENT_TYPES = {fmt.extension: fmt.mime_type for fmt in ImageFormat}
 _FULL_CODES = frozenset({"QuotaExceeded", "XMinioStorageFull", "InsufficientStorage"})
 
 
@@ -49,7 +51,7 @@ class S3Store:
     def put(self, key: str, data: bytes) -> None:
         bucket = self._bucket(key)
         digest = base64.b64encode(hashlib.md5(data, usedforsecurity=False).digest()).decode("ascii")
-        content_type = "image/jpeg" if key.endswith(".jpg") else "application/octet-stream"
+        content_type = _CONTENT_TYPES.get(key.rsplit(".", 1)[-1], "application/octet-stream")
         try:
             self.client.put_object(
                 Bucket=bucket, Key=key, Body=data, ContentMD5=digest, ContentType=content_type

@@ -96,6 +96,7 @@ def test_filesystem_layout_private_and_public_roots(tmp_path: Path) -> None:
     store.put(ORIGINAL_KEY, ORIGINAL)
     store.put(DISPLAY_KEY, DISPLAY)
     assert (tmp_path / "private" / ORIGINAL_KEY).read_bytes() == ORIGINAL
+    assert (tmp_path / "private" / ORIGINAL_KEY).stat().st_mode & 0o777 == 0o600
     assert (tmp_path / "www" / DISPLAY_KEY.removeprefix("public/")).read_bytes() == DISPLAY
     assert not list((tmp_path / "www").rglob("*.tmp*")) and not list((tmp_path / "private").rglob(".tmp-*"))
     assert store.public_url(DISPLAY_KEY) is None  # no base URL configured
@@ -175,3 +176,19 @@ def test_stale_temporaries_are_swept_and_never_listed(tmp_path: Path) -> None:
     assert store.remove_stale_temporaries(older_than=datetime.now(UTC) + timedelta(seconds=1)) == 1
     assert not leftover.exists()
     assert store.exists(DISPLAY_KEY)
+
+
+def test_s3_objects_carry_their_content_type(s3_endpoint: str) -> None:
+    from tests.media.conftest import make_s3_store
+
+    store = make_s3_store(s3_endpoint)
+    heic_key = original_key(sha256_hex(b"heic"), ImageFormat.HEIF)
+    store.put(heic_key, b"heic")
+    store.put(DISPLAY_KEY, DISPLAY)
+    head = store.client.head_object(Bucket=store.private_bucket, Key=heic_key)
+    assert head["ContentType"] == "image/heic"
+    head = store.client.head_object(Bucket=store.public_bucket, Key=DISPLAY_KEY)
+    assert head["ContentType"] == "image/jpeg"
+    # Originals and derivatives live in different buckets.
+    listed = store.client.list_objects_v2(Bucket=store.public_bucket).get("Contents", [])
+    assert [item.get("Key") for item in listed] == [DISPLAY_KEY]
