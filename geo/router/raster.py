@@ -83,8 +83,8 @@ class PolygonIndex:
         self.tree = shapely.STRtree(polys)
         minx, miny, maxx, maxy = shapely.total_bounds(polys)
         self.metric = LocalMetric((minx + maxx) / 2.0, (miny + maxy) / 2.0)
-        metric_polys = np.array([self.metric.forward(g) for g in polys], dtype=object)
-        self.metric_tree = shapely.STRtree(metric_polys)
+        self.metric_polys = np.array([self.metric.forward(g) for g in polys], dtype=object)
+        self.metric_tree = shapely.STRtree(self.metric_polys)
         self._build_raster(minx, miny, maxx, maxy, max_cells, min_cell_m)
 
     # --- construction --------------------------------------------------------------------------
@@ -249,43 +249,62 @@ class PolygonIndex:
 
     # --- queries -------------------------------------------------------------------------------
 
-    def lookup(self, x: float, y: float) -> tuple[int, bool, float]:
-        """One point: (caller's index or -1, snapped, distance in metres (0 when covered))."""
+    def lookup(self, x: float, y: float) -> tuple[int, bool, float, int]:
+        """One point: (caller's index or -1, snapped, distance in metres, covering polygons).
+
+        The distance is 0 when covered and inf when nothing answers; "covering polygons" counts the
+        polygons that cover the point (2+ on a shared edge or vertex, 0 when snapped or unrouted).
+        """
         fx = (x - self.x0) * self.inv_dx
         fy = (y - self.y0) * self.inv_dy
         if not (0.0 <= fx < self.nx and 0.0 <= fy < self.ny):
-            return -1, False, math.inf
-        label = int(self.labels.item(int(fy) * self.nx + int(fx)))
+            return -1, False, math.inf, 0
+        label = self.labels.item(int(fy) * self.nx + int(fx))
         if label >= 0:
-            return int(self.order.item(label)), False, 0.0
+            return self.order.item(label), False, 0.0, 1
         if label == FAR:
-            return -1, False, math.inf
+            return -1, False, math.inf, 0
         if label <= SLOT0:
             slot = SLOT0 - label
-            p0 = int(self.cand_ptr.item(slot))
-            p1 = int(self.cand_ptr.item(slot + 1))
-            hit = shapely.lib.intersects_xy(self.cand_geoms[p0:p1], x, y)
-            if hit.any():
-                return int(self.order.item(int(self.cand_idx.item(p0 + int(hit.argmax()))))), False, 0.0
+            p0 = self.cand_ptr.item(slot)
+            hit = shapely.lib.intersects_xy(self.cand_geoms[p0 : self.cand_ptr.item(slot + 1)], x, y).tolist()
+            if True in hit:
+                first = self.cand_idx.item(p0 + hit.index(True))
+                return self.order.item(first), False, 0.0, hit.count(True)
         elif label == TREE:
             found = self.tree.query(shapely.Point(x, y), predicate="intersects")
             if found.size:
-                return int(self.order.item(int(found.min()))), False, 0.0
+                return self.order.item(int(found.min())), False, 0.0, int(found.size)
         return self._nearest_one(x, y)
 
-    def _nearest_one(self, x: float, y: float) -> tuple[int, bool, float]:
+    def _nearest_one(self, x: float, y: float) -> tuple[int, bool, float, int]:
+        """Nearest polygon within the tolerance: bounding-box candidates, then exact distances."""
         if self.tolerance_m <= 0.0:
-            return -1, False, math.inf
-        point = shapely.Point(
-            (x - self.metric.lon0) * self.metric.kx, (y - self.metric.lat0) * self.metric.ky
-        )
-        idx, dist = self.metric_tree.query_nearest(
-            point, max_distance=self.tolerance_m, return_distance=True, all_matches=True
-        )
-        if idx.size == 0:
-            return -1, False, math.inf
-        best = int(idx.min())  # all_matches returns exact ties only: the smallest key wins
-        return int(self.order.item(best)), True, float(dist.min())
+            return -1, False, math.inf, 0
+        m = self.metric
+        rx = self.tolerance_m / m.kx * 1.000001
+        ry = self.tolerance_m / m.ky * 1.000001
+        cands = self.tree.query(shapely.box(x - rx, y - ry, x + rx, y + ry))
+        if cands.size == 0:
+            return -1, False, math.inf, 0
+        cands.sort()
+        point = shapely.Point((x - m.lon0) * m.kx, (y - m.lat0) * m.ky)
+        dist = shapely.distance(self.metric_polys[cands], point)
+        k = int(dist.argmin())  # first minimum: the smallest key among exact ties
+        if dist[k] > self.tolerance_m:
+            return -1, False, math.inf, 0
+        return self.order.item(int(cands[k])), True, float(dist[k]), 0
+
+    def direct_share(self, xs: npt.ArrayLike, ys: npt.ArrayLike) -> float:
+        """Share of the points the raster answers alone (inside one polygon, or far from all)."""
+        x = np.asarray(xs, dtype=np.float64)
+        y = np.asarray(ys, dtype=np.float64)
+        fx = (x - self.x0) * self.inv_dx
+        fy = (y - self.y0) * self.inv_dy
+        inside = (fx >= 0.0) & (fx < self.nx) & (fy >= 0.0) & (fy < self.ny)
+        label = self.labels[fy[inside].astype(np.int64) * self.nx + fx[inside].astype(np.int64)]
+        direct = int(np.count_nonzero((label >= 0) | (label == FAR))) + int(np.count_nonzero(~inside))
+        return direct / max(x.size, 1)
 
     def lookup_many(self, xs: npt.ArrayLike, ys: npt.ArrayLike) -> Hits:
         """Vectorised :meth:`lookup`."""

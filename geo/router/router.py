@@ -122,7 +122,12 @@ class Router:
 
     @property
     def stats(self) -> dict[str, float]:
+        """Raster figures of the grid index (cells, cell size in metres, cell classes)."""
         return dict(self._index.stats)
+
+    def direct_share(self, lons: npt.ArrayLike, lats: npt.ArrayLike) -> float:
+        """Share of WGS-84 points the grid raster answers without an exact geometric test."""
+        return self._index.direct_share(lons, lats)
 
     def route_many(
         self, lons: npt.ArrayLike, lats: npt.ArrayLike, datum: Datum | str = Datum.WGS84
@@ -134,16 +139,16 @@ class Router:
     def route(self, lon: float, lat: float, datum: Datum | str = Datum.WGS84) -> Assignment:
         """Route one point and explain why."""
         trace: list[str] = []
-        d = Datum(datum)
-        if d in (Datum.GCJ02, Datum.BD09):
+        if datum == "wgs84" or datum == "cgcs2000":
+            x, y = float(lon), float(lat)
+        else:
+            d = Datum(datum)
             x, y = to_wgs84(lon, lat, d)
             trace.append(f"converted {d.value} ({lon:.6f}, {lat:.6f}) to WGS-84 ({x:.6f}, {y:.6f})")
-        else:
-            x, y = float(lon), float(lat)
         if not (math.isfinite(x) and math.isfinite(y)):
             trace.append("coordinates are not finite numbers")
             return Assignment(RouteStatus.UNROUTED, x, y, None, None, None, None, -1, None, tuple(trace))
-        k, snapped, dist = self._index.lookup(x, y)
+        k, snapped, dist, covering = self._index.lookup(x, y)
         if k >= 0:
             g = self.grids[k]
             if snapped:
@@ -155,24 +160,14 @@ class Router:
             else:
                 status = RouteStatus.ROUTED
                 trace.append(f"inside grid {g.code} {g.name}")
-                if self._on_shared_boundary(k, x, y):
-                    trace.append("on a boundary shared by several grids: the smallest code wins")
+                if covering > 1:
+                    trace.append(f"on a boundary shared by {covering} grids: the smallest code wins")
             trace.append(
                 f"parents from the grid: community {g.community.code}, street {g.street.code}, "
                 f"district {g.district.code}"
             )
-            return Assignment(
-                status,
-                x,
-                y,
-                self._grid_divisions[k],
-                g.community,
-                g.street,
-                g.district,
-                k,
-                dist,
-                tuple(trace),
-            )
+            grid = self._grid_divisions[k]
+            return Assignment(status, x, y, grid, g.community, g.street, g.district, k, dist, tuple(trace))
         trace.append(f"in no grid and no grid within {self.tolerance_m:g} m: unrouted")
         found: dict[str, Division | None] = {}
         for level in ("community", "street", "district"):
@@ -180,9 +175,9 @@ class Router:
             if layer is None:
                 found[level] = None
                 continue
-            j, _, _ = layer[0].lookup(x, y)
-            found[level] = layer[1][j] if j >= 0 else None
-            div = found[level]
+            j = layer[0].lookup(x, y)[0]
+            div = layer[1][j] if j >= 0 else None
+            found[level] = div
             trace.append(f"{level} {div.code} {div.name} from its outline" if div else f"in no {level}")
         return Assignment(
             RouteStatus.UNROUTED,
@@ -196,11 +191,3 @@ class Router:
             None,
             tuple(trace),
         )
-
-    def _on_shared_boundary(self, k: int, x: float, y: float) -> bool:
-        """Only for the trace: is the point on the boundary of grid k and covered by another grid?"""
-        geom = self.grids[k].geometry
-        if shapely.contains_xy(geom, x, y):
-            return False
-        hits = self._index.tree.query(shapely.Point(x, y), predicate="intersects")
-        return bool(np.asarray(hits).size > 1)
