@@ -60,7 +60,7 @@ class PhotoMetadata:
       exists, else naive with `taken_at_has_offset` False: a naive time is the camera's local clock.
     - `gps_time_utc`: GPSDateStamp + GPSTimeStamp, always UTC (an independent clock: the satellites').
     - `orientation`: EXIF 1–8 as the file states it. For HEIF the decoder has already applied the
-      container's rotation, so `display_*` equals the decoded size.
+      container's rotation, so `display_*` is the decoded size and `width`/`height` are derived.
     - `width`/`height`: pixels as stored; `display_width`/`display_height`: as shown upright.
     """
 
@@ -102,14 +102,20 @@ def read_metadata(data: bytes, *, limits: MediaLimits | None = None) -> PhotoMet
 def metadata_from_image(image: Image.Image, fmt: ImageFormat) -> PhotoMetadata:
     """Metadata of an image opened by `media.decode.open_image` (before `draft`/`load`)."""
     width, height = image.size
-    heif_orientation = as_int(image.info.get("original_orientation")) if fmt is ImageFormat.HEIF else None
     raw = image.info.get("exif")
+    if fmt is ImageFormat.HEIF:
+        # pillow-heif applies the container's rotation while decoding and resets the EXIF tag to 1,
+        # keeping the file's own value in info["original_orientation"].
+        return metadata_from_exif(
+            lambda: image.getexif(),
+            width,
+            height,
+            orientation_override=as_int(image.info.get("original_orientation")),
+            decoded_upright=True,
+            raw=raw if isinstance(raw, bytes) else None,
+        )
     return metadata_from_exif(
-        lambda: image.getexif(),
-        width,
-        height,
-        heif_orientation=heif_orientation,
-        raw=raw if isinstance(raw, bytes) else None,
+        lambda: image.getexif(), width, height, raw=raw if isinstance(raw, bytes) else None
     )
 
 
@@ -129,10 +135,14 @@ def metadata_from_exif(
     width: int,
     height: int,
     *,
-    heif_orientation: int | None = None,
+    orientation_override: int | None = None,
+    decoded_upright: bool = False,
     raw: bytes | None = None,
 ) -> PhotoMetadata:
     """Build `PhotoMetadata` from an EXIF loader; every failure becomes a warning, never an exception.
+
+    `width`/`height` are the decoder's size. With `decoded_upright` (HEIF) that size is already the
+    displayed one; otherwise it is the stored one and orientations 5–8 swap it for display.
 
     `raw`, the EXIF block's bytes when known, is checked structurally so that corruption Pillow skips
     quietly still shows up in `warnings`.
@@ -152,7 +162,7 @@ def metadata_from_exif(
     gps = _sub_ifd(exif, GPS_IFD, "GPS", notes)
     exif_ifd = _sub_ifd(exif, EXIF_IFD, "Exif", notes)
 
-    orientation = as_int(ifd0.get(TAG_ORIENTATION)) if heif_orientation is None else heif_orientation
+    orientation = as_int(ifd0.get(TAG_ORIENTATION)) if orientation_override is None else orientation_override
     if orientation is None:
         if TAG_ORIENTATION in ifd0:
             notes.append("orientation unreadable; assumed 1")
@@ -160,17 +170,17 @@ def metadata_from_exif(
     elif not 1 <= orientation <= 8:
         notes.append(f"orientation {orientation} out of range 1-8; assumed 1")
         orientation = 1
-    if heif_orientation is None and orientation in SWAPPING_ORIENTATIONS:
-        display_width, display_height = height, width
-    else:
-        display_width, display_height = width, height
+    swapped = (height, width) if orientation in SWAPPING_ORIENTATIONS else (width, height)
+    stored, shown = (swapped, (width, height)) if decoded_upright else ((width, height), swapped)
 
     taken_at, has_offset = _capture_time(exif_ifd)
     lon, lat = _position(gps, notes)
     return replace(
         base,
-        display_width=display_width,
-        display_height=display_height,
+        width=stored[0],
+        height=stored[1],
+        display_width=shown[0],
+        display_height=shown[1],
         orientation=orientation,
         lon=lon,
         lat=lat,

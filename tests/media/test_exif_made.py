@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -9,6 +10,7 @@ from PIL import Image
 
 from media.errors import BrokenImage, UnsupportedMediaType
 from media.exif import read_metadata
+from media.pipeline import process_photo
 from tests.media.photo_factory import (
     EXIF_IFD,
     dms,
@@ -227,3 +229,21 @@ def test_not_an_image_and_a_truncated_header() -> None:
         read_metadata(b"just some text")
     with pytest.raises(BrokenImage):
         read_metadata(b"\xff\xd8\xff\xe0\x00\x10JFIF")
+
+
+def test_heic_with_orientation_is_decoded_upright_and_reported() -> None:
+    """pillow-heif turns the pixels while decoding; display size is the decoded one, never swapped twice."""
+    from pillow_heif import register_heif_opener
+
+    register_heif_opener()
+    data = encode(
+        Image.new("RGB", (64, 48), "white"), "HEIF", quality=50, exif=make_exif(orientation=6).tobytes()
+    )
+    meta = read_metadata(data)
+    with Image.open(io.BytesIO(data)) as decoded:
+        assert decoded.size == (48, 64)  # pillow-heif stored the rotation in the container
+    assert meta.orientation == 6
+    assert (meta.width, meta.height) == (64, 48)
+    assert (meta.display_width, meta.display_height) == (48, 64)
+    photo = process_photo(data)
+    assert (photo.display.width, photo.display.height) == (48, 64)
