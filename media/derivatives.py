@@ -94,10 +94,12 @@ def make_derivatives(
             width, height = image.size
             image.draft("RGB", (max(1, width // scale), max(1, height // scale)))
     load_pixels(image, fmt)
-    upright = _to_rgb(image)
+    icc = image.info.get("icc_profile")
+    upright = _to_resizable_mode(image)
     if fmt is not ImageFormat.HEIF and orientation in ORIENTATION_TRANSPOSE:
         upright = upright.transpose(ORIENTATION_TRANSPOSE[orientation])
-    display = _bounded(upright, spec.display_max_px)
+    # Colour management and flattening run on the bounded image: same result, a fraction of the pixels.
+    display = _to_srgb_rgb(_bounded(upright, spec.display_max_px), icc)
     thumbnail = _thumbnail_of(display, spec.thumb_max_px)
     return Derivatives(
         display=_encode(display, quality=spec.quality, progressive=spec.progressive),
@@ -105,24 +107,36 @@ def make_derivatives(
     )
 
 
-def _to_rgb(image: Image.Image) -> Image.Image:
-    """sRGB pixels in mode RGB: colour-managed when the photo has a non-sRGB ICC profile, alpha on white."""
-    icc = image.info.get("icc_profile")
-    if icc and image.mode in ("RGB", "RGBA", "CMYK", "L", "LA"):
+RESIZABLE_MODES = frozenset({"RGB", "RGBA", "L", "LA", "CMYK"})
+
+
+def _to_resizable_mode(image: Image.Image) -> Image.Image:
+    """One of RGB, RGBA, L, LA, CMYK (modes Pillow resamples properly), keeping transparency."""
+    if image.mode in RESIZABLE_MODES:
+        return image
+    if image.mode.startswith("I") or image.mode == "F":  # 16-bit or 32-bit grey: scale to 8 bits
+        return image.convert("I").point(lambda value: value / 256).convert("L")
+    if image.mode in ("PA", "RGBa") or (image.mode == "P" and "transparency" in image.info):
+        return image.convert("RGBA")
+    if image.mode == "La":
+        return image.convert("LA")
+    if image.mode == "1":
+        return image.convert("L")
+    return image.convert("RGB")
+
+
+def _to_srgb_rgb(image: Image.Image, icc: object) -> Image.Image:
+    """sRGB pixels in mode RGB: colour-managed when an ICC profile says otherwise, alpha on white."""
+    if isinstance(icc, bytes) and icc:
         converted = _icc_to_srgb(image, icc)
         if converted is not None:
             image = converted
     if image.mode == "RGB":
         return image
-    if image.mode in ("I", "I;16", "I;16B", "I;16L", "I;16N", "F"):
-        image = image.convert("I").point(lambda value: value / 256).convert("L")
-    if image.mode == "P" and "transparency" in image.info:
-        image = image.convert("RGBA")
-    if image.mode in ("LA", "PA", "La", "RGBa"):
-        image = image.convert("RGBA")
-    if image.mode == "RGBA":
+    if image.mode in ("LA", "RGBA"):
+        rgba = image.convert("RGBA") if image.mode == "LA" else image
         background = Image.new("RGB", image.size, WHITE)
-        background.paste(image, mask=image.getchannel("A"))
+        background.paste(rgba, mask=rgba.getchannel("A"))
         return background
     return image.convert("RGB")
 
@@ -133,10 +147,9 @@ def _icc_to_srgb(image: Image.Image, icc: bytes) -> Image.Image | None:
         profile = ImageCms.ImageCmsProfile(io.BytesIO(icc))
         if "srgb" in ImageCms.getProfileDescription(profile).lower().replace(" ", ""):
             return None
-        mode = image.mode
-        output_mode = "RGBA" if mode in ("RGBA", "LA") else "RGB"
-        if mode == "LA":
-            image, mode = image.convert("RGBA"), "RGBA"
+        output_mode = "RGBA" if image.mode in ("RGBA", "LA") else "RGB"
+        if image.mode == "LA":
+            image = image.convert("RGBA")
         converted = ImageCms.profileToProfile(image, profile, _SRGB, outputMode=output_mode)
     except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
         return None

@@ -300,3 +300,12 @@ def test_truncated_files_are_broken_images(name: str) -> None:
 def test_garbage_after_a_png_signature_is_broken() -> None:
     with pytest.raises(BrokenImage):
         process_photo(b"\x89PNG\r\n\x1a\n" + b"\x00" * 100)
+
+
+def test_palette_transparency_is_flattened_on_white() -> None:
+    image = Image.new("P", (40, 30), 0)
+    image.putpalette([0, 0, 0] * 256)
+    image.info["transparency"] = 0
+    photo = process_photo(encode(image, "PNG", transparency=0))
+    with Image.open(io.BytesIO(photo.display.data)) as display:
+        assert_close(display.getpixel((20, 15)), (255, 255, 255), tolerance=4)  # type: ignore[arg-type]
