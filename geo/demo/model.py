@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import shapely
 
-from geo.router import Area, Division, GridRecord
+from geo.router import Area, Division, GridRecord, UnitArea
 
 Progress = Callable[[str, int, int], None]
 
@@ -70,6 +70,9 @@ class DemoUnit:
     geometry: shapely.MultiPolygon
     short_name: str = ""
     is_demo: bool = True
+
+    def unit_area(self) -> UnitArea:
+        return UnitArea(self.code, self.name, self.kind, self.level, self.geometry)
 
 
 @dataclass

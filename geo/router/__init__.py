@@ -11,9 +11,11 @@ from geo.router.router import (
     Router,
     RouteStatus,
 )
+from geo.router.units import LEVEL_RANK, Responsible, UnitArea, UnitRouter
 
 __all__ = [
     "DEFAULT_TOLERANCE_M",
+    "LEVEL_RANK",
     "Area",
     "Assignment",
     "BatchRoutes",
@@ -21,6 +23,9 @@ __all__ = [
     "GridRecord",
     "Hits",
     "PolygonIndex",
+    "Responsible",
     "RouteStatus",
     "Router",
+    "UnitArea",
+    "UnitRouter",
 ]
