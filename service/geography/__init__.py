@@ -1,0 +1,1 @@
+"""City geography in the database: divisions, units, categories, grid assignments, and routing."""

@@ -1,0 +1,273 @@
+"""In-process routers built from the database, cached per boundary revision, and the route API.
+
+Why a cache keyed by the database: building a router over a few thousand grids takes about a
+second, a lookup a few microseconds. Every change of boundaries, units or rules appends a row to
+``geography_revisions``; a router is valid for one (database, revision) pair, so two service
+instances reading the same database agree, and an import seen by one is seen by all on their next
+request (one indexed ``max(id)`` query per call).
+
+Old reports are routed by the outlines valid at their time. The set of rows valid at t only changes
+at the instants that appear as some row's ``valid_from`` or ``valid_to``; a router is therefore built
+per *epoch* (the latest such instant ≤ t), so every t within one epoch shares one router.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import threading
+import uuid
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import numpy as np
+import shapely
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from geo.crs import Datum
+from geo.router import Area, Division, GridRecord, Router, UnitArea, UnitRouter
+from service.errors import Invalid
+from service.geography.schemas import DivisionRef, RoutedUnit, RoutingPublic, RoutingResult
+from service.settings import get_settings
+
+EPOCH_ZERO = datetime(1970, 1, 1, tzinfo=UTC)
+MAX_DATABASES = 8
+MAX_EPOCHS = 4
+
+_VALID_AT = "valid_from <= :at AND (valid_to IS NULL OR valid_to > :at)"
+
+
+def current_revision(session: Session) -> int:
+    """The geography revision: bumped by every import of boundaries, units or rules."""
+    value = session.execute(text("SELECT max(id) FROM geography_revisions")).scalar_one()
+    return int(value or 0)
+
+
+def record_revision(*, session: Session, what: str, detail: dict[str, object] | None = None) -> int:
+    """Append a revision row (in the caller's transaction): routers rebuild on their next call."""
+    stmt = text(
+        "INSERT INTO geography_revisions (what, detail) VALUES (:what, CAST(:detail AS jsonb)) RETURNING id"
+    )
+    return int(session.execute(stmt, {"what": what, "detail": json.dumps(detail or {})}).scalar_one())
+
+
+def _wkb_geoms(rows: list[bytes]) -> list[shapely.Geometry]:
+    return list(shapely.from_wkb(np.array(rows, dtype=object))) if rows else []
+
+
+@dataclass
+class Snapshot:
+    """Everything routing needs for one revision: epochs, units, and routers per epoch."""
+
+    revision: int
+    change_instants: list[datetime]
+    units: UnitRouter | None
+    unit_ids: dict[str, tuple[uuid.UUID, str]]  # code → (id, kind)
+    routers: OrderedDict[datetime, Router] = field(default_factory=OrderedDict)
+
+    def epoch(self, at: datetime) -> datetime:
+        k = bisect.bisect_right(self.change_instants, at)
+        return self.change_instants[k - 1] if k else EPOCH_ZERO
+
+
+def _load_snapshot(session: Session, revision: int) -> Snapshot:
+    instants = session.execute(
+        text(
+            " UNION ".join(
+                f"SELECT valid_from AS t FROM {t} UNION SELECT valid_to FROM {t} WHERE valid_to IS NOT NULL"
+                for t in ("districts", "streets", "communities", "grids")
+            )
+            + " ORDER BY t"
+        )
+    ).scalars()
+    rows = session.execute(
+        text(
+            "SELECT id, code, name, kind_code, level, ST_AsBinary(jurisdiction) FROM department_units "
+            "WHERE active AND jurisdiction IS NOT NULL ORDER BY code"
+        )
+    ).all()
+    geoms = _wkb_geoms([bytes(r[5]) for r in rows])
+    areas = [UnitArea(r[1], r[2], r[3], r[4], g) for r, g in zip(rows, geoms, strict=True)]
+    return Snapshot(
+        revision=revision,
+        change_instants=sorted(instants),
+        units=UnitRouter(areas) if areas else None,
+        unit_ids={r[1]: (r[0], r[3]) for r in rows},
+    )
+
+
+def _layer(session: Session, table: str, at: datetime) -> list[Area]:
+    rows = session.execute(
+        text(f"SELECT code, name, ST_AsBinary(geom) FROM {table} WHERE {_VALID_AT} ORDER BY code"), {"at": at}
+    ).all()
+    geoms = _wkb_geoms([bytes(r[2]) for r in rows])
+    return [Area(r[0], r[1], g) for r, g in zip(rows, geoms, strict=True)]
+
+
+def build_router(*, session: Session, at: datetime, tolerance_m: float) -> Router | None:
+    """A router over the grids valid at ``at`` (None when no grid is valid then)."""
+    districts = _layer(session, "districts", at)
+    streets = _layer(session, "streets", at)
+    communities = _layer(session, "communities", at)
+    rows = session.execute(
+        text(
+            f"SELECT code, name, community_code, ST_AsBinary(geom) FROM grids WHERE {_VALID_AT} ORDER BY code"
+        ),
+        {"at": at},
+    ).all()
+    names = {a.code: a.name for a in (*districts, *streets, *communities)}
+    street_of: dict[str, str] = dict(
+        session.execute(
+            text(f"SELECT code, street_code FROM communities WHERE {_VALID_AT}"), {"at": at}
+        ).all()
+    )
+    district_of: dict[str, str] = dict(
+        session.execute(text(f"SELECT code, district_code FROM streets WHERE {_VALID_AT}"), {"at": at}).all()
+    )
+    geoms = _wkb_geoms([bytes(r[3]) for r in rows])
+    grids = []
+    for (code, name, community, _wkb), geom in zip(rows, geoms, strict=True):
+        street = street_of.get(community, "")
+        district = district_of.get(street, "")
+        grids.append(
+            GridRecord(
+                code,
+                name,
+                geom,
+                Division(community, names.get(community, "")),
+                Division(street, names.get(street, "")),
+                Division(district, names.get(district, "")),
+            )
+        )
+    if not grids:
+        return None
+    return Router(
+        grids, tolerance_m=tolerance_m, communities=communities, streets=streets, districts=districts
+    )
+
+
+class RouterCache:
+    """Routers per (database, revision, epoch, tolerance); safe to share between threads."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._snapshots: OrderedDict[tuple[str, float], Snapshot] = OrderedDict()
+        self._empty: set[tuple[str, float, int, datetime]] = set()
+
+    def clear(self) -> None:
+        with self._lock:
+            self._snapshots.clear()
+            self._empty.clear()
+
+    def get(self, *, session: Session, at: datetime, tolerance_m: float) -> tuple[Snapshot, Router | None]:
+        bind = session.get_bind()
+        db_key = (bind.engine.url.render_as_string(hide_password=True), tolerance_m)
+        revision = current_revision(session)
+        with self._lock:
+            snap = self._snapshots.get(db_key)
+            if snap is None or snap.revision != revision:
+                snap = _load_snapshot(session, revision)
+                self._snapshots[db_key] = snap
+            self._snapshots.move_to_end(db_key)
+            while len(self._snapshots) > MAX_DATABASES:
+                self._snapshots.popitem(last=False)
+            epoch = snap.epoch(at)
+            router = snap.routers.get(epoch)
+            if router is None:
+                router = build_router(session=session, at=epoch, tolerance_m=tolerance_m)
+                if router is None:
+                    return snap, None
+                snap.routers[epoch] = router
+                while len(snap.routers) > MAX_EPOCHS:
+                    snap.routers.popitem(last=False)
+            snap.routers.move_to_end(epoch)
+            return snap, router
+
+
+ROUTERS = RouterCache()
+
+
+def _ref(d: Division | None) -> DivisionRef | None:
+    return DivisionRef(code=d.code, name=d.name) if d is not None else None
+
+
+def route(
+    *,
+    session: Session,
+    lon: float,
+    lat: float,
+    datum: Datum | str = Datum.WGS84,
+    category_code: str | None = None,
+    at: datetime | None = None,
+    tolerance_m: float | None = None,
+) -> RoutingResult:
+    """Route one point: grid, community, street, district, responsible units and a trace.
+
+    ``at`` routes by the outlines valid then (default now; old reports keep their old outlines).
+    ``category_code`` picks the units by the category's rule; without it no units are chosen.
+    Raises :class:`service.errors.Invalid` for an unknown datum or category.
+    """
+    try:
+        datum = Datum(datum)
+    except ValueError as exc:
+        raise Invalid(f"unknown datum {datum!r}; use one of {', '.join(d.value for d in Datum)}") from exc
+    when = at or datetime.now(UTC)
+    if when.tzinfo is None:
+        raise Invalid("the routing time needs a UTC offset")
+    tolerance = get_settings().router.snap_tolerance_m if tolerance_m is None else tolerance_m
+    rule = None
+    if category_code is not None:
+        rule = session.execute(
+            text("SELECT primary_kind, joint_kinds, on_street_list, name FROM categories WHERE code = :c"),
+            {"c": category_code},
+        ).first()
+        if rule is None:
+            raise Invalid(f"unknown category {category_code!r}")
+    snap, router = ROUTERS.get(session=session, at=when, tolerance_m=tolerance)
+    if router is None:
+        status, x, y = "unrouted", float(lon), float(lat)
+        grid = community = street = district = None
+        distance = None
+        trace = ["no grid boundaries are loaded for that time: unrouted"]
+        if datum not in (Datum.WGS84, Datum.CGCS2000):
+            from geo.crs import to_wgs84
+
+            x, y = to_wgs84(lon, lat, datum)
+    else:
+        a = router.route(lon, lat, datum)
+        status, x, y = a.status.value, a.lon, a.lat
+        grid, community, street, district = a.grid, a.community, a.street, a.district
+        distance = a.distance_m if a.status.value == "snapped" else None
+        trace = list(a.trace)
+    if at is not None:
+        trace.insert(0, f"outlines valid at {when.isoformat()}")
+    units: list[RoutedUnit] = []
+    if rule is None:
+        trace.append("no category given: no units chosen")
+    elif snap.units is None:
+        trace.append("no department units are loaded")
+    else:
+        responsible, unit_trace = snap.units.responsible(
+            x, y, primary_kind=rule[0], joint_kinds=tuple(rule[1] or ()), on_street_list=bool(rule[2])
+        )
+        trace.append(f"category {category_code} {rule[3]}")
+        trace.extend(unit_trace)
+        for r in responsible:
+            if r.unit is None:
+                continue
+            unit_id, kind = snap.unit_ids[r.unit.code]
+            units.append(RoutedUnit(id=unit_id, code=r.unit.code, name=r.unit.name, kind=kind, role=r.role))
+    return RoutingPublic(
+        status=status,
+        lon=x,
+        lat=y,
+        district=_ref(district),
+        street=_ref(street),
+        community=_ref(community),
+        grid=_ref(grid),
+        snapped_distance_m=round(distance, 2) if distance is not None else None,
+        units=units,
+        trace=trace,
+    )
