@@ -1,0 +1,208 @@
+"""The department side (部门端): my dispatches, check in (报到), result, extension request, send back.
+
+A unit sees only its own dispatches: another unit's dispatch answers 404, as if it did not exist.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from service.accounts.models import User
+from service.cases import refs
+from service.cases.deadlines import LimitUnit
+from service.cases.evaluation import evaluate_dispatch
+from service.cases.models import Case, Dispatch
+from service.cases.states import Action, DispatchState
+from service.cases.verification import open_verification
+from service.cases.workflow import lock_dispatch, next_state, transition_dispatch, utcnow
+from service.errors import Forbidden, Invalid, NotFound
+
+
+@dataclass(frozen=True)
+class ResultPhoto:
+    """A result photo already through the media pipeline and durably stored (keys name the objects)."""
+
+    sha256: str
+    original_key: str
+    display_key: str
+    thumb_key: str
+
+
+def _unit_of(user: User) -> uuid.UUID:
+    if user.unit_id is None:
+        raise Forbidden("this account is not bound to a department unit")
+    return user.unit_id
+
+
+def list_my_dispatches(
+    *, session: Session, user: User, states: Sequence[DispatchState] = (), limit: int = 100
+) -> list[tuple[Dispatch, Case]]:
+    """The unit's dispatches, the most urgent handling deadline first."""
+    stmt = (
+        select(Dispatch, Case)
+        .join(Case, Case.id == Dispatch.case_id)
+        .where(Dispatch.unit_id == _unit_of(user))
+        .order_by(Dispatch.handling_deadline, Dispatch.id)
+        .limit(limit)
+    )
+    if states:
+        stmt = stmt.where(Dispatch.state.in_([s.value for s in states]))
+    return [(d, c) for d, c in session.execute(stmt).all()]
+
+
+def get_my_dispatch(*, session: Session, user: User, dispatch_id: uuid.UUID) -> tuple[Dispatch, Case]:
+    row = session.execute(
+        select(Dispatch, Case)
+        .join(Case, Case.id == Dispatch.case_id)
+        .where(Dispatch.id == dispatch_id, Dispatch.unit_id == _unit_of(user))
+    ).one_or_none()
+    if row is None:
+        raise NotFound(f"dispatch {dispatch_id} does not exist")
+    return row[0], row[1]
+
+
+def _lock_mine(session: Session, user: User, dispatch_id: uuid.UUID) -> tuple[Case, Dispatch]:
+    unit = _unit_of(user)
+    unit_of_dispatch = session.scalar(select(Dispatch.unit_id).where(Dispatch.id == dispatch_id))
+    if unit_of_dispatch is None or unit_of_dispatch != unit:
+        raise NotFound(f"dispatch {dispatch_id} does not exist")
+    return lock_dispatch(session=session, dispatch_id=dispatch_id)
+
+
+def check_in(
+    *, session: Session, dispatch_id: uuid.UUID, user: User, note: str = "", at: datetime | None = None
+) -> Dispatch:
+    """报到: the unit accepts the whistle; on time when at or before the report-in deadline."""
+    at = at or utcnow()
+    case, dispatch = _lock_mine(session, user, dispatch_id)
+    on_time = at <= dispatch.check_in_deadline
+    transition_dispatch(
+        session=session,
+        case=case,
+        dispatch=dispatch,
+        action=Action.CHECK_IN,
+        actor=user,
+        at=at,
+        note=note,
+        detail={"on_time": on_time},
+    )
+    dispatch.checked_in_at = at
+    dispatch.checked_in_by = user.id
+    session.flush()
+    return dispatch
+
+
+def submit_result(
+    *,
+    session: Session,
+    dispatch_id: uuid.UUID,
+    user: User,
+    note: str,
+    photos: Sequence[ResultPhoto] = (),
+    at: datetime | None = None,
+) -> Dispatch:
+    """处置反馈: the result with its photos; the case's grid worker then gets a verification task."""
+    at = at or utcnow()
+    case, dispatch = _lock_mine(session, user, dispatch_id)
+    transition_dispatch(
+        session=session,
+        case=case,
+        dispatch=dispatch,
+        action=Action.SUBMIT_RESULT,
+        actor=user,
+        at=at,
+        note=note,
+        detail={"photos": [p.sha256 for p in photos], "on_time": at <= dispatch.handling_deadline},
+    )
+    dispatch.result_at = at
+    dispatch.result_by = user.id
+    dispatch.result_note = note
+    dispatch.result_photo_count = len(photos)
+    dispatch.extension_amount = dispatch.extension_unit = dispatch.extension_reason = None
+    if photos:
+        session.execute(
+            insert(refs.photos),
+            [
+                {
+                    "id": uuid.uuid4(),
+                    "dispatch_id": dispatch.id,
+                    "sha256": p.sha256,
+                    "original_key": p.original_key,
+                    "display_key": p.display_key,
+                    "thumb_key": p.thumb_key,
+                    "position": i,
+                }
+                for i, p in enumerate(photos)
+            ],
+        )
+    session.flush()
+    open_verification(session=session, case=case, dispatch=dispatch, by=None, at=at)
+    return dispatch
+
+
+def request_extension(
+    *,
+    session: Session,
+    dispatch_id: uuid.UUID,
+    user: User,
+    amount: Decimal,
+    unit: LimitUnit,
+    reason: str,
+    at: datetime | None = None,
+) -> Dispatch:
+    """申请延期: the dispatcher grants or denies; the unit may still submit its result meanwhile."""
+    at = at or utcnow()
+    if amount <= 0:
+        raise Invalid("amount: an extension must be positive")
+    case, dispatch = _lock_mine(session, user, dispatch_id)
+    transition_dispatch(
+        session=session,
+        case=case,
+        dispatch=dispatch,
+        action=Action.REQUEST_EXTENSION,
+        actor=user,
+        at=at,
+        note=reason,
+        detail={"amount": str(amount), "unit": unit.value},
+    )
+    dispatch.extension_amount = amount
+    dispatch.extension_unit = unit.value
+    dispatch.extension_reason = reason
+    session.flush()
+    return dispatch
+
+
+def send_back(
+    *, session: Session, dispatch_id: uuid.UUID, user: User, reason: str, at: datetime | None = None
+) -> Dispatch:
+    """退回 ("not ours"): the dispatch ends; with no live dispatch left the case returns to triage.
+
+    It counts against the command center's accurate-dispatch rate (the dispatch is not accurate), and
+    the unit's evaluation is stored now (a send-back after the report-in deadline is a late answer).
+    """
+    at = at or utcnow()
+    if not reason.strip():
+        raise Invalid("reason: say why this is not the unit's")
+    case, dispatch = _lock_mine(session, user, dispatch_id)
+    next_state(DispatchState(dispatch.state), Action.SEND_BACK)
+    transition_dispatch(
+        session=session,
+        case=case,
+        dispatch=dispatch,
+        action=Action.SEND_BACK,
+        actor=user,
+        at=at,
+        note=reason,
+    )
+    dispatch.sent_back_at = at
+    dispatch.send_back_reason = reason
+    session.flush()
+    evaluate_dispatch(session=session, dispatch=dispatch, reason="sent_back", at=at)
+    return dispatch

@@ -1,0 +1,333 @@
+"""Whistle (吹哨): the suggested units for a case, dispatching to one or several units, extensions.
+
+The suggestion follows the router's rule (DESIGN.md §5): an item on the street enforcement list goes
+to the street's own enforcement team directly; otherwise, for the category's primary and joint
+department kinds, the unit of that kind whose jurisdiction covers the report's point (the smallest
+such jurisdiction, then the district's unit of that kind). It is computed for the case's category, so
+a category corrected at filing re-routes the case.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from service.accounts.models import Role, User
+from service.cases import deadlines, refs
+from service.cases.calendar import WorkCalendar, default_calendar
+from service.cases.deadlines import Limit, LimitUnit
+from service.cases.models import Case, Dispatch
+from service.cases.states import Action, CaseState, DispatchState
+from service.cases.workflow import (
+    append_event,
+    check_actor,
+    derive_case,
+    lock_case_or_triage,
+    lock_dispatch,
+    next_state,
+    transition_case,
+    transition_dispatch,
+    utcnow,
+)
+from service.errors import Conflict, Forbidden, Invalid, NotFound
+
+
+@dataclass(frozen=True)
+class UnitRef:
+    id: uuid.UUID
+    code: str
+    name: str
+    kind_code: str
+    kind_name: str
+    role: str  # primary | joint | street_team
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    case_id: uuid.UUID
+    category_code: str
+    category_name: str
+    on_street_list: bool
+    street_code: str | None
+    units: list[UnitRef]
+    trace: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class CategoryLimits:
+    code: str
+    name: str
+    primary_kind: str
+    joint_kinds: list[str]
+    on_street_list: bool
+    check_in: Limit
+    handling: Limit
+
+
+def category_limits(*, session: Session, code: str) -> CategoryLimits:
+    c = refs.categories.c
+    row = session.execute(
+        select(
+            c.code,
+            c.name,
+            c.primary_kind,
+            c.joint_kinds,
+            c.on_street_list,
+            c.report_in_amount,
+            c.report_in_unit,
+            c.handling_amount,
+            c.handling_unit,
+        ).where(c.code == code)
+    ).one_or_none()
+    if row is None:
+        raise NotFound(f"category {code} does not exist")
+    return CategoryLimits(
+        code=row.code,
+        name=row.name,
+        primary_kind=row.primary_kind,
+        joint_kinds=list(row.joint_kinds or []),
+        on_street_list=bool(row.on_street_list),
+        check_in=Limit(Decimal(row.report_in_amount), LimitUnit(row.report_in_unit)),
+        handling=Limit(Decimal(row.handling_amount), LimitUnit(row.handling_unit)),
+    )
+
+
+_UNIT_COLUMNS = "u.id, u.code, u.name, u.kind_code, coalesce(k.name, u.kind_code) AS kind_name"
+
+_STREET_TEAM_SQL = text(
+    f"SELECT {_UNIT_COLUMNS} FROM department_units u LEFT JOIN department_kinds k ON k.code = u.kind_code "
+    "WHERE u.is_street_team AND u.street_code = :street ORDER BY u.code LIMIT 1"
+)
+_COVERING_SQL = text(
+    f"SELECT {_UNIT_COLUMNS} FROM department_units u LEFT JOIN department_kinds k ON k.code = u.kind_code "
+    "WHERE u.kind_code = :kind AND NOT u.is_street_team AND u.active AND u.jurisdiction IS NOT NULL "
+    "AND ST_Covers(u.jurisdiction, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)) "
+    "ORDER BY ST_Area(u.jurisdiction), u.code LIMIT 1"
+)
+_DISTRICT_SQL = text(
+    f"SELECT {_UNIT_COLUMNS} FROM department_units u LEFT JOIN department_kinds k ON k.code = u.kind_code "
+    "WHERE u.kind_code = :kind AND NOT u.is_street_team AND u.district_code = :district "
+    "ORDER BY u.code LIMIT 1"
+)
+
+
+def _unit_ref(row: Any, role: str) -> UnitRef:
+    return UnitRef(
+        id=row.id, code=row.code, name=row.name, kind_code=row.kind_code, kind_name=row.kind_name, role=role
+    )
+
+
+def suggest_units(*, session: Session, case: Case) -> Suggestion:
+    """The units the router would whistle for this case, with a trace saying why (pre-fills dispatch)."""
+    limits = category_limits(session=session, code=case.category_code)
+    r = refs.reports.c
+    point = session.execute(select(r.lon, r.lat).where(r.id == case.primary_report_id)).one_or_none()
+    trace = [f"类别 {limits.code} {limits.name}"]
+    units: list[UnitRef] = []
+    if limits.on_street_list:
+        row = (
+            session.execute(_STREET_TEAM_SQL, {"street": case.street_code}).one_or_none()
+            if case.street_code
+            else None
+        )
+        if row is not None:
+            trace.append("列入街道综合执法清单：由街道综合执法队直接处置")
+            units.append(_unit_ref(row, "street_team"))
+            return Suggestion(case.id, limits.code, limits.name, True, case.street_code, units, trace)
+        trace.append("列入街道综合执法清单，但所在街道没有综合执法队：按部门派遣")
+    for role, kinds in (("primary", [limits.primary_kind]), ("joint", limits.joint_kinds)):
+        for kind in kinds:
+            row = None
+            if point is not None:
+                row = session.execute(
+                    _COVERING_SQL, {"kind": kind, "lon": float(point.lon), "lat": float(point.lat)}
+                ).one_or_none()
+            if row is None and case.district_code:
+                row = session.execute(
+                    _DISTRICT_SQL, {"kind": kind, "district": case.district_code}
+                ).one_or_none()
+                if row is not None:
+                    trace.append(f"{kind}: 无辖区覆盖该点的单位，取所在区的单位")
+            if row is None:
+                trace.append(f"{kind}: 没有可派遣的单位，请手工选择")
+                continue
+            unit = _unit_ref(row, role)
+            if all(u.id != unit.id for u in units):
+                units.append(unit)
+                trace.append(f"{kind}: {unit.name}（{'主办' if role == 'primary' else '协办'}）")
+    return Suggestion(
+        case.id, limits.code, limits.name, limits.on_street_list, case.street_code, units, trace
+    )
+
+
+def _unit_rows(session: Session, unit_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, tuple[str, str | None]]:
+    u = refs.department_units.c
+    rows = session.execute(select(u.id, u.name, u.street_code).where(u.id.in_(unit_ids))).all()
+    return {row.id: (row.name, row.street_code) for row in rows}
+
+
+def _street_team_scope(session: Session, by: User, case: Case) -> None:
+    """A street team whistles only for cases in its own street (乡街吹哨)."""
+    if by.role_enum is not Role.street_team:
+        return
+    u = refs.department_units.c
+    street = session.scalar(select(u.street_code).where(u.id == by.unit_id)) if by.unit_id else None
+    if street is None or street != case.street_code:
+        raise Forbidden("a street team whistles only for cases in its own street")
+
+
+def dispatch_case(
+    *,
+    session: Session,
+    case_id: uuid.UUID,
+    unit_ids: Sequence[uuid.UUID],
+    by: User,
+    note: str = "",
+    at: datetime | None = None,
+    calendar: WorkCalendar | None = None,
+) -> list[Dispatch]:
+    """吹哨: dispatch the case to each unit, with deadlines from the category's limits on the calendar."""
+    at = at or utcnow()
+    calendar = calendar or default_calendar()
+    if not unit_ids or len(set(unit_ids)) != len(unit_ids):
+        raise Invalid("unit_ids: one or more distinct units")
+    case = lock_case_or_triage(session=session, case_id=case_id, action=Action.DISPATCH)
+    next_state(CaseState(case.state), Action.DISPATCH)
+    check_actor(by, Action.DISPATCH)
+    _street_team_scope(session, by, case)
+    units = _unit_rows(session, unit_ids)
+    missing = [str(u) for u in unit_ids if u not in units]
+    if missing:
+        raise Invalid(f"unknown units: {', '.join(missing)}", details={"unit_ids": missing})
+    live = set(
+        session.scalars(
+            select(Dispatch.unit_id).where(
+                Dispatch.case_id == case.id,
+                Dispatch.state.not_in([DispatchState.SENT_BACK.value, DispatchState.CLOSED.value]),
+            )
+        )
+    )
+    again = [str(u) for u in unit_ids if u in live]
+    if again:
+        raise Conflict(f"already dispatched to {', '.join(again)}", details={"unit_ids": again})
+    limits = category_limits(session=session, code=case.category_code)
+    due = deadlines.dispatch_deadlines(
+        dispatched_at=at, check_in=limits.check_in, handling=limits.handling, calendar=calendar
+    )
+    roles = {u.id: u.role for u in suggest_units(session=session, case=case).units}
+    transition_case(
+        session=session,
+        case=case,
+        action=Action.DISPATCH,
+        actor=by,
+        at=at,
+        note=note,
+        detail={"unit_ids": [str(u) for u in unit_ids]},
+    )
+    created = []
+    for unit_id in unit_ids:
+        dispatch = Dispatch(
+            case_id=case.id,
+            unit_id=unit_id,
+            role=roles.get(unit_id, "manual"),
+            district_code=case.district_code,
+            street_code=case.street_code,
+            state=DispatchState.DISPATCHED.value,
+            dispatched_at=at,
+            dispatched_by=by.id,
+            note=note,
+            check_in_amount=limits.check_in.amount,
+            check_in_unit=limits.check_in.unit.value,
+            handling_amount=limits.handling.amount,
+            handling_unit=limits.handling.unit.value,
+            check_in_deadline=due.check_in,
+            handling_deadline=due.handling,
+            extensions=[],
+            rework_count=0,
+            result_photo_count=0,
+        )
+        session.add(dispatch)
+        created.append(dispatch)
+    derive_case(session=session, case=case, at=at)
+    for dispatch in created:
+        append_event(
+            session=session,
+            case=case,
+            dispatch=dispatch,
+            action=Action.DISPATCH,
+            actor=by,
+            from_state=None,
+            to_state=DispatchState.DISPATCHED.value,
+            at=at,
+            note=note,
+            detail={
+                "unit_id": str(dispatch.unit_id),
+                "unit_name": units[dispatch.unit_id][0],
+                "check_in_deadline": dispatch.check_in_deadline.isoformat(),
+                "handling_deadline": dispatch.handling_deadline.isoformat(),
+            },
+        )
+    session.flush()
+    return created
+
+
+def decide_extension(
+    *,
+    session: Session,
+    dispatch_id: uuid.UUID,
+    grant: bool,
+    by: User,
+    note: str = "",
+    amount: Decimal | None = None,
+    unit: LimitUnit | None = None,
+    at: datetime | None = None,
+    calendar: WorkCalendar | None = None,
+) -> Dispatch:
+    """Grant (moving the handling deadline by the requested, or a corrected, amount) or deny."""
+    at = at or utcnow()
+    calendar = calendar or default_calendar()
+    case, dispatch = lock_dispatch(session=session, dispatch_id=dispatch_id)
+    action = Action.GRANT_EXTENSION if grant else Action.DENY_EXTENSION
+    detail: dict[str, str] = {}
+    if grant:
+        next_state(DispatchState(dispatch.state), action)
+        granted = Limit(
+            amount if amount is not None else Decimal(dispatch.extension_amount or 0),
+            unit or LimitUnit(dispatch.extension_unit or LimitUnit.WORK_DAYS.value),
+        )
+        if granted.amount <= 0:
+            raise Invalid("amount: a granted extension must be positive")
+        before = dispatch.handling_deadline
+        dispatch.handling_deadline = deadlines.extend(before, granted, calendar)
+        dispatch.extensions = [
+            *dispatch.extensions,
+            {"amount": str(granted.amount), "unit": granted.unit.value, "granted_at": at.isoformat()},
+        ]
+        detail = {
+            "amount": str(granted.amount),
+            "unit": granted.unit.value,
+            "handling_deadline_before": before.isoformat(),
+            "handling_deadline": dispatch.handling_deadline.isoformat(),
+        }
+    transition_dispatch(
+        session=session,
+        case=case,
+        dispatch=dispatch,
+        action=action,
+        actor=by,
+        at=at,
+        note=note,
+        detail=detail,
+    )
+    dispatch.extension_amount = None
+    dispatch.extension_unit = None
+    dispatch.extension_reason = None
+    session.flush()
+    return dispatch

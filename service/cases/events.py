@@ -1,0 +1,140 @@
+"""The console's live feed: server-sent events fed by PostgreSQL LISTEN/NOTIFY.
+
+Triggers on `reports` and `case_events` inserts NOTIFY the channel `whistle_feed` when their
+transaction commits (migration 0004_cases), so every instance's streams see every committed event,
+whichever instance wrote it. Each stream holds one dedicated psycopg connection (autocommit, LISTEN),
+never a pooled one. Deadlines turning red are not inserts: each stream polls the turned-red window
+[last check, now) on the database clock every `red_check_s`, which reports every deadline passing
+during the stream exactly once (`board.turned_red`'s rule).
+
+Wire format (text/event-stream): `event: report|state|red`, `id:`, one JSON `data:` line; comment
+lines (`: heartbeat`) every `heartbeat_s` keep proxies from closing an idle stream. The stream ends
+when the client disconnects or the server is shutting down (uvicorn's exit signal, checked each tick),
+and its connection is closed either way.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any
+
+import psycopg
+from fastapi import Request
+from sqlalchemy import make_url
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "whistle_feed"
+TICK_S = 0.5
+_exiting = False
+
+_TURNED_RED = """
+SELECT id, case_id, unit_id, 'check_in' AS clock, check_in_deadline AS deadline FROM dispatches
+WHERE check_in_deadline >= %(since)s AND check_in_deadline < %(until)s
+  AND (coalesce(checked_in_at, sent_back_at) IS NULL
+       OR coalesce(checked_in_at, sent_back_at) > check_in_deadline)
+UNION ALL
+SELECT id, case_id, unit_id, 'handling', handling_deadline FROM dispatches
+WHERE handling_deadline >= %(since)s AND handling_deadline < %(until)s
+  AND (coalesce(result_at, sent_back_at) IS NULL OR coalesce(result_at, sent_back_at) > handling_deadline)
+ORDER BY deadline, id, clock
+"""
+
+
+def _hook_server_exit() -> None:
+    """Let streams end when uvicorn is asked to exit, instead of holding graceful shutdown open."""
+    try:
+        from uvicorn.server import Server
+    except ImportError:  # pragma: no cover - another server
+        return
+    if getattr(Server.handle_exit, "_whistle_hooked", False):
+        return
+    original = Server.handle_exit
+
+    def handle_exit(self: Server, sig: int, frame: Any) -> None:
+        global _exiting
+        _exiting = True
+        original(self, sig, frame)
+
+    handle_exit._whistle_hooked = True  # type: ignore[attr-defined]
+    Server.handle_exit = handle_exit  # type: ignore[method-assign]
+
+
+_hook_server_exit()
+
+
+def conninfo(database_url: str) -> str:
+    """A libpq connection string from the SQLAlchemy URL the service uses."""
+    return make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def sse(event: str, data: dict[str, Any], event_id: str | None = None) -> str:
+    lines = [f"event: {event}"]
+    if event_id:
+        lines.append(f"id: {event_id}")
+    lines.append("data: " + json.dumps(data, ensure_ascii=False, default=str))
+    return "\n".join(lines) + "\n\n"
+
+
+def _notification_event(payload: str) -> str:
+    data = json.loads(payload)
+    kind = data.get("type", "state")
+    ident = data.get("event_id") if kind == "state" else data.get("report_id")
+    return sse(kind, data, f"{kind}-{ident}")
+
+
+async def _turned_red(conn: psycopg.AsyncConnection[Any], since: datetime) -> tuple[list[str], datetime]:
+    cur = await conn.execute("SELECT now()")
+    row = await cur.fetchone()
+    assert row is not None
+    until: datetime = row[0]
+    cur = await conn.execute(_TURNED_RED, {"since": since, "until": until})
+    events = [
+        sse(
+            "red",
+            {
+                "dispatch_id": str(d),
+                "case_id": str(c),
+                "unit_id": str(u),
+                "clock": clock,
+                "deadline": deadline,
+            },
+            f"red-{d}-{clock}",
+        )
+        for d, c, u, clock, deadline in await cur.fetchall()
+    ]
+    return events, until
+
+
+async def feed_stream(
+    *, request: Request, database_url: str, heartbeat_s: float = 15.0, red_check_s: float = 5.0
+) -> AsyncIterator[str]:
+    conn = await psycopg.AsyncConnection.connect(conninfo(database_url), autocommit=True)
+    try:
+        await conn.execute(f"LISTEN {CHANNEL}")
+        cur = await conn.execute("SELECT now()")
+        row = await cur.fetchone()
+        assert row is not None
+        red_since: datetime = row[0]
+        yield "retry: 3000\n: connected\n\n"
+        last_sent = last_red = time.monotonic()
+        while not _exiting and not await request.is_disconnected():
+            async for note in conn.notifies(timeout=TICK_S):
+                last_sent = time.monotonic()
+                yield _notification_event(note.payload)
+            now = time.monotonic()
+            if now - last_red >= red_check_s:
+                events, red_since = await _turned_red(conn, red_since)
+                last_red = now
+                for event in events:
+                    last_sent = now
+                    yield event
+            if now - last_sent >= heartbeat_s:
+                last_sent = now
+                yield ": heartbeat\n\n"
+    finally:
+        await conn.close()

@@ -1,0 +1,144 @@
+"""Tables of the case workflow: cases, dispatches, the append-only event log, verification tasks, scores.
+
+Other domains' tables (reports, categories, department units, grid assignments, photos) are reached
+through `service.cases.refs` (their columns as schema.md names them), so this module depends on names,
+not on those domains' classes. Foreign keys to them are declared in the migration (0004_cases).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    func,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from service.db.base import Base, new_id
+
+
+class Case(Base):
+    """案卷: what the command center files from one or more reports (or a voided report's record)."""
+
+    __tablename__ = "cases"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    # A short number for people (案卷号), in filing order.
+    number: Mapped[int] = mapped_column(BigInteger, Identity(), unique=True)
+    state: Mapped[str] = mapped_column(String(20))
+    category_code: Mapped[str] = mapped_column(Text)
+    primary_report_id: Mapped[uuid.UUID] = mapped_column()
+    # Copied from the primary report at filing (or set by hand for an unrouted one): indicators and
+    # the board group by them without joining reports.
+    district_code: Mapped[str | None] = mapped_column(String(6))
+    street_code: Mapped[str | None] = mapped_column(String(12))
+    community_code: Mapped[str | None] = mapped_column(String(12))
+    grid_code: Mapped[str | None] = mapped_column(String(15))
+    note: Mapped[str] = mapped_column(Text, default="")
+    void_reason: Mapped[str | None] = mapped_column(Text)
+    merged_into_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("cases.id"))
+    created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Dispatch(Base):
+    """派遣 (吹哨): one case sent to one department unit, with its two deadlines."""
+
+    __tablename__ = "dispatches"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id"))
+    unit_id: Mapped[uuid.UUID] = mapped_column()
+    role: Mapped[str] = mapped_column(String(20))  # primary | joint | street_team | manual
+    # The case's place, copied at dispatch (never changes): indicators group dispatches without a join.
+    district_code: Mapped[str | None] = mapped_column(String(6))
+    street_code: Mapped[str | None] = mapped_column(String(12))
+    state: Mapped[str] = mapped_column(String(24))
+    dispatched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    dispatched_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    check_in_amount: Mapped[Decimal] = mapped_column(Numeric)
+    check_in_unit: Mapped[str] = mapped_column(String(20))
+    handling_amount: Mapped[Decimal] = mapped_column(Numeric)
+    handling_unit: Mapped[str] = mapped_column(String(20))
+    check_in_deadline: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    handling_deadline: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # extensions included
+    checked_in_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    checked_in_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    # The latest result (cleared on rework so the handling clock runs on); accepted once closed.
+    result_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    result_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    result_note: Mapped[str | None] = mapped_column(Text)
+    result_photo_count: Mapped[int] = mapped_column(Integer, default=0)
+    extension_amount: Mapped[Decimal | None] = mapped_column(Numeric)  # pending request
+    extension_unit: Mapped[str | None] = mapped_column(String(20))
+    extension_reason: Mapped[str | None] = mapped_column(Text)
+    extensions: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)  # granted
+    rework_count: Mapped[int] = mapped_column(Integer, default=0)
+    sent_back_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    send_back_reason: Mapped[str | None] = mapped_column(Text)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class CaseEvent(Base):
+    """One transition, appended and never changed (trigger `whistle_forbid_mutation`)."""
+
+    __tablename__ = "case_events"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id"))
+    dispatch_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("dispatches.id"))
+    report_id: Mapped[uuid.UUID | None] = mapped_column()
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    actor_role: Mapped[str] = mapped_column(String(20))
+    action: Mapped[str] = mapped_column(String(32))
+    from_state: Mapped[str | None] = mapped_column(String(24))  # of the subject: the case, or the dispatch
+    to_state: Mapped[str] = mapped_column(String(24))
+    case_state: Mapped[str] = mapped_column(String(20))  # the case's state after the event
+    note: Mapped[str] = mapped_column(Text, default="")
+    detail: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+
+
+class VerificationTask(Base):
+    """核查: a grid worker re-checks one dispatch's result on site."""
+
+    __tablename__ = "verification_tasks"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    dispatch_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("dispatches.id"))
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id"))
+    assignee_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    state: Mapped[str] = mapped_column(String(12))  # open | passed | failed | cancelled
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class Evaluation(Base):
+    """评价: the 100-point score of one dispatch, with the deductions and the rules that produced it."""
+
+    __tablename__ = "evaluations"
+
+    dispatch_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("dispatches.id"), primary_key=True)
+    unit_id: Mapped[uuid.UUID] = mapped_column()
+    score: Mapped[Decimal] = mapped_column(Numeric(6, 2))
+    list_kind: Mapped[str | None] = mapped_column(String(12))  # praise | reminder | interview
+    breakdown: Mapped[list[dict[str, str]]] = mapped_column(JSONB)
+    rules: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    reason: Mapped[str] = mapped_column(String(16))  # closed | sent_back | no_show
+    evaluated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

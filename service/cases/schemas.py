@@ -1,0 +1,242 @@
+"""Request and response models of the console, department and verification APIs."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from service.cases.deadlines import LimitUnit
+
+
+class _ORM(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class QueueItemPublic(_ORM):
+    id: uuid.UUID
+    category_code: str
+    text: str
+    created_at: datetime
+    lon: float
+    lat: float
+    district_code: str | None
+    street_code: str | None
+    community_code: str | None
+    grid_code: str | None
+    flags: list[str]
+
+
+class QueuePagePublic(BaseModel):
+    items: list[QueueItemPublic]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page.")
+
+
+class FileRequest(BaseModel):
+    category_code: str | None = Field(None, description="A corrected category (re-routes the case).")
+    note: str = Field("", max_length=2000)
+
+
+class ReasonRequest(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class NoteRequest(BaseModel):
+    note: str = Field("", max_length=2000)
+
+
+class MergeRequest(BaseModel):
+    into_case_id: uuid.UUID
+    note: str = Field("", max_length=2000)
+
+
+class CasePublic(_ORM):
+    id: uuid.UUID
+    number: int
+    state: str
+    category_code: str
+    primary_report_id: uuid.UUID
+    district_code: str | None
+    street_code: str | None
+    community_code: str | None
+    grid_code: str | None
+    note: str
+    void_reason: str | None
+    merged_into_id: uuid.UUID | None
+    created_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+    allowed_actions: list[str] = []
+
+
+class DispatchPublic(_ORM):
+    id: uuid.UUID
+    case_id: uuid.UUID
+    unit_id: uuid.UUID
+    role: str
+    state: str
+    dispatched_at: datetime
+    note: str
+    check_in_limit: dict[str, str]
+    handling_limit: dict[str, str]
+    check_in_deadline: datetime
+    handling_deadline: datetime
+    checked_in_at: datetime | None
+    result_at: datetime | None
+    result_note: str | None
+    result_photo_count: int
+    extension_request: dict[str, str] | None
+    extensions: list[dict[str, Any]]
+    rework_count: int
+    sent_back_at: datetime | None
+    send_back_reason: str | None
+    closed_at: datetime | None
+    allowed_actions: list[str] = []
+
+
+class CaseEventPublic(_ORM):
+    id: int
+    dispatch_id: uuid.UUID | None
+    report_id: uuid.UUID | None
+    at: datetime
+    actor_id: uuid.UUID | None
+    actor_role: str
+    action: str
+    from_state: str | None
+    to_state: str
+    case_state: str
+    note: str
+    detail: dict[str, Any]
+
+
+class CaseDetailPublic(BaseModel):
+    case: CasePublic
+    report_ids: list[uuid.UUID]
+    dispatches: list[DispatchPublic]
+    events: list[CaseEventPublic]
+
+
+class UnitRefPublic(BaseModel):
+    id: uuid.UUID
+    code: str
+    name: str
+    kind_code: str
+    kind_name: str
+    role: str
+
+
+class SuggestionPublic(BaseModel):
+    case_id: uuid.UUID
+    category_code: str
+    category_name: str
+    on_street_list: bool
+    street_code: str | None
+    units: list[UnitRefPublic]
+    trace: list[str]
+
+
+class DispatchRequest(BaseModel):
+    unit_ids: list[uuid.UUID] = Field(min_length=1, max_length=20)
+    note: str = Field("", max_length=2000)
+
+
+class ExtensionRequest(BaseModel):
+    amount: Decimal = Field(gt=0, le=1000)
+    unit: LimitUnit
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class ExtensionDecision(BaseModel):
+    note: str = Field("", max_length=2000)
+    amount: Decimal | None = Field(None, gt=0, le=1000, description="Grant a different amount.")
+    unit: LimitUnit | None = None
+
+
+class AssignVerificationRequest(BaseModel):
+    assignee_id: uuid.UUID
+
+
+class VerificationTaskPublic(BaseModel):
+    id: uuid.UUID
+    state: str
+    created_at: datetime
+    done_at: datetime | None
+    note: str | None
+    case: CasePublic
+    dispatch: DispatchPublic
+
+
+class BoardRowPublic(BaseModel):
+    dispatch_id: uuid.UUID
+    case_id: uuid.UUID
+    case_number: int
+    category_code: str
+    street_code: str | None
+    unit_id: uuid.UUID
+    unit_name: str
+    state: str
+    check_in_deadline: datetime
+    handling_deadline: datetime
+    check_in_colour: str
+    handling_colour: str
+    colour: str
+
+
+class ClockEventPublic(BaseModel):
+    dispatch_id: uuid.UUID
+    case_id: uuid.UUID
+    unit_id: uuid.UUID
+    clock: str
+    deadline: datetime
+
+
+class EvaluationPublic(_ORM):
+    dispatch_id: uuid.UUID
+    unit_id: uuid.UUID
+    score: Decimal
+    list_kind: str | None
+    breakdown: list[dict[str, str]]
+    reason: str
+    evaluated_at: datetime
+
+
+class UnitListEntryPublic(BaseModel):
+    unit_id: uuid.UUID
+    unit_name: str
+    dispatches: int
+    mean_score: Decimal | None
+
+
+class UnitListsPublic(BaseModel):
+    since: datetime
+    until: datetime
+    praise: list[UnitListEntryPublic]
+    reminder: list[UnitListEntryPublic]
+    interview: list[UnitListEntryPublic]
+
+
+class IndicatorRowPublic(BaseModel):
+    key: str | None
+    name: str
+    counts: dict[str, int]
+    reported: int
+    filed: int
+    dispatched: int
+    accurate_dispatch_rate: Decimal | None
+    on_time_check_in_rate: Decimal | None
+    handling_rate: Decimal | None
+    on_time_handling_rate: Decimal | None
+    closure_rate: Decimal | None
+    on_time_closure_rate: Decimal | None
+    rework_rate: Decimal | None
+    mean_handling_hours: float | None
+
+
+class IndicatorsPublic(BaseModel):
+    group_by: str
+    since: datetime
+    until: datetime
+    rows: list[IndicatorRowPublic]

@@ -1,0 +1,179 @@
+"""Indicator counts from SQL aggregates, turned into the standard's rates by `indicators.py`.
+
+Groups: `unit` (department unit), `kind` (department, e.g. 公安), `street`, `district`; a period is
+[since, until). What is counted where:
+
+* dispatch counts (派遣数 and everything after it) take the dispatches whistled in the period, grouped
+  by the dispatch's unit / its unit's kind / the case's street and district (copied onto the dispatch);
+* 准确派遣数: dispatches not sent back; 应处置数 = 应结案数: dispatches not sent back;
+* 处置数: with a result (pending verification or accepted); 按期处置数: that result by the handling
+  deadline (extensions included); 结案数: closed after verification; 按期结案数: closed by the handling
+  deadline; 返工数: handled dispatches reworked at least once; handling time: dispatch → result;
+* 上报数 and 立案数 by street/district: reports made and cases filed in the period in that place; by
+  unit/kind: the distinct cases whistled to it in the period (its caseload), for both.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass, fields
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from service.cases.indicators import INDICATOR_LABELS, IndicatorCounts, Indicators, percent
+
+
+class GroupBy(StrEnum):
+    UNIT = "unit"
+    KIND = "kind"
+    STREET = "street"
+    DISTRICT = "district"
+
+
+_DISPATCH_COUNTS = """
+    count(*) AS dispatched,
+    count(*) FILTER (WHERE d.state <> 'sent_back') AS accurately_dispatched,
+    count(*) FILTER (WHERE d.checked_in_at <= d.check_in_deadline) AS checked_in_on_time,
+    count(*) FILTER (WHERE d.state <> 'sent_back') AS due,
+    count(*) FILTER (WHERE d.state <> 'sent_back' AND d.result_at IS NOT NULL) AS handled,
+    count(*) FILTER (WHERE d.state <> 'sent_back' AND d.result_at <= d.handling_deadline) AS handled_on_time,
+    count(*) FILTER (WHERE d.state = 'closed') AS closed,
+    count(*) FILTER (WHERE d.state = 'closed' AND d.closed_at <= d.handling_deadline) AS closed_on_time,
+    count(*) FILTER (WHERE d.state <> 'sent_back' AND d.result_at IS NOT NULL AND d.rework_count > 0)
+        AS reworked,
+    coalesce(sum(extract(epoch FROM d.result_at - d.dispatched_at))
+        FILTER (WHERE d.state <> 'sent_back' AND d.result_at IS NOT NULL), 0) AS handling_seconds,
+    count(DISTINCT d.case_id) AS cases
+"""
+
+_KEYS = {
+    GroupBy.UNIT: ("d.unit_id::text", ""),
+    GroupBy.KIND: ("u.kind_code", "JOIN department_units u ON u.id = d.unit_id"),
+    GroupBy.STREET: ("d.street_code", ""),
+    GroupBy.DISTRICT: ("d.district_code", ""),
+}
+
+# Fixed statements (no user input in the SQL text): one per grouping.
+DISPATCH_SQL = {
+    group: text(
+        f"SELECT {key} AS key, {_DISPATCH_COUNTS} FROM dispatches d {join} "
+        "WHERE d.dispatched_at >= :since AND d.dispatched_at < :until GROUP BY 1"
+    )
+    for group, (key, join) in _KEYS.items()
+}
+
+_PLACE_COLUMN = {GroupBy.STREET: "street_code", GroupBy.DISTRICT: "district_code"}
+REPORTED_SQL = {
+    group: text(
+        f"SELECT {column} AS key, count(*) FROM reports "
+        "WHERE created_at >= :since AND created_at < :until GROUP BY 1"
+    )
+    for group, column in _PLACE_COLUMN.items()
+}
+FILED_SQL = {
+    group: text(
+        f"SELECT c.{column} AS key, count(*) FROM case_events e JOIN cases c ON c.id = e.case_id "
+        "WHERE e.action = 'file' AND e.at >= :since AND e.at < :until GROUP BY 1"
+    )
+    for group, column in _PLACE_COLUMN.items()
+}
+
+_NAMES_SQL = {
+    GroupBy.UNIT: text("SELECT id::text, name FROM department_units"),
+    GroupBy.KIND: text("SELECT code, name FROM department_kinds"),
+    GroupBy.STREET: text("SELECT code, name FROM streets WHERE valid_to IS NULL"),
+    GroupBy.DISTRICT: text("SELECT code, name FROM districts WHERE valid_to IS NULL"),
+}
+
+
+@dataclass(frozen=True)
+class IndicatorRow:
+    key: str | None  # unit id, kind code, street or district code (None: no place, e.g. unrouted)
+    name: str
+    counts: IndicatorCounts
+    indicators: Indicators
+
+
+def _counts(row: Any, reported: int, filed: int) -> IndicatorCounts:
+    return IndicatorCounts(
+        reported=reported,
+        filed=filed,
+        dispatched=row.dispatched,
+        accurately_dispatched=row.accurately_dispatched,
+        checked_in_on_time=row.checked_in_on_time,
+        due_for_handling=row.due,
+        handled=row.handled,
+        handled_on_time=row.handled_on_time,
+        due_for_closure=row.due,
+        closed=row.closed,
+        closed_on_time=row.closed_on_time,
+        reworked=row.reworked,
+        handling_seconds=int(Decimal(row.handling_seconds).to_integral_value()),
+    )
+
+
+def indicator_rows(
+    *, session: Session, group_by: GroupBy, since: datetime, until: datetime
+) -> list[IndicatorRow]:
+    """One row per unit / kind / street / district with activity in the period, ordered by key."""
+    params = {"since": since, "until": until}
+    dispatch_rows = {row.key: row for row in session.execute(DISPATCH_SQL[group_by], params)}
+    reported: dict[str | None, int] = {}
+    filed: dict[str | None, int] = {}
+    if group_by in REPORTED_SQL:
+        reported = {k: n for k, n in session.execute(REPORTED_SQL[group_by], params).all()}
+        filed = {k: n for k, n in session.execute(FILED_SQL[group_by], params).all()}
+    names = {k: n for k, n in session.execute(_NAMES_SQL[group_by]).all()}
+    keys = set(dispatch_rows) | set(reported) | set(filed)
+    out = []
+    for key in sorted(keys, key=lambda k: (k is None, k or "")):
+        row = dispatch_rows.get(key)
+        if group_by in REPORTED_SQL:
+            counts = (
+                _counts(row, reported.get(key, 0), filed.get(key, 0))
+                if row is not None
+                else IndicatorCounts(reported=reported.get(key, 0), filed=filed.get(key, 0))
+            )
+        else:
+            assert row is not None
+            counts = _counts(row, row.cases, row.cases)
+        name = names.get(key, "") if key is not None else "未定位"
+        out.append(IndicatorRow(key=key, name=name, counts=counts, indicators=counts.indicators()))
+    return out
+
+
+_RATE_FIELDS = [f.name for f in fields(Indicators) if f.name.endswith("_rate")]
+
+
+def to_csv(rows: Iterable[IndicatorRow], group_by: GroupBy) -> str:
+    """CSV with a header row in Chinese labels (UTF-8 with BOM so spreadsheet programs read it)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    count_fields = [f.name for f in fields(IndicatorCounts)]
+    writer.writerow(
+        [group_by.value, "名称", *count_fields, *(f"{INDICATOR_LABELS[f]}(%)" for f in _RATE_FIELDS),
+         "平均处置时长(小时)"]
+    )  # fmt: skip
+    for row in rows:
+        mean = row.indicators.mean_handling_time
+        writer.writerow(
+            [
+                row.key or "",
+                row.name,
+                *(getattr(row.counts, f) for f in count_fields),
+                *(_fmt(percent(getattr(row.indicators, f))) for f in _RATE_FIELDS),
+                "" if mean is None else f"{mean.total_seconds() / 3600:.2f}",
+            ]
+        )
+    return "\ufeff" + buffer.getvalue()
+
+
+def _fmt(value: Decimal | None) -> str:
+    return "" if value is None else str(value)

@@ -1,0 +1,178 @@
+"""Verification (核查): the case's grid worker re-checks a unit's result on site.
+
+The verifier is the grid worker assigned to the case's grid (`grid_assignments`, 责任网格); when the
+grid has none, the reporter if they are a grid worker; failing both, the dispatch waits in `handled`
+for a dispatcher to assign someone (`assign_verification`). Pass closes the dispatch (the case closes
+when all its dispatches are closed); fail sends it back to the unit as rework with the reason.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from service.accounts.models import Role, User
+from service.cases import refs
+from service.cases.evaluation import evaluate_dispatch
+from service.cases.models import Case, Dispatch, VerificationTask
+from service.cases.states import Action, DispatchState
+from service.cases.workflow import lock_dispatch, next_state, transition_dispatch, utcnow
+from service.errors import Forbidden, Invalid, NotFound
+
+
+def find_verifier(*, session: Session, case: Case) -> uuid.UUID | None:
+    g = refs.grid_assignments.c
+    r = refs.reports.c
+    if case.grid_code:
+        worker = session.scalar(
+            select(User.id)
+            .join(refs.grid_assignments, g.user_id == User.id)
+            .where(
+                g.grid_code == case.grid_code,
+                User.role == Role.grid_worker.value,
+                User.is_active.is_(True),
+            )
+            .order_by(User.created_at, User.id)
+            .limit(1)
+        )
+        if worker is not None:
+            return worker
+    reporter = session.scalar(
+        select(User.id)
+        .join(refs.reports, r.reporter_id == User.id)
+        .where(r.id == case.primary_report_id, User.role == Role.grid_worker.value, User.is_active.is_(True))
+    )
+    return reporter
+
+
+def open_verification(
+    *,
+    session: Session,
+    case: Case,
+    dispatch: Dispatch,
+    by: User | None,
+    at: datetime,
+    assignee_id: uuid.UUID | None = None,
+) -> VerificationTask | None:
+    """Start verification of a handled dispatch (automatic after the result, or by a dispatcher)."""
+    assignee = assignee_id or find_verifier(session=session, case=case)
+    if assignee is None:
+        return None
+    transition_dispatch(
+        session=session,
+        case=case,
+        dispatch=dispatch,
+        action=Action.START_VERIFICATION,
+        actor=by,
+        at=at,
+        detail={"assignee_id": str(assignee)},
+    )
+    task = VerificationTask(
+        dispatch_id=dispatch.id, case_id=case.id, assignee_id=assignee, state="open", created_at=at
+    )
+    session.add(task)
+    session.flush()
+    return task
+
+
+def assign_verification(
+    *,
+    session: Session,
+    dispatch_id: uuid.UUID,
+    assignee_id: uuid.UUID,
+    by: User,
+    at: datetime | None = None,
+) -> VerificationTask:
+    """A dispatcher starts verification by hand, naming the grid worker who checks."""
+    at = at or utcnow()
+    case, dispatch = lock_dispatch(session=session, dispatch_id=dispatch_id)
+    next_state(DispatchState(dispatch.state), Action.START_VERIFICATION)
+    assignee = session.get(User, assignee_id)
+    if assignee is None or assignee.role_enum is not Role.grid_worker or not assignee.is_active:
+        raise Invalid("assignee_id: an active grid worker")
+    task = open_verification(
+        session=session, case=case, dispatch=dispatch, by=by, at=at, assignee_id=assignee_id
+    )
+    assert task is not None
+    return task
+
+
+@dataclass(frozen=True)
+class TaskView:
+    task: VerificationTask
+    dispatch: Dispatch
+    case: Case
+
+
+def list_tasks(*, session: Session, user: User, include_done: bool = False) -> list[TaskView]:
+    stmt = (
+        select(VerificationTask, Dispatch, Case)
+        .join(Dispatch, Dispatch.id == VerificationTask.dispatch_id)
+        .join(Case, Case.id == VerificationTask.case_id)
+        .where(VerificationTask.assignee_id == user.id)
+        .order_by(VerificationTask.created_at, VerificationTask.id)
+    )
+    if not include_done:
+        stmt = stmt.where(VerificationTask.state == "open")
+    return [TaskView(t, d, c) for t, d, c in session.execute(stmt).all()]
+
+
+def verify(
+    *,
+    session: Session,
+    dispatch_id: uuid.UUID,
+    user: User,
+    passed: bool,
+    note: str = "",
+    at: datetime | None = None,
+) -> Dispatch:
+    """Pass (the dispatch closes and is scored) or fail (rework: back to the unit, with the reason)."""
+    at = at or utcnow()
+    action = Action.VERIFY_PASS if passed else Action.VERIFY_FAIL
+    if not passed and not note.strip():
+        raise Invalid("reason: say what is still wrong")
+    unit_exists = session.scalar(select(Dispatch.id).where(Dispatch.id == dispatch_id))
+    if unit_exists is None:
+        raise NotFound(f"dispatch {dispatch_id} does not exist")
+    case, dispatch = lock_dispatch(session=session, dispatch_id=dispatch_id)
+    next_state(DispatchState(dispatch.state), action)
+    task = session.scalars(
+        select(VerificationTask)
+        .where(VerificationTask.dispatch_id == dispatch.id, VerificationTask.state == "open")
+        .with_for_update()
+    ).first()
+    if task is None or task.assignee_id != user.id:
+        raise Forbidden("this verification is assigned to another grid worker")
+    transition_dispatch(
+        session=session, case=case, dispatch=dispatch, action=action, actor=user, at=at, note=note
+    )
+    task.state = "passed" if passed else "failed"
+    task.done_at = at
+    task.note = note
+    if passed:
+        dispatch.closed_at = at
+        session.flush()
+        evaluate_dispatch(session=session, dispatch=dispatch, reason="closed", at=at)
+    else:
+        # Rework (返工): the handling clock runs on against the same deadline until a new result.
+        dispatch.rework_count += 1
+        dispatch.result_at = None
+        dispatch.result_photo_count = 0
+        session.flush()
+    return dispatch
+
+
+def get_task(*, session: Session, task_id: uuid.UUID) -> TaskView:
+    row = session.execute(
+        select(VerificationTask, Dispatch, Case)
+        .join(Dispatch, Dispatch.id == VerificationTask.dispatch_id)
+        .join(Case, Case.id == VerificationTask.case_id)
+        .where(VerificationTask.id == task_id)
+    ).one_or_none()
+    if row is None:
+        raise NotFound(f"verification task {task_id} does not exist")
+    return TaskView(row[0], row[1], row[2])
