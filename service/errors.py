@@ -16,7 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -145,6 +145,22 @@ def install_error_handlers(app: FastAPI) -> None:
             "overloaded",
             "the service is busy (no database connection free); retry shortly",
             headers={"Retry-After": str(RETRY_AFTER_S)},
+        )
+
+    @app.exception_handler(DataError)
+    async def _data(_request: Request, exc: DataError) -> JSONResponse:
+        # A safety net: input that passed validation but that the database refuses (e.g. a NUL character).
+        log.info("database refused a value: %s", exc.orig)
+        return error_response(
+            422, "invalid", "a value was refused by the database (out of range or malformed)"
+        )
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(_request: Request, exc: IntegrityError) -> JSONResponse:
+        # A safety net for races that the service's own checks could not see (e.g. a unique key).
+        log.info("integrity conflict: %s", exc.orig)
+        return error_response(
+            409, "conflict", "the request conflicts with data stored meanwhile; reload and retry"
         )
 
     @app.exception_handler(OperationalError)

@@ -99,7 +99,11 @@ def app(settings: Settings, db: Session) -> FastAPI:
     app = create_app(settings)
 
     def _session() -> Iterator[Session]:
-        yield db
+        try:
+            yield db
+        except Exception:
+            db.rollback()  # as the real session would be discarded; the test's outer transaction stays
+            raise
 
     app.dependency_overrides[get_session] = _session
     return app
