@@ -102,6 +102,7 @@ def require_roles(*roles: Role) -> Callable[..., User]:
             )
         return user
 
+    check.allowed_roles = allowed  # type: ignore[attr-defined]  # read by the permission-matrix test
     return check
 
 

@@ -1,0 +1,144 @@
+"""The permission matrix of every endpoint and every role, generated from the application itself.
+
+For each route, the roles it admits are read from its ``require_roles(...)`` dependency (a route with only
+``CurrentUser`` admits every role; a route with neither is public). Every role outside the admitted set
+must get 403 — and leave an audit row — and every admitted role must get past the role check (anything
+but 401/403; the request is otherwise empty, so 404 or 422 are expected). Anonymous callers get 401 on
+every non-public route. New endpoints join the matrix automatically.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from service.accounts import service as accounts
+from service.accounts.models import Role, User
+from service.audit.models import AuditEvent
+from service.deps import get_current_user
+from service.settings import Settings
+from tests.conftest import UserFactory
+
+
+@dataclass(frozen=True)
+class Policy:
+    method: str
+    path: str
+    admitted: frozenset[Role] | None  # None: public
+    streams: bool
+
+
+def walk(dependant: Dependant) -> Iterator[Any]:
+    for dep in dependant.dependencies:
+        yield dep.call
+        yield from walk(dep)
+
+
+def api_routes(routes: list[Any]) -> Iterator[APIRoute]:
+    """Every APIRoute, through included routers (FastAPI keeps them as lazily combined wrappers)."""
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+        elif hasattr(route, "original_router"):
+            yield from api_routes(route.original_router.routes)
+
+
+def policies(app: FastAPI) -> list[Policy]:
+    spec = app.openapi()
+    found: list[Policy] = []
+    for route in api_routes(app.routes):
+        if not route.include_in_schema:
+            continue
+        assert route.path_format in spec["paths"], f"{route.path_format} is not where OpenAPI says"
+        calls = list(walk(route.dependant))
+        admitted: frozenset[Role] | None = None
+        for call in calls:
+            if hasattr(call, "allowed_roles"):
+                admitted = frozenset(call.allowed_roles)
+        if admitted is None and get_current_user in calls:
+            admitted = frozenset(Role)
+        for method in sorted((route.methods or set()) - {"HEAD", "OPTIONS"}):
+            operation = spec["paths"].get(route.path_format, {}).get(method.lower(), {})
+            streams = "text/event-stream" in str(operation.get("responses", {}))
+            found.append(Policy(method, route.path_format, admitted, streams))
+    return found
+
+
+def concrete(path: str) -> str:
+    return re.sub(r"\{[^}]+\}", lambda _m: str(uuid.uuid4()), path)
+
+
+def denials(db: Session, user: User) -> int:
+    stmt = select(func.count()).where(AuditEvent.action == "denied", AuditEvent.actor_id == user.id)
+    return int(db.scalar(stmt) or 0)
+
+
+def test_every_route_against_every_role(
+    app: FastAPI,
+    client: TestClient,
+    db: Session,
+    make_user: UserFactory,
+    settings: Settings,
+) -> None:
+    users: dict[Role, User] = {}
+    for role in Role:
+        extra: dict[str, Any] = {}
+        if role in (Role.officer, Role.street_team):
+            extra["unit_id"] = _some_unit_id(db)
+        users[role] = make_user(role, **extra)
+
+    def headers(role: Role) -> dict[str, str]:
+        # A new token for every request: some routes (logout, revoke-all) revoke the caller's tokens.
+        issued = accounts.issue_token(session=db, user=users[role], settings=settings.security)
+        db.commit()
+        return {"Authorization": f"Bearer {issued.token}"}
+
+    table = policies(app)
+    assert len(table) >= 15
+    problems: list[str] = []
+    for policy in table:
+        path = concrete(policy.path)
+        if policy.admitted is None:
+            continue
+        anonymous = client.request(policy.method, path)
+        if anonymous.status_code != 401:
+            problems.append(
+                f"{policy.method} {policy.path} anonymous → {anonymous.status_code}, expected 401"
+            )
+        for role in Role:
+            if role in policy.admitted and policy.streams:
+                continue  # an admitted caller would open a never-ending stream
+            before = denials(db, users[role])
+            response = client.request(policy.method, path, headers=headers(role))
+            if role in policy.admitted:
+                if response.status_code in (401, 403):
+                    problems.append(
+                        f"{policy.method} {policy.path} {role} → {response.status_code}: admitted"
+                    )
+            else:
+                if response.status_code != 403:
+                    problems.append(
+                        f"{policy.method} {policy.path} {role} → {response.status_code}, expected 403"
+                    )
+                elif denials(db, users[role]) != before + 1:
+                    problems.append(f"{policy.method} {policy.path} {role}: the denial was not audited")
+    assert not problems, "\n".join(problems)
+
+
+def _some_unit_id(db: Session) -> uuid.UUID:
+    """Any department unit of the demo city: officers and street teams must belong to one."""
+    from sqlalchemy import text
+
+    found = db.scalar(text("SELECT id FROM department_units ORDER BY code LIMIT 1"))
+    assert found is not None, "the test template should hold the demo city's units"
+    return uuid.UUID(str(found))
