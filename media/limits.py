@@ -149,6 +149,20 @@ class UploadBudget:
         self.spooled.append(upload)
         return upload
 
+    def open_file(self) -> UploadSink:
+        """Start a file pushed in chunks (a streaming multipart parser); `UploadSink.finish()` adds it.
+
+        Same limits as `spool`: the count is checked now, the bytes on every `write`.
+        """
+        if self.count >= self.limits.max_photos:
+            raise TooManyPhotos(
+                f"A report may carry at most {self.limits.max_photos} photos; more were sent."
+            )
+        remaining = self.limits.max_total_bytes - self.total_bytes
+        if remaining < self.limits.max_file_bytes:
+            return UploadSink(self, max_bytes=remaining, total_limit=True)
+        return UploadSink(self, max_bytes=self.limits.max_file_bytes, total_limit=False)
+
     def finish(self) -> list[SpooledUpload]:
         """Check the minimum count once all files were read; returns the spooled uploads in order."""
         check_photo_count(self.count, self.limits)
@@ -157,6 +171,50 @@ class UploadBudget:
     def close(self) -> None:
         for upload in self.spooled:
             upload.close()
+
+
+class UploadSink:
+    """One file of an `UploadBudget`, written chunk by chunk as it arrives; refused at the first byte
+    over its limit (the smaller of the per-file limit and what is left of the total)."""
+
+    def __init__(self, budget: UploadBudget, *, max_bytes: int, total_limit: bool) -> None:
+        self.budget = budget
+        self.max_bytes = max_bytes
+        self.total_limit = total_limit
+        self.size = 0
+        self._spool: tempfile.SpooledTemporaryFile[bytes] | None = tempfile.SpooledTemporaryFile(  # noqa: SIM115
+            max_size=SPOOL_MEMORY_BYTES, mode="w+b"
+        )
+
+    def write(self, chunk: bytes) -> None:
+        if self._spool is None:
+            raise ValueError("this upload was already finished or aborted")
+        self.size += len(chunk)
+        if self.size > self.max_bytes:
+            self.abort()
+            if self.total_limit:
+                total = human_bytes(self.budget.limits.max_total_bytes)
+                raise TooLarge(f"The photos of one report together exceed {total}; nothing was stored.")
+            raise TooLarge(
+                f"The photo is larger than the limit of {human_bytes(self.max_bytes)}; nothing was stored."
+            )
+        self._spool.write(chunk)
+
+    def finish(self) -> SpooledUpload:
+        if self._spool is None:
+            raise ValueError("this upload was already finished or aborted")
+        spool, self._spool = self._spool, None
+        spool.seek(0)
+        upload = SpooledUpload(spool, self.size)
+        self.budget.count += 1
+        self.budget.total_bytes += self.size
+        self.budget.spooled.append(upload)
+        return upload
+
+    def abort(self) -> None:
+        if self._spool is not None:
+            self._spool.close()
+            self._spool = None
 
 
 def human_bytes(n: int) -> str:

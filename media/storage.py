@@ -3,7 +3,8 @@
 Contract of every `MediaStore` (the same tests run against each backend):
 - keys are only our own content-hash keys (`media.hashing`); anything else is `InvalidKey`, so a key
   can never name a path outside the store;
-- `put` is durable when it returns and idempotent (same key, same bytes: a repeat is a no-op);
+- `put` is durable when it returns and idempotent (same key, same bytes: a repeat rewrites nothing but
+  refreshes the object's modification time, which the orphan sweep's grace period counts from);
 - `put` is atomic: a reader sees the whole object or none, never a part (also after a crash);
 - a full disk is `StorageFull` and leaves nothing behind;
 - `get` of a missing key is `ObjectNotFound`; `delete` of a missing key is a no-op (sweeps race);
@@ -82,6 +83,9 @@ class FileSystemStore:
         path = self._path(key)
         try:
             if path.stat().st_size == len(data):
+                # Already stored. Refresh its time so the orphan sweep's grace period starts again: the
+                # row naming it is about to be committed, and must never find the object swept away.
+                os.utime(path)
                 return
         except FileNotFoundError:
             pass

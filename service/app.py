@@ -10,8 +10,12 @@ from fastapi import FastAPI
 from service.accounts.views import admin_router, auth_router
 from service.db.session import create_database
 from service.errors import install_error_handlers
+from service.geography.views import router as geography_router
 from service.health.views import router as health_router
+from service.media_store import build_media_store
 from service.middleware import SecurityHeaders
+from service.reports.views import media_router, photos_router
+from service.reports.views import router as reports_router
 from service.settings import Settings, get_settings
 from service.web.views import mount_web_apps
 from service.web.views import router as web_router
@@ -32,6 +36,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.db = create_database(settings.database)
+        app.state.media_store = build_media_store(settings.media)
         try:
             yield
         finally:
@@ -41,7 +46,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     install_error_handlers(app)
     app.add_middleware(SecurityHeaders)
-    for router in (health_router, auth_router, admin_router, web_router):
+    for router in (
+        health_router,
+        auth_router,
+        admin_router,
+        web_router,
+        geography_router,
+        reports_router,
+        photos_router,
+        media_router,
+    ):
         app.include_router(router)
     mount_web_apps(app, settings)
     return app

@@ -9,6 +9,9 @@ from typing import Annotated
 
 import typer
 
+from service.geography import cli as geography_cli
+from service.publicmap import cli as publicmap_cli
+from service.reports.cli import media_app
 from service.settings import get_settings
 
 app = typer.Typer(help="Whistle grid incident service.", no_args_is_help=True, add_completion=False)
@@ -16,6 +19,10 @@ db_app = typer.Typer(help="Database: create, migrate.", no_args_is_help=True)
 user_app = typer.Typer(help="Accounts.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
+app.add_typer(geography_cli.import_app, name="import")
+app.add_typer(geography_cli.demo_app, name="demo")
+app.add_typer(media_app, name="media")
+publicmap_cli.register(app, geography_cli.import_app, geography_cli.demo_app)
 
 
 def fail(message: str) -> None:

@@ -15,6 +15,8 @@ from typing import Literal
 from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from service.reports.config import ReportsSettings
+
 DEFAULT_SECRET = "change-me-in-production"  # noqa: S105 - the value refused outside development
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -92,6 +94,7 @@ class Settings(BaseSettings):
     router: RouterSettings = RouterSettings()
     server: ServerSettings = ServerSettings()
     web: WebSettings = WebSettings()
+    reports: ReportsSettings = ReportsSettings()
 
     @model_validator(mode="after")
     def _check(self) -> Settings:
