@@ -21,6 +21,7 @@ export default defineConfig({
     rollupOptions: {
       input: {
         app: resolve(here, 'app/index.html'),
+        console: resolve(here, 'console/index.html'),
       },
     },
   },

@@ -8,7 +8,7 @@ import { clearSession, getSession } from '../shared/auth.js';
 import { $, h, mount } from '../shared/dom.js';
 import { t } from '../shared/i18n.js';
 import { cachedCategories, fetchCategories } from './categories.js';
-import { loginView } from './login-view.js';
+import { loginView } from '../shared/login-view.js';
 import { MineView } from './mine-view.js';
 import { pruneSent } from './outbox.js';
 import { ReportView } from './report-view.js';

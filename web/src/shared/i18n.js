@@ -88,18 +88,125 @@ const zh = {
 
   // report statuses (server side)
   status_received: '已接收',
+  status_reported: '待研判',
+  status_on_hold: '挂账',
+  status_checked_in: '已报到',
+  status_extension_requested: '申请延期',
+  status_sent_back: '已退回',
   status_pending: '待研判',
   status_triage: '待研判',
   status_filed: '已立案',
   status_dispatched: '已派遣',
   status_in_progress: '处置中',
   status_handled: '已处置',
-  status_verifying: '待核查',
+  status_verifying: '核查中',
   status_closed: '已结案',
   status_voided: '已作废',
   status_merged: '已合并',
   status_rejected: '不予受理',
   unrouted: '未能定位到网格',
+
+  // console
+  tabTriage: '研判队列',
+  tabCases: '案卷',
+  tabBoard: '督办看板',
+  tabIndicators: '综合评价',
+  liveOn: '实时',
+  liveOff: '实时连接中断，重连中',
+  newReport: '新上报',
+  turnedRed: '案卷 {number} {clock}超时',
+  triageEmpty: '没有待研判的上报',
+  casesEmpty: '没有案卷',
+  boardEmpty: '没有在办的派遣',
+  allStreets: '全部街道',
+  allCategories: '全部类别',
+  allStates: '全部状态',
+  flaggedOnly: '只看有疑点的',
+  orderNewest: '最新在前',
+  orderOldest: '最早在前',
+  loadMore: '加载更多',
+  back: '返回',
+  reportedAt: '上报时间',
+  place: '位置',
+  flags: '疑点',
+  photosOfReport: '现场照片',
+  noPhotos: '没有照片',
+  actFile: '立案',
+  actVoid: '作废',
+  actMerge: '合并',
+  actDispatch: '吹哨派遣',
+  actHold: '挂账',
+  actResume: '恢复',
+  actClose: '直接结案',
+  fileCategory: '类别（如需更正）',
+  note: '说明',
+  voidReason: '作废原因',
+  mergeInto: '合并到案卷号',
+  mergeUnknownCase: '没有案卷号 {number}',
+  suggestedUnits: '派遣单位（可多选：联合执法）',
+  suggestionTrace: '推荐依据',
+  noSuggestion: '没有推荐单位，请人工指定',
+  dispatchDone: '已吹哨派遣到 {count} 个单位',
+  actionDone: '操作成功',
+  actionFailed: '操作失败：{message}',
+  caseTitle: '案卷 {number}',
+  dispatches: '派遣',
+  events: '处置记录',
+  checkInClock: '报到时限',
+  handlingClock: '处置时限',
+  deadline: '截止 {time}',
+  colour_green: '正常',
+  colour_yellow: '临近',
+  colour_red: '超时',
+  clock_check_in: '报到',
+  clock_handling: '处置',
+  unit: '单位',
+  state: '状态',
+  category: '问题类别',
+  street: '街道',
+  groupBy: '统计口径',
+  group_unit: '按单位',
+  group_kind: '按部门',
+  group_street: '按街道',
+  group_district: '按区县',
+  period30: '近 30 天',
+  exportCsv: '导出 CSV',
+  ind_reported: '上报数',
+  ind_filed: '立案数',
+  ind_dispatched: '派遣数',
+  ind_accurate_dispatch_rate: '派遣准确率',
+  ind_on_time_check_in_rate: '按时报到率',
+  ind_on_time_handling_rate: '按期处置率',
+  ind_closure_rate: '结案率',
+  ind_on_time_closure_rate: '按期结案率',
+  ind_rework_rate: '返工率',
+  ind_mean_handling_hours: '平均处置时长（小时）',
+  flag_photo_reused: '照片重复使用',
+  flag_exif_time_old: '照片拍摄时间过早',
+  flag_exif_far_from_device: '照片位置与定位相距过远',
+  flag_low_accuracy: '定位精度差',
+  flag_unrouted: '未能定位到网格',
+  flag_snapped: '定位在网格间隙，已就近归属',
+  role_primary: '主办',
+  role_joint: '协办',
+  role_street_team: '街道执法队',
+  role_manual: '人工指定',
+  act_file: '立案',
+  act_void: '作废',
+  act_merge: '合并',
+  act_dispatch: '派遣',
+  act_hold: '挂账',
+  act_resume: '恢复',
+  act_close: '结案',
+  act_check_in: '报到',
+  act_submit_result: '处置反馈',
+  act_request_extension: '申请延期',
+  act_grant_extension: '批准延期',
+  act_deny_extension: '驳回延期',
+  act_send_back: '退回',
+  act_start_verification: '开始核查',
+  act_verify_pass: '核查通过',
+  act_verify_fail: '核查不通过（返工）',
 };
 
 /** Translate a key, filling {placeholders} from vars. Unknown keys come back unchanged (visible in tests). */
@@ -110,8 +217,18 @@ export function t(key, vars = {}) {
 
 /** Label of a server status code, falling back to the code itself. */
 export function statusLabel(status) {
-  const key = `status_${status}`;
-  return key in zh ? zh[key] : status;
+  return labelOf('status', status);
+}
+
+/** Label of a coded value: labelOf('flag', 'photo_reused') → 照片重复使用; unknown codes come back as they are. */
+export function labelOf(kind, code) {
+  const key = `${kind}_${code}`;
+  return key in zh ? zh[key] : String(code);
+}
+
+export function formatPercent(value) {
+  if (value === null || value === undefined) return '—';
+  return `${(Number(value) * 100).toFixed(1)}%`;
 }
 
 const dateTime = new Intl.DateTimeFormat('zh-CN', {

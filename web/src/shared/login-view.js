@@ -1,9 +1,9 @@
 // The login form. The device label helps the user spot (and revoke) this phone in the token list.
 
-import { login, request } from '../shared/api.js';
-import { saveSession } from '../shared/auth.js';
-import { h } from '../shared/dom.js';
-import { t } from '../shared/i18n.js';
+import { login, request } from './api.js';
+import { saveSession } from './auth.js';
+import { h } from './dom.js';
+import { t } from './i18n.js';
 
 function deviceLabel() {
   const ua = navigator.userAgent;

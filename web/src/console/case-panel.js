@@ -1,0 +1,126 @@
+// One case: its state, dispatches with their clocks, the event log, and the actions its state allows
+// (吹哨 dispatch with the router's suggested units, joint dispatch, hold, resume, close, void, merge).
+
+import { api } from '../shared/api.js';
+import { ask } from '../shared/dialog.js';
+import { h, mount } from '../shared/dom.js';
+import { formatDateTime, labelOf, statusLabel, t } from '../shared/i18n.js';
+import { categoryName, rememberUnit, unitName } from './lookups.js';
+import { caseIdByNumber } from './report-panel.js';
+
+const RUNNING = new Set(['dispatched', 'checked_in', 'extension_requested']);
+
+function clock(label, deadline, doneAt, running) {
+  const overdue = running && !doneAt && Date.parse(deadline) < Date.now();
+  return h('div', { class: `clock${overdue ? ' overdue' : ''}` },
+    h('span', {}, label), ' ',
+    h('span', { class: 'muted' }, t('deadline', { time: formatDateTime(deadline) })),
+    doneAt ? h('span', { class: 'ok' }, ` ✓ ${formatDateTime(doneAt)}`) : overdue ? h('span', { class: 'bad' }, ` ${labelOf('colour', 'red')}`) : null);
+}
+
+async function dispatchDialog(caseId) {
+  const suggestion = await api.get(`/api/v1/console/cases/${caseId}/suggestion`);
+  suggestion.units.forEach(rememberUnit);
+  if (suggestion.units.length === 0) throw new Error(t('noSuggestion'));
+  const values = await ask({
+    title: t('actDispatch'),
+    intro: h('details', { class: 'trace' }, h('summary', {}, t('suggestionTrace')), h('ul', {}, suggestion.trace.map((line) => h('li', {}, line)))),
+    fields: [
+      { name: 'unit_ids', label: t('suggestedUnits'), type: 'checkboxes',
+        options: suggestion.units.map((u) => ({ value: u.id, label: `${u.name}（${u.kind_name} · ${labelOf('role', u.role)}）`, checked: true })) },
+      { name: 'note', label: t('note'), type: 'textarea' },
+    ],
+    submitLabel: t('actDispatch'),
+  });
+  if (!values || values.unit_ids.length === 0) return null;
+  return api.post(`/api/v1/console/cases/${caseId}/dispatch`, { unit_ids: values.unit_ids, note: values.note });
+}
+
+export class CasePanel {
+  constructor({ onBack, notify }) {
+    this.onBack = onBack;
+    this.notify = notify;
+    this.caseId = null;
+    this.el = h('div', { class: 'panel detail', id: 'case-detail' });
+  }
+
+  async open(caseId) {
+    this.caseId = caseId;
+    mount(this.el, h('span', { class: 'muted' }, t('loading')));
+    await this.refresh();
+  }
+
+  async refresh() {
+    if (!this.caseId) return;
+    try {
+      this.render(await api.get(`/api/v1/console/cases/${this.caseId}`));
+    } catch (error) {
+      mount(this.el, h('button', { type: 'button', class: 'link', onclick: this.onBack }, `‹ ${t('back')}`), h('p', { class: 'bad' }, error.message));
+    }
+  }
+
+  async act(run) {
+    try {
+      const result = await run();
+      if (result === null) return;
+      this.notify(Array.isArray(result) ? t('dispatchDone', { count: result.length }) : t('actionDone'));
+      await this.refresh();
+    } catch (error) {
+      this.notify(t('actionFailed', { message: error.message }), 'error');
+    }
+  }
+
+  actionButton(action) {
+    const id = this.caseId;
+    const withNote = (path, title) => async () => {
+      const values = await ask({ title, fields: [{ name: 'note', label: t('note'), type: 'textarea' }] });
+      return values && api.post(`/api/v1/console/cases/${id}/${path}`, { note: values.note });
+    };
+    const handlers = {
+      dispatch: [t('actDispatch'), () => dispatchDialog(id), 'primary'],
+      hold: [t('actHold'), withNote('hold', t('actHold'))],
+      resume: [t('actResume'), withNote('resume', t('actResume'))],
+      close: [t('actClose'), withNote('close', t('actClose'))],
+      void: [t('actVoid'), async () => {
+        const values = await ask({ title: t('actVoid'), fields: [{ name: 'reason', label: t('voidReason'), type: 'textarea', required: true }] });
+        return values && api.post(`/api/v1/console/cases/${id}/void`, { reason: values.reason });
+      }],
+      merge: [t('actMerge'), async () => {
+        const values = await ask({ title: t('actMerge'), fields: [{ name: 'number', label: t('mergeInto'), required: true }, { name: 'note', label: t('note') }] });
+        if (!values) return null;
+        const into = await caseIdByNumber(values.number);
+        if (!into) throw new Error(t('mergeUnknownCase', { number: values.number }));
+        return api.post(`/api/v1/console/cases/${id}/merge`, { into_case_id: into, note: values.note });
+      }],
+    };
+    const handler = handlers[action];
+    if (!handler) return null;
+    const [label, run, cls] = handler;
+    return h('button', { type: 'button', class: cls || '', id: `case-act-${action}`, onclick: () => this.act(run) }, label);
+  }
+
+  render({ case: c, report_ids: reportIds, dispatches, events }) {
+    mount(this.el,
+      h('button', { type: 'button', class: 'link', onclick: this.onBack }, `‹ ${t('back')}`),
+      h('h3', {}, t('caseTitle', { number: c.number }), ' ', h('span', { class: `status-badge status-${c.state}`, id: 'case-state' }, statusLabel(c.state))),
+      h('dl', { class: 'facts' },
+        h('dt', {}, t('category')), h('dd', {}, categoryName(c.category_code)),
+        h('dt', {}, t('place')), h('dd', {}, c.grid_code ? `网格 ${c.grid_code}` : labelOf('flag', 'unrouted')),
+        h('dt', {}, t('reportedAt')), h('dd', {}, formatDateTime(c.created_at), ` · ${reportIds.length} 条上报`)),
+      c.void_reason ? h('p', { class: 'bad' }, c.void_reason) : null,
+      h('div', { class: 'actions' }, c.allowed_actions.map((a) => this.actionButton(a))),
+      dispatches.length ? h('h4', {}, t('dispatches')) : null,
+      h('ul', { class: 'rows' }, dispatches.map((d) =>
+        h('li', { class: 'row dispatch', dataset: { id: d.id, state: d.state } },
+          h('div', { class: 'row-main' },
+            h('div', { class: 'row-title' }, unitName(d.unit_id), ' ', h('span', { class: 'muted' }, labelOf('role', d.role))),
+            clock(t('checkInClock'), d.check_in_deadline, d.checked_in_at, RUNNING.has(d.state)),
+            clock(t('handlingClock'), d.handling_deadline, d.result_at, RUNNING.has(d.state)),
+            d.result_note ? h('div', {}, d.result_note) : null),
+          h('span', { class: `status-badge status-${d.state}` }, statusLabel(d.state))))),
+      h('h4', {}, t('events')),
+      h('ol', { class: 'events' }, events.map((e) =>
+        h('li', {}, h('span', { class: 'muted' }, formatDateTime(e.at)), ' ', labelOf('act', e.action),
+          e.to_state ? ` → ${statusLabel(e.to_state)}` : '', e.note ? ` · ${e.note}` : ''))));
+  }
+}

@@ -1,0 +1,33 @@
+// Names for codes the console shows: categories (from the API, cached) and units met along the way.
+
+import { api } from '../shared/api.js';
+
+const categories = new Map();
+const units = new Map();
+
+export async function loadCategories() {
+  try {
+    const list = await api.get('/api/v1/categories');
+    for (const c of list) categories.set(c.code, c);
+  } catch {
+    // The console still works with bare codes.
+  }
+  return [...categories.values()];
+}
+
+export function categoryName(code) {
+  const c = categories.get(code);
+  return c ? `${c.major_name} › ${c.name}` : code;
+}
+
+export function allCategories() {
+  return [...categories.values()];
+}
+
+export function rememberUnit(unit) {
+  if (unit?.id && unit.name) units.set(unit.id, unit);
+}
+
+export function unitName(id) {
+  return units.get(id)?.name ?? String(id).slice(0, 8);
+}

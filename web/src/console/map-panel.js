@@ -1,0 +1,85 @@
+// The console map: our own district/street/grid layers (vector tiles) as the base, the reports on top,
+// coloured by state, and the selected report highlighted.
+
+import Feature from 'ol/Feature.js';
+import Point from 'ol/geom/Point.js';
+import VectorLayer from 'ol/layer/Vector.js';
+import VectorSource from 'ol/source/Vector.js';
+import { Circle, Fill, Stroke, Style } from 'ol/style.js';
+import { createMap, fromLonLat, ourTileLayer } from '../shared/map.js';
+
+export const STATE_COLOURS = {
+  reported: '#ef6c00',
+  filed: '#1565c0',
+  dispatched: '#6a1b9a',
+  checked_in: '#00838f',
+  handled: '#2e7d32',
+  verifying: '#558b2f',
+  closed: '#9e9e9e',
+  voided: '#bdbdbd',
+  red: '#c62828',
+  yellow: '#f9a825',
+  green: '#2e7d32',
+};
+
+const styleCache = new Map();
+function pointStyle(colour, selected) {
+  const key = `${colour}:${selected}`;
+  if (!styleCache.has(key)) {
+    styleCache.set(key, new Style({
+      image: new Circle({
+        radius: selected ? 10 : 6,
+        fill: new Fill({ color: colour }),
+        stroke: new Stroke({ color: selected ? '#000' : '#fff', width: selected ? 3 : 1.5 }),
+      }),
+      zIndex: selected ? 10 : 1,
+    }));
+  }
+  return styleCache.get(key);
+}
+
+const outline = (colour, width) => new Style({ stroke: new Stroke({ color: colour, width }), fill: new Fill({ color: 'rgba(255,255,255,0)' }) });
+
+export class MapPanel {
+  constructor(target, { onSelect }) {
+    this.target = target;
+    this.onSelect = onSelect;
+    this.selectedId = null;
+    this.source = new VectorSource();
+    this.layer = new VectorLayer({
+      source: this.source,
+      style: (feature) => pointStyle(feature.get('colour'), feature.getId() === this.selectedId),
+    });
+  }
+
+  async start() {
+    const base = [
+      ourTileLayer('districts', { style: outline('#5d4037', 2) }),
+      ourTileLayer('streets', { style: outline('#8d6e63', 1.2), minZoom: 10 }),
+      ourTileLayer('grids', { style: outline('rgba(120,144,156,0.7)', 0.6), minZoom: 14 }),
+    ];
+    this.map = await createMap({ target: this.target, layers: [...base, this.layer], zoom: 12 });
+    this.map.on('singleclick', (event) => {
+      const hit = this.map.forEachFeatureAtPixel(event.pixel, (f) => f, { layerFilter: (l) => l === this.layer, hitTolerance: 6 });
+      if (hit) this.onSelect?.(hit.get('item'));
+    });
+    return this.map;
+  }
+
+  /** Show items [{id, lon, lat, state|colour}] as points. */
+  setItems(items) {
+    this.source.clear();
+    this.source.addFeatures(items.filter((i) => Number.isFinite(i.lon) && Number.isFinite(i.lat)).map((item) => {
+      const feature = new Feature({ geometry: new Point(fromLonLat([item.lon, item.lat])), item, colour: item.colour || STATE_COLOURS[item.state] || '#546e7a' });
+      feature.setId(item.id);
+      return feature;
+    }));
+  }
+
+  select(id, { pan = true } = {}) {
+    this.selectedId = id;
+    this.layer.changed();
+    const feature = id ? this.source.getFeatureById(id) : null;
+    if (feature && pan && this.map) this.map.getView().animate({ center: feature.getGeometry().getCoordinates(), duration: 300 });
+  }
+}
