@@ -12,6 +12,7 @@ import typer
 from service.geography import cli as geography_cli
 from service.publicmap import cli as publicmap_cli
 from service.reports.cli import media_app
+from service.reports.cli import media_app
 from service.settings import get_settings
 
 app = typer.Typer(help="Whistle grid incident service.", no_args_is_help=True, add_completion=False)
@@ -19,6 +20,7 @@ db_app = typer.Typer(help="Database: create, migrate.", no_args_is_help=True)
 user_app = typer.Typer(help="Accounts.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
+app.add_typer(media_app, name="media")
 app.add_typer(geography_cli.import_app, name="import")
 app.add_typer(geography_cli.demo_app, name="demo")
 app.add_typer(media_app, name="media")
