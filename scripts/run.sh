@@ -14,7 +14,7 @@ W="$VENV/bin/whistle"
 "$W" db ensure
 "$W" db upgrade
 if "$W" demo --help >/dev/null 2>&1; then
-    "$W" demo load --if-empty
+    "$W" demo load --if-empty --with-accounts
 fi
 say "serving on http://${WHISTLE_SERVER__HOST:-127.0.0.1}:${WHISTLE_SERVER__PORT:-8000} (Ctrl-C to stop)"
 exec "$W" serve

@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from service.geography import cli as geography_cli
 from service.reports.cli import media_app
 from service.settings import get_settings
 
@@ -17,6 +18,8 @@ db_app = typer.Typer(help="Database: create, migrate.", no_args_is_help=True)
 user_app = typer.Typer(help="Accounts.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
+app.add_typer(geography_cli.import_app, name="import")
+app.add_typer(geography_cli.demo_app, name="demo")
 app.add_typer(media_app, name="media")
 
 

@@ -45,7 +45,25 @@ def create_template() -> str:
     admin.create_database(url)
     admin.enable_postgis(url)
     upgrade(url)
+    load_demo_city(url)
     return name
+
+
+def load_demo_city(url: str) -> None:
+    """The demo city (no accounts) in the template: every test database starts with Jilin City."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+
+    from geo.demo import build_demo_city
+    from service.geography.demo import load_demo_city as store
+
+    engine = create_engine(url)
+    try:
+        with Session(engine) as session:
+            store(session=session, city=build_demo_city())
+            session.commit()
+    finally:
+        engine.dispose()
 
 
 def clone(template: str, prefix: str = "whistle_test") -> str:

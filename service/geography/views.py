@@ -1,0 +1,107 @@
+"""Routing, categories, divisions (GeoJSON outlines) and units over HTTP."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+
+from service.deps import CurrentUser, SessionDep, SettingsDep
+from service.errors import ErrorResponse, Invalid
+from service.geography import queries
+from service.geography.routing import route as route_point
+from service.geography.schemas import (
+    CategoryPublic,
+    DivisionCollection,
+    DivisionFeature,
+    RoutingPublic,
+    UnitPublic,
+)
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorResponse},
+    404: {"model": ErrorResponse},
+    422: {"model": ErrorResponse},
+}
+
+router = APIRouter(prefix="/api/v1", tags=["geography"], responses=ERRORS)
+
+Level = Literal["district", "street", "community", "grid"]
+
+
+@router.get("/route", response_model=RoutingPublic)
+def route(
+    session: SessionDep,
+    settings: SettingsDep,
+    _user: CurrentUser,
+    lon: Annotated[float, Query(ge=-180, le=180, description="longitude in the given datum")],
+    lat: Annotated[float, Query(ge=-90, le=90)],
+    datum: Annotated[Literal["wgs84", "cgcs2000", "gcj02", "bd09"], Query()] = "wgs84",
+    category: Annotated[str | None, Query(description="category code, e.g. 0501: picks the units")] = None,
+    at: Annotated[datetime | None, Query(description="route by the outlines valid then (ISO 8601)")] = None,
+) -> RoutingPublic:
+    """Where a point lands: status routed|snapped|unrouted, district/street/community/grid, units, trace."""
+    return route_point(
+        session=session,
+        lon=lon,
+        lat=lat,
+        datum=datum,
+        category_code=category,
+        at=at,
+        tolerance_m=settings.router.snap_tolerance_m,
+    )
+
+
+@router.get("/categories", response_model=list[CategoryPublic])
+def categories(session: SessionDep) -> list[CategoryPublic]:
+    """Active event categories with their rules and time limits (public)."""
+    return queries.list_categories(session=session)
+
+
+def parse_bbox(value: str | None) -> tuple[float, float, float, float] | None:
+    if value is None:
+        return None
+    try:
+        west, south, east, north = (float(v) for v in value.split(","))
+    except ValueError as exc:
+        raise Invalid("bbox is four numbers: west,south,east,north (WGS-84)") from exc
+    return west, south, east, north
+
+
+@router.get("/divisions/{level}", response_model=DivisionCollection)
+def divisions(
+    session: SessionDep,
+    _user: CurrentUser,
+    level: Level,
+    bbox: Annotated[str | None, Query(description="west,south,east,north (WGS-84)")] = None,
+    parent: Annotated[str | None, Query(description="parent division code")] = None,
+    at: Annotated[datetime | None, Query(description="outlines valid then (default now)")] = None,
+    geometry: Annotated[bool, Query(description="include outlines")] = True,
+) -> DivisionCollection:
+    """Divisions of a level as a GeoJSON FeatureCollection (WGS-84), filtered by bbox and/or parent."""
+    return queries.list_divisions(
+        session=session, level=level, bbox=parse_bbox(bbox), parent_code=parent, at=at, with_geometry=geometry
+    )
+
+
+@router.get("/divisions/{level}/{code}", response_model=DivisionFeature)
+def division(
+    session: SessionDep,
+    _user: CurrentUser,
+    level: Level,
+    code: str,
+    at: Annotated[datetime | None, Query(description="the outline valid then (default now)")] = None,
+) -> DivisionFeature:
+    """One division as a GeoJSON Feature (WGS-84)."""
+    return queries.get_division(session=session, level=level, code=code, at=at)
+
+
+@router.get("/units", response_model=list[UnitPublic])
+def units(
+    session: SessionDep,
+    _user: CurrentUser,
+    kind: Annotated[str | None, Query(description="department kind code")] = None,
+) -> list[UnitPublic]:
+    """Active department units (公安 派出所, 城管 大队, street teams, …)."""
+    return queries.list_units(session=session, kind=kind)
