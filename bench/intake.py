@@ -1,10 +1,16 @@
-"""Intake benchmark (issue 4). Run: `.venv/bin/python -m bench.intake` from the repository root.
+"""Intake benchmark (issue 4). Run: `.venv/bin/python -m bench.intake` from the repository root
+(`--quick` for a shorter run; `--cpu-only` for the CPU part alone).
 
-Phase 1 (this file today) measures the CPU cost of one 12 MP JPEG from bytes to stored derivatives
-and its floor, a bare draft decode (see `bench.intake_cpu`). The HTTP figures the issue also names
-(`uploads_per_s`, `p50_ms`, `p99_ms`, `floor_uploads_per_s`) are measured by the intake endpoint's
-work, which adds its measurements to `main()`'s `figures` dict; until then they are absent from the
-JSON line, and the printout says so.
+1. CPU: one 12 MP JPEG from bytes to stored derivatives, and its floor, a bare draft decode of the same
+   file at the derivative's scale, alternating in the same run (`bench.intake_cpu`).
+2. HTTP (`bench.intake_http`): a fresh database (migrated, demo city) that the run creates and drops,
+   uvicorn with 2 workers, the load generator (httpx in threads) in the same process as this script:
+   `uploads_per_s` with 16 concurrent clients, `p50_ms`/`p99_ms` at an offered 10 uploads/s, and
+   `floor_uploads_per_s`, the same 16 clients sending the same uploads to an endpoint that only
+   authenticates and reads the body.
+
+The last line is a JSON object with `cpu_ms_per_12mp_photo`, `bare_decode_ms`, `uploads_per_s`,
+`p50_ms`, `p99_ms`, `floor_uploads_per_s`.
 """
 
 from __future__ import annotations
@@ -16,6 +22,8 @@ from bench.intake_cpu import make_test_jpeg, measure_cpu
 
 CPU_TARGET_MS = 60.0
 RATIO_TARGET = 1.6
+UPLOADS_TARGET = 20.0
+P99_TARGET_MS = 500.0
 
 
 def cpu_part(*, runs: int) -> dict[str, float]:
@@ -36,13 +44,105 @@ def cpu_part(*, runs: int) -> dict[str, float]:
     return {"cpu_ms_per_12mp_photo": cpu.cpu_ms_per_12mp_photo, "bare_decode_ms": cpu.bare_decode_ms}
 
 
+def http_part(
+    *, clients: int, uploads: int, rate: float, open_uploads: int, workers: int
+) -> dict[str, float]:
+    from bench.intake_http import (
+        SINK_PATH,
+        Uploader,
+        bench_server,
+        closed_loop,
+        open_loop,
+        percentile_ms,
+        photo_variants,
+        summary_ms,
+    )
+    from bench.load import SECRET, seed_accounts
+    from tests.support import databases
+
+    base_photo = make_test_jpeg()
+    template = databases.create_template()
+    url = databases.clone(template, prefix="whistle_intake_bench")
+    try:
+        tokens, _ = seed_accounts(url, 32, 0)
+        with bench_server(database_url=url, secret=SECRET, workers=workers) as base:
+            print(
+                f"uvicorn × {workers} workers at {base}; fresh database with the demo city; {clients} clients"
+            )
+            photos = photo_variants(base_photo)
+            warm = Uploader(base, tokens, photos)
+            closed_loop(warm, clients=4, uploads=8)  # imports, pools, router cache in both workers
+
+            floor = Uploader(base, tokens, photos, path=SINK_PATH)
+            floor_rate = closed_loop(floor, clients=clients, uploads=uploads)
+            intake = Uploader(base, tokens, photos)
+            upload_rate = closed_loop(intake, clients=clients, uploads=uploads)
+            paced = Uploader(base, tokens, photos)
+            latencies = open_loop(paced, rate=rate, uploads=open_uploads)
+            failures = warm.failures + floor.failures + intake.failures + paced.failures
+        stored = count_reports(url)
+    finally:
+        databases.drop(url)
+        databases.drop(template)
+    if failures:
+        raise SystemExit(f"{len(failures)} uploads failed, e.g. {failures[:3]}")
+    p50, p99 = percentile_ms(latencies, 0.5), percentile_ms(latencies, 0.99)
+    print(f"photo per report: {len(base_photo) / 1e6:.2f} MB 12 MP JPEG (pixel-distinct per report)")
+    print(f"floor (auth + read the multipart body, {clients} clients): {floor_rate:.1f} uploads/s")
+    print(
+        f"intake ({clients} clients, closed loop, {uploads} reports): {upload_rate:.1f} uploads/s "
+        f"= {upload_rate / floor_rate:.2f}× the floor (target ≥ {UPLOADS_TARGET:.0f}/s: "
+        f"{'met' if upload_rate >= UPLOADS_TARGET else 'NOT met'})"
+    )
+    print(
+        f"offered {rate:g} uploads/s open loop ({open_uploads} reports): {summary_ms(latencies)} "
+        f"(target p99 ≤ {P99_TARGET_MS:.0f} ms: {'met' if p99 <= P99_TARGET_MS else 'NOT met'})"
+    )
+    print(f"reports stored: {stored}")
+    return {
+        "uploads_per_s": round(upload_rate, 2),
+        "p50_ms": p50,
+        "p99_ms": p99,
+        "floor_uploads_per_s": round(floor_rate, 2),
+    }
+
+
+def count_reports(url: str) -> int:
+    """The stored reports of the bench database (a sanity check that the work was really done)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        count = int(conn.scalar(text("SELECT count(*) FROM reports")) or 0)
+    engine.dispose()
+    return count
+
+
 def main(argv: list[str] | None = None) -> dict[str, float]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=20, help="repetitions per figure (median)")
+    parser.add_argument("--runs", type=int, default=20, help="repetitions per CPU figure (median)")
+    parser.add_argument("--quick", action="store_true", help="fewer runs and uploads")
+    parser.add_argument("--cpu-only", action="store_true", help="skip the HTTP part")
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--uploads", type=int, default=320, help="reports per closed-loop measurement")
+    parser.add_argument("--rate", type=float, default=10.0, help="offered uploads/s of the latency run")
+    parser.add_argument("--open-uploads", type=int, default=300, help="reports of the latency run")
+    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
     args = parser.parse_args(argv)
+    if args.quick:
+        args.runs, args.uploads, args.open_uploads = 8, 96, 100
     figures: dict[str, float] = {}
     figures.update(cpu_part(runs=args.runs))
-    print("HTTP figures (uploads_per_s, p50_ms, p99_ms, floor_uploads_per_s): not measured yet (phase 2)")
+    if not args.cpu_only:
+        figures.update(
+            http_part(
+                clients=args.clients,
+                uploads=args.uploads,
+                rate=args.rate,
+                open_uploads=args.open_uploads,
+                workers=args.workers,
+            )
+        )
     print(json.dumps(figures))
     return figures
 

@@ -1,7 +1,11 @@
 """The upload path of one report, in the order that makes every failure safe (DESIGN.md §8):
 
-1. check the category and whether this report id already exists (a late retry: answer it again);
-2. claim the idempotency key in its own short transaction (409 while another send is working);
+1. check the category;
+2. claim the idempotency key in its own short transaction: a finished key replays its stored answer,
+   a running one is 409, a different request under the key is 422 (`report_id_used` when the key is
+   the report id itself);
+2b. a report with this id already filed (under another key, or after the key was pruned) is answered
+   again (201, replayed) when it is the same request, else 422;
 3. process the photos (CPU; EXIF first, then derivatives): 415/413/422 refuse, nothing stored;
 4. choose the position (device fix, else EXIF GPS, else 422: nothing stored);
 5. store the photos durably (content-hash keys: a retry writes the same objects again);
@@ -73,6 +77,11 @@ class Upload:
     key: str
     request_hash: str
 
+    @property
+    def key_is_report_id(self) -> bool:
+        """No Idempotency-Key header was sent: the report id is the key."""
+        return self.key == str(self.form.id)
+
 
 @dataclass(frozen=True, slots=True)
 class Answer:
@@ -84,20 +93,26 @@ class Answer:
 def submit_report(*, session: Session, store: MediaStore, settings: Settings, upload: Upload) -> Answer:
     """File one report exactly once; see the module docstring for the order and its reasons."""
     _check_category(session, upload.form.category)
-    existing = _answer_for_existing(session, store, upload)
-    if existing is not None:
-        session.rollback()
-        return existing
-    stored = idempotency.claim(
-        session=session,
-        user_id=upload.user.id,
-        key=upload.key,
-        request_hash=upload.request_hash,
-        in_flight_timeout_s=settings.reports.in_flight_timeout_s,
-    )
+    try:
+        stored = idempotency.claim(
+            session=session,
+            user_id=upload.user.id,
+            key=upload.key,
+            request_hash=upload.request_hash,
+            in_flight_timeout_s=settings.reports.in_flight_timeout_s,
+        )
+    except idempotency.KeyReused:
+        if upload.key_is_report_id:
+            raise _id_used(upload) from None
+        raise
     if stored is not None:
         return Answer(stored.status_code, stored.body, replayed=True)
     try:
+        existing = _answer_for_existing(session, store, upload)
+        if existing is not None:
+            # Filed before under another key (or this key was pruned): answer with that report.
+            _finish(session, upload, existing)
+            return existing
         return _file(session, store, settings, upload)
     except IntegrityError as exc:
         session.rollback()
@@ -109,20 +124,31 @@ def submit_report(*, session: Session, store: MediaStore, settings: Settings, up
         if winner is None:
             _release_quietly(session, upload)
             raise
-        idempotency.finish(
-            session=session,
-            user_id=upload.user.id,
-            key=upload.key,
-            answer=StoredAnswer(winner.status_code, winner.body),
-            report_id=upload.form.id,
-        )
-        session.commit()
+        _finish(session, upload, winner)
         log.info("report %s: a concurrent send won the insert (%s)", upload.form.id, exc.orig)
         return winner
     except BaseException:
         session.rollback()
         _release_quietly(session, upload)
         raise
+
+
+def _finish(session: Session, upload: Upload, answer: Answer) -> None:
+    idempotency.finish(
+        session=session,
+        user_id=upload.user.id,
+        key=upload.key,
+        answer=StoredAnswer(answer.status_code, answer.body),
+        report_id=upload.form.id,
+    )
+    session.commit()
+
+
+def _id_used(upload: Upload) -> ReportIdUsed:
+    return ReportIdUsed(
+        f"The report id {upload.form.id} is already used by a different report; a new report "
+        "needs a new id (nothing was stored)."
+    )
 
 
 def _check_category(session: Session, code: str) -> None:
@@ -139,10 +165,7 @@ def _answer_for_existing(session: Session, store: MediaStore, upload: Upload) ->
         return None
     if report.reporter_id != upload.user.id or report.request_hash != upload.request_hash:
         session.rollback()
-        raise ReportIdUsed(
-            f"The report id {upload.form.id} is already used by a different report; a new report "
-            "needs a new id (nothing was stored)."
-        )
+        raise _id_used(upload)
     photos = list(session.scalars(select(Photo).where(Photo.report_id == report.id)))
     body = report_public(report, photos, store).model_dump(mode="json")
     return Answer(CREATED, body, replayed=True)
