@@ -9,6 +9,7 @@ import sys
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -19,6 +20,13 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+@dataclass
+class LiveServer:
+    base: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
 
 
 @contextmanager
@@ -32,6 +40,28 @@ def run_server(
     port: int | None = None,
 ) -> Iterator[str]:
     """Start ``uvicorn service.main:app`` and yield its base URL; stop it afterwards."""
+    with start_server(
+        database_url=database_url,
+        workdir=workdir,
+        secret_key=secret_key,
+        workers=workers,
+        extra_env=extra_env,
+        port=port,
+    ) as server:
+        yield server.base
+
+
+@contextmanager
+def start_server(
+    *,
+    database_url: str,
+    workdir: Path,
+    secret_key: str,
+    workers: int = 1,
+    extra_env: Mapping[str, str] | None = None,
+    port: int | None = None,
+) -> Iterator[LiveServer]:
+    """Start ``uvicorn service.main:app`` and yield it (base URL, process); stop it afterwards."""
     port = port or free_port()
     env = {
         **os.environ,
@@ -76,9 +106,10 @@ def run_server(
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"uvicorn did not come up:\n{log_path.read_text()}")
                 time.sleep(0.1)
-            yield base
+            yield LiveServer(base=base, process=proc, log_path=log_path)
         finally:
-            proc.terminate()
+            if proc.poll() is None:
+                proc.terminate()
             try:
                 proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
