@@ -161,10 +161,14 @@ class RouterCache:
             self._snapshots.clear()
             self._empty.clear()
 
-    def get(self, *, session: Session, at: datetime, tolerance_m: float) -> tuple[Snapshot, Router | None]:
+    def get(
+        self, *, session: Session, at: datetime, tolerance_m: float, revision: int | None = None
+    ) -> tuple[Snapshot, Router | None]:
+        """The snapshot and router for ``at``; ``revision`` when the caller already read it."""
         bind = session.get_bind()
         db_key = (bind.engine.url.render_as_string(hide_password=True), tolerance_m)
-        revision = current_revision(session)
+        if revision is None:
+            revision = current_revision(session)
         with self._lock:
             snap = self._snapshots.get(db_key)
             if snap is None or snap.revision != revision:
@@ -217,15 +221,20 @@ def route(
     if when.tzinfo is None:
         raise Invalid("the routing time needs a UTC offset")
     tolerance = get_settings().router.snap_tolerance_m if tolerance_m is None else tolerance_m
-    rule = None
-    if category_code is not None:
-        rule = session.execute(
-            text("SELECT primary_kind, joint_kinds, on_street_list, name FROM categories WHERE code = :c"),
-            {"c": category_code},
-        ).first()
-        if rule is None:
-            raise Invalid(f"unknown category {category_code!r}")
-    snap, router = ROUTERS.get(session=session, at=when, tolerance_m=tolerance)
+    # One round trip: the revision (routers are cached per revision) and the category's rule.
+    row = session.execute(
+        text(
+            "SELECT (SELECT max(id) FROM geography_revisions), c.primary_kind, c.joint_kinds, "
+            "c.on_street_list, c.name FROM (SELECT 1) AS one "
+            "LEFT JOIN categories c ON c.code = CAST(:c AS text)"
+        ),
+        {"c": category_code},
+    ).one()
+    revision = int(row[0] or 0)
+    rule = tuple(row[1:]) if row[1] is not None else None
+    if category_code is not None and rule is None:
+        raise Invalid(f"unknown category {category_code!r}")
+    snap, router = ROUTERS.get(session=session, at=when, tolerance_m=tolerance, revision=revision)
     if router is None:
         status, x, y = "unrouted", float(lon), float(lat)
         grid = community = street = district = None

@@ -214,6 +214,9 @@ def test_a_grid_changed_later_routes_old_reports_by_the_old_outline(
             ),
         ],
     )
+    # Route once before the import: the process-wide router cache now holds the old outlines.
+    cached = route(session=session, lon=p.x, lat=p.y)
+    assert cached.status == "routed" and cached.grid is not None and cached.grid.code == target
     before = fingerprint(session)
     result = run(
         "import", "boundaries", str(path), "--level", "grid", "--valid-from", changed_from.isoformat()
@@ -232,8 +235,9 @@ def test_a_grid_changed_later_routes_old_reports_by_the_old_outline(
     assert rows[1].name == "变更后的网格"
     assert session.execute(text("SELECT count(*) FROM grids WHERE valid_to IS NOT NULL")).scalar_one() == 1
 
-    old_report = route(session=session, lon=p.x, lat=p.y, at=changed_from - timedelta(days=30))
+    # The import (another process, committed) bumped the revision: the cached router is rebuilt.
     new_report = route(session=session, lon=p.x, lat=p.y)
+    old_report = route(session=session, lon=p.x, lat=p.y, at=changed_from - timedelta(days=30))
     assert old_report.status == "routed" and old_report.grid is not None and old_report.grid.code == target
     assert (
         new_report.status == "snapped" and new_report.grid is not None and new_report.grid.code == neighbour
