@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from service.accounts.views import admin_router, auth_router
+from service.cases.views import ROUTERS as case_routers
 from service.db.session import create_database
 from service.errors import install_error_handlers
 from service.geography.views import router as geography_router
@@ -56,6 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         reports_router,
         photos_router,
         media_router,
+        *case_routers,
     ):
         app.include_router(router)
     mount_web_apps(app, settings)

@@ -2,8 +2,9 @@
 
 from service.accounts import models as accounts_models
 from service.audit import models as audit_models
+from service.cases import models as cases_models
 from service.db.base import Base
 from service.geography import models as geography_models
 from service.reports import models as reports_models
 
-__all__ = ["Base", "accounts_models", "audit_models", "geography_models", "reports_models"]
+__all__ = ["Base", "accounts_models", "audit_models", "cases_models", "geography_models", "reports_models"]

@@ -4,12 +4,16 @@
   pydantic :class:`RoutingPublic` (alias ``RoutingResult``) that ``/api/v1/route`` answers and reports
   embed. ``route_point`` is the same function under the name notes/schema.md uses.
 * :func:`reference_route` — the PostGIS answer to the same question (tests, bench).
-* Listing and reading divisions, units and categories; imports live in :mod:`service.geography.imports`.
+* Reading: :func:`list_categories`, :func:`list_divisions`, :func:`get_division`, :func:`list_units`.
+* Writing (one caller transaction each, see :mod:`service.geography.imports`): :func:`import_boundaries`,
+  :func:`upsert_units`, :func:`upsert_categories`, :func:`assign_grids` (责任网格).
 """
 
 from __future__ import annotations
 
-from service.geography.reference import ReferenceAnswer, reference_route
+from service.geography.imports import assign_grids, import_boundaries, upsert_categories, upsert_units
+from service.geography.queries import get_division, list_categories, list_divisions, list_units
+from service.geography.reference import ReferenceAnswer, reference_route, reference_route_many
 from service.geography.routing import ROUTERS, current_revision, record_revision, route
 from service.geography.schemas import RoutingPublic, RoutingResult
 
@@ -20,9 +24,18 @@ __all__ = [
     "ReferenceAnswer",
     "RoutingPublic",
     "RoutingResult",
+    "assign_grids",
     "current_revision",
+    "get_division",
+    "import_boundaries",
+    "list_categories",
+    "list_divisions",
+    "list_units",
     "record_revision",
     "reference_route",
+    "reference_route_many",
     "route",
     "route_point",
+    "upsert_categories",
+    "upsert_units",
 ]
