@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from service.accounts.views import admin_router, auth_router
-from service.cases.views import ROUTERS as case_routers
+from service.cases.views import console_router, department_router, verification_router
 from service.db.session import create_database
 from service.errors import install_error_handlers
 from service.geography.views import router as geography_router
@@ -57,7 +57,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         reports_router,
         photos_router,
         media_router,
-        *case_routers,
+        console_router,
+        department_router,
+        verification_router,
     ):
         app.include_router(router)
     mount_web_apps(app, settings)

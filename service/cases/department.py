@@ -6,10 +6,11 @@ A unit sees only its own dispatches: another unit's dispatch answers 404, as if 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
@@ -33,6 +34,8 @@ class ResultPhoto:
     original_key: str
     display_key: str
     thumb_key: str
+    # Every other `photos` column the intake fills (format, size, EXIF facts), when known.
+    columns: Mapping[str, Any] = field(default_factory=dict)
 
 
 def _unit_of(user: User) -> uuid.UUID:
@@ -132,6 +135,8 @@ def submit_result(
             [
                 {
                     "id": uuid.uuid4(),
+                    **p.columns,
+                    "report_id": None,
                     "dispatch_id": dispatch.id,
                     "sha256": p.sha256,
                     "original_key": p.original_key,

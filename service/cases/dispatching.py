@@ -1,10 +1,11 @@
 """Whistle (吹哨): the suggested units for a case, dispatching to one or several units, extensions.
 
-The suggestion follows the router's rule (DESIGN.md §5): an item on the street enforcement list goes
-to the street's own enforcement team directly; otherwise, for the category's primary and joint
-department kinds, the unit of that kind whose jurisdiction covers the report's point (the smallest
-such jurisdiction, then the district's unit of that kind). It is computed for the case's category, so
-a category corrected at filing re-routes the case.
+The suggestion is the router's choice stored with the report at intake (`reports.routing.units`)
+while the case keeps the reported category. When the dispatcher corrected the category at filing
+(or the report was unrouted), the units are chosen again by the router's rule (DESIGN.md §5): an
+item on the street enforcement list goes to the street's own enforcement team directly; otherwise,
+for the category's primary and joint department kinds, the unit of that kind whose jurisdiction
+covers the report's point (the smallest such jurisdiction, then the district's unit of that kind).
 """
 
 from __future__ import annotations
@@ -124,13 +125,44 @@ def _unit_ref(row: Any, role: str) -> UnitRef:
     )
 
 
+def _units_routed_at_intake(session: Session, routing: Any) -> list[UnitRef]:
+    """The units the router chose when the report arrived (`reports.routing.units`), still existing."""
+    listed = routing.get("units") if isinstance(routing, dict) else None
+    if not listed:
+        return []
+    roles: dict[uuid.UUID, str] = {}
+    for item in listed:
+        try:
+            roles.setdefault(uuid.UUID(str(item["id"])), str(item["role"]))
+        except (KeyError, TypeError, ValueError):
+            continue
+    rows = session.execute(
+        text(
+            f"SELECT {_UNIT_COLUMNS} FROM department_units u "
+            "LEFT JOIN department_kinds k ON k.code = u.kind_code WHERE u.id = ANY(:ids)"
+        ),
+        {"ids": list(roles)},
+    ).all()
+    found = {row.id: row for row in rows}
+    return [_unit_ref(found[i], role) for i, role in roles.items() if i in found]
+
+
 def suggest_units(*, session: Session, case: Case) -> Suggestion:
     """The units the router would whistle for this case, with a trace saying why (pre-fills dispatch)."""
     limits = category_limits(session=session, code=case.category_code)
     r = refs.reports.c
-    point = session.execute(select(r.lon, r.lat).where(r.id == case.primary_report_id)).one_or_none()
+    point = session.execute(
+        select(r.lon, r.lat, r.category_code, r.routing).where(r.id == case.primary_report_id)
+    ).one_or_none()
     trace = [f"类别 {limits.code} {limits.name}"]
     units: list[UnitRef] = []
+    if point is not None and point.category_code == case.category_code:
+        routed = _units_routed_at_intake(session, point.routing)
+        if routed:
+            trace.append("沿用上报时空间路由给出的责任单位")
+            return Suggestion(
+                case.id, limits.code, limits.name, limits.on_street_list, case.street_code, routed, trace
+            )
     if limits.on_street_list:
         row = (
             session.execute(_STREET_TEAM_SQL, {"street": case.street_code}).one_or_none()

@@ -52,6 +52,9 @@ class Case(Base):
     created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    filed_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True)
+    )  # 立案 (None: voided in triage)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 

@@ -6,7 +6,7 @@ names (notes/schema.md), and the owners stay free to shape their classes as they
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, DateTime, Integer, Numeric, String, Text, Uuid, column, table
+from sqlalchemy import Boolean, DateTime, Float, Integer, Numeric, String, Text, Uuid, column, table
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
 reports = table(
@@ -77,4 +77,14 @@ photos = table(
     column("display_key", Text()),
     column("thumb_key", Text()),
     column("position", Integer()),
+    # Filled from `service.reports.photos.photo_columns` (the intake's description of a stored photo).
+    column("format", String()),
+    column("byte_size", Integer()),
+    column("width", Integer()),
+    column("height", Integer()),
+    column("orientation", Integer()),
+    column("exif_lon", Float()),
+    column("exif_lat", Float()),
+    column("taken_at", DateTime(timezone=True)),
+    column("exif", JSONB()),
 )

@@ -68,6 +68,7 @@ class CasePublic(_ORM):
     merged_into_id: uuid.UUID | None
     created_at: datetime
     updated_at: datetime
+    filed_at: datetime | None
     closed_at: datetime | None
     allowed_actions: list[str] = []
 

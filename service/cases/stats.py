@@ -10,7 +10,12 @@ Groups: `unit` (department unit), `kind` (department, e.g. 公安), `street`, `d
   deadline (extensions included); 结案数: closed after verification; 按期结案数: closed by the handling
   deadline; 返工数: handled dispatches reworked at least once; handling time: dispatch → result;
 * 上报数 and 立案数 by street/district: reports made and cases filed in the period in that place; by
-  unit/kind: the distinct cases whistled to it in the period (its caseload), for both.
+  unit/kind: the cases whistled to it in the period (its dispatches), for both.
+
+A period of whole local days (Asia/Shanghai midnights, as every bulletin uses) is answered from the
+daily rollups `indicator_unit_days` / `indicator_place_days`, which a trigger on `dispatches` keeps
+exact (migration 0004_cases): a month is ~30 rows per unit instead of the month's dispatches. Any
+other period is aggregated from the dispatches themselves; both give the same counts.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ import csv
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
-from datetime import datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -27,6 +32,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from service.cases.calendar import default_calendar
 from service.cases.indicators import INDICATOR_LABELS, IndicatorCounts, Indicators, percent
 
 
@@ -49,12 +55,11 @@ _DISPATCH_COUNTS = """
     count(*) FILTER (WHERE d.state <> 'sent_back' AND d.result_at IS NOT NULL AND d.rework_count > 0)
         AS reworked,
     coalesce(sum(extract(epoch FROM d.result_at - d.dispatched_at))
-        FILTER (WHERE d.state <> 'sent_back' AND d.result_at IS NOT NULL), 0) AS handling_seconds,
-    count(DISTINCT d.case_id) AS cases
+        FILTER (WHERE d.state <> 'sent_back' AND d.result_at IS NOT NULL), 0) AS handling_seconds
 """
 
 _KEYS = {
-    GroupBy.UNIT: ("d.unit_id::text", ""),
+    GroupBy.UNIT: ("d.unit_id", ""),
     GroupBy.KIND: ("u.kind_code", "JOIN department_units u ON u.id = d.unit_id"),
     GroupBy.STREET: ("d.street_code", ""),
     GroupBy.DISTRICT: ("d.district_code", ""),
@@ -63,11 +68,40 @@ _KEYS = {
 # Fixed statements (no user input in the SQL text): one per grouping.
 DISPATCH_SQL = {
     group: text(
-        f"SELECT {key} AS key, {_DISPATCH_COUNTS} FROM dispatches d {join} "
-        "WHERE d.dispatched_at >= :since AND d.dispatched_at < :until GROUP BY 1"
+        f"SELECT {key} AS key, {_DISPATCH_COUNTS} "
+        f"FROM dispatches d {join} WHERE d.dispatched_at >= :since AND d.dispatched_at < :until GROUP BY 1"
     )
     for group, (key, join) in _KEYS.items()
 }
+
+_COUNT_COLUMNS = (
+    "dispatched", "accurately_dispatched", "checked_in_on_time", "due", "handled", "handled_on_time",
+    "closed", "closed_on_time", "reworked", "handling_seconds",
+)  # fmt: skip
+_SUMS = ", ".join(f"sum(r.{c}) AS {c}" for c in _COUNT_COLUMNS)
+_ROLLUPS = {
+    GroupBy.UNIT: ("r.unit_id", "indicator_unit_days r"),
+    GroupBy.KIND: ("u.kind_code", "indicator_unit_days r JOIN department_units u ON u.id = r.unit_id"),
+    GroupBy.STREET: ("nullif(r.street_code, '')", "indicator_place_days r"),
+    GroupBy.DISTRICT: ("nullif(r.district_code, '')", "indicator_place_days r"),
+}
+ROLLUP_SQL = {
+    group: text(
+        f"SELECT {key} AS key, {_SUMS} FROM {source} "
+        "WHERE r.day >= :first_day AND r.day < :end_day GROUP BY 1 HAVING sum(r.dispatched) <> 0"
+    )
+    for group, (key, source) in _ROLLUPS.items()
+}
+
+
+def whole_days(since: datetime, until: datetime) -> tuple[date, date] | None:
+    """The local days [first, end) when both ends are local midnights, else None."""
+    tz = default_calendar().tz
+    start, end = since.astimezone(tz), until.astimezone(tz)
+    if start.timetz().replace(tzinfo=None) != time(0) or end.timetz().replace(tzinfo=None) != time(0):
+        return None
+    return start.date(), end.date()
+
 
 _PLACE_COLUMN = {GroupBy.STREET: "street_code", GroupBy.DISTRICT: "district_code"}
 REPORTED_SQL = {
@@ -79,8 +113,8 @@ REPORTED_SQL = {
 }
 FILED_SQL = {
     group: text(
-        f"SELECT c.{column} AS key, count(*) FROM case_events e JOIN cases c ON c.id = e.case_id "
-        "WHERE e.action = 'file' AND e.at >= :since AND e.at < :until GROUP BY 1"
+        f"SELECT {column} AS key, count(*) FROM cases "
+        "WHERE filed_at >= :since AND filed_at < :until GROUP BY 1"
     )
     for group, column in _PLACE_COLUMN.items()
 }
@@ -105,16 +139,16 @@ def _counts(row: Any, reported: int, filed: int) -> IndicatorCounts:
     return IndicatorCounts(
         reported=reported,
         filed=filed,
-        dispatched=row.dispatched,
-        accurately_dispatched=row.accurately_dispatched,
-        checked_in_on_time=row.checked_in_on_time,
-        due_for_handling=row.due,
-        handled=row.handled,
-        handled_on_time=row.handled_on_time,
-        due_for_closure=row.due,
-        closed=row.closed,
-        closed_on_time=row.closed_on_time,
-        reworked=row.reworked,
+        dispatched=int(row.dispatched),
+        accurately_dispatched=int(row.accurately_dispatched),
+        checked_in_on_time=int(row.checked_in_on_time),
+        due_for_handling=int(row.due),
+        handled=int(row.handled),
+        handled_on_time=int(row.handled_on_time),
+        due_for_closure=int(row.due),
+        closed=int(row.closed),
+        closed_on_time=int(row.closed_on_time),
+        reworked=int(row.reworked),
         handling_seconds=int(Decimal(row.handling_seconds).to_integral_value()),
     )
 
@@ -124,7 +158,12 @@ def indicator_rows(
 ) -> list[IndicatorRow]:
     """One row per unit / kind / street / district with activity in the period, ordered by key."""
     params = {"since": since, "until": until}
-    dispatch_rows = {row.key: row for row in session.execute(DISPATCH_SQL[group_by], params)}
+    days = whole_days(since, until)
+    if days is not None:
+        found = session.execute(ROLLUP_SQL[group_by], {"first_day": days[0], "end_day": days[1]})
+    else:
+        found = session.execute(DISPATCH_SQL[group_by], params)
+    dispatch_rows = {None if row.key is None else str(row.key): row for row in found}
     reported: dict[str | None, int] = {}
     filed: dict[str | None, int] = {}
     if group_by in REPORTED_SQL:
@@ -143,7 +182,7 @@ def indicator_rows(
             )
         else:
             assert row is not None
-            counts = _counts(row, row.cases, row.cases)
+            counts = _counts(row, int(row.dispatched), int(row.dispatched))
         name = names.get(key, "") if key is not None else "未定位"
         out.append(IndicatorRow(key=key, name=name, counts=counts, indicators=counts.indicators()))
     return out

@@ -228,6 +228,7 @@ def file_report(
         _check_category(session, category_code)
     case = _new_case(session, report_id, by, at, category)
     case.note = note
+    case.filed_at = at
     detail = {"category_code": category}
     if category != reported:
         detail["reported_category_code"] = reported

@@ -55,6 +55,7 @@ from service.cases.states import Action, CaseState, DispatchState
 from service.cases.stats import GroupBy
 from service.deps import ClientDep, SessionDep, SettingsDep, require_roles
 from service.errors import ErrorResponse, Invalid
+from service.media_store import MediaStoreDep
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorResponse},
@@ -420,12 +421,15 @@ def turned_red(
 def _aware(*moments: datetime) -> None:
     if any(m.tzinfo is None for m in moments):
         raise Invalid("times need an offset (ISO 8601, e.g. 2026-05-01T00:00:00+08:00)")
+    if any(not 2000 <= m.year <= 2100 for m in moments):
+        raise Invalid("times must lie between the years 2000 and 2100")
 
 
 def _period(since: datetime | None, until: datetime | None) -> tuple[datetime, datetime]:
     until = until or datetime.now(UTC)
+    _aware(until)
     since = since or until - timedelta(days=30)
-    _aware(since, until)
+    _aware(since)
     if since >= until:
         raise Invalid("since must be before until")
     return since, until
@@ -599,6 +603,7 @@ def submit_result(
     dispatch_id: uuid.UUID,
     session: SessionDep,
     settings: SettingsDep,
+    store: MediaStoreDep,
     user: UnitUser,
     client: ClientDep,
     note: Annotated[str, Form(max_length=2000)],
@@ -606,7 +611,7 @@ def submit_result(
 ) -> DispatchPublic:
     # Checked before the photos are processed: nothing is stored for a dispatch that is not ours.
     cases.get_my_dispatch(session=session, user=user, dispatch_id=dispatch_id)
-    stored = process_result_photos(photos or [], settings)
+    stored = process_result_photos(photos or [], settings, store)
     d = cases.submit_result(session=session, dispatch_id=dispatch_id, user=user, note=note, photos=stored)
     _done(session, user, client, "submit_result", "dispatch", dispatch_id, {"photos": len(stored)})
     return dispatch_public(d)

@@ -1,0 +1,175 @@
+"""The permission matrix: every role against every workflow endpoint, generated from one table.
+
+A role outside an endpoint's set is answered 403 (and audited); a role inside it gets past the role
+check (any answer but 401/403: 404 for the random ids used here, 422, 200 ...). Without a token: 401.
+A test also checks that the table lists exactly the routes the workflow's routers have.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from service.accounts.models import Role
+from service.audit.models import AuditEvent
+from service.cases.views import ROUTERS
+from tests.service.cases.conftest import Auth, City
+
+R = Role
+CONSOLE_READ = {R.dispatcher, R.admin}
+DISPATCH = {R.dispatcher}
+UNIT = {R.officer, R.street_team}
+
+MATRIX: dict[tuple[str, str], set[Role]] = {
+    ("GET", "/api/v1/console/triage"): CONSOLE_READ,
+    ("POST", "/api/v1/console/triage/{report_id}/file"): DISPATCH,
+    ("POST", "/api/v1/console/triage/{report_id}/void"): DISPATCH,
+    ("POST", "/api/v1/console/triage/{report_id}/merge"): DISPATCH,
+    ("GET", "/api/v1/console/cases"): CONSOLE_READ,
+    ("GET", "/api/v1/console/cases/{case_id}"): CONSOLE_READ,
+    ("POST", "/api/v1/console/cases/{case_id}/void"): DISPATCH,
+    ("POST", "/api/v1/console/cases/{case_id}/hold"): DISPATCH,
+    ("POST", "/api/v1/console/cases/{case_id}/resume"): DISPATCH,
+    ("POST", "/api/v1/console/cases/{case_id}/close"): DISPATCH,
+    ("POST", "/api/v1/console/cases/{case_id}/merge"): DISPATCH,
+    ("GET", "/api/v1/console/cases/{case_id}/suggestion"): {R.dispatcher, R.street_team},
+    ("POST", "/api/v1/console/cases/{case_id}/dispatch"): {R.dispatcher, R.street_team},
+    ("POST", "/api/v1/console/dispatches/{dispatch_id}/extension/grant"): DISPATCH,
+    ("POST", "/api/v1/console/dispatches/{dispatch_id}/extension/deny"): DISPATCH,
+    ("POST", "/api/v1/console/dispatches/{dispatch_id}/verification"): DISPATCH,
+    ("GET", "/api/v1/console/board"): CONSOLE_READ,
+    ("GET", "/api/v1/console/overdue"): CONSOLE_READ,
+    ("GET", "/api/v1/console/turned-red"): CONSOLE_READ,
+    ("GET", "/api/v1/console/evaluations"): CONSOLE_READ,
+    ("POST", "/api/v1/console/evaluations/no-shows"): DISPATCH,
+    ("GET", "/api/v1/console/unit-lists"): CONSOLE_READ,
+    ("GET", "/api/v1/console/indicators"): CONSOLE_READ,
+    ("GET", "/api/v1/console/indicators.csv"): CONSOLE_READ,
+    ("GET", "/api/v1/console/feed"): CONSOLE_READ,
+    ("GET", "/api/v1/department/dispatches"): UNIT,
+    ("GET", "/api/v1/department/dispatches/{dispatch_id}"): UNIT,
+    ("POST", "/api/v1/department/dispatches/{dispatch_id}/check-in"): UNIT,
+    ("POST", "/api/v1/department/dispatches/{dispatch_id}/result"): UNIT,
+    ("POST", "/api/v1/department/dispatches/{dispatch_id}/extension"): UNIT,
+    ("POST", "/api/v1/department/dispatches/{dispatch_id}/send-back"): UNIT,
+    ("GET", "/api/v1/verification/tasks"): {R.grid_worker},
+    ("POST", "/api/v1/verification/dispatches/{dispatch_id}/pass"): {R.grid_worker},
+    ("POST", "/api/v1/verification/dispatches/{dispatch_id}/fail"): {R.grid_worker},
+}
+
+# Bodies valid enough to pass validation, so that what answers is the role check or the lookup.
+BODIES: dict[str, dict[str, Any]] = {
+    "file": {"json": {}},
+    "void": {"json": {"reason": "x"}},
+    "merge": {"json": {"into_case_id": str(uuid.uuid4())}},
+    "dispatch": {"json": {"unit_ids": [str(uuid.uuid4())]}},
+    "grant": {"json": {}},
+    "verification": {"json": {"assignee_id": str(uuid.uuid4())}},
+    "result": {"data": {"note": "x"}},
+    "extension": {"json": {"amount": "1", "unit": "work_days", "reason": "x"}},
+    "send-back": {"json": {"reason": "x"}},
+    "fail": {"json": {"reason": "x"}},
+}
+USER_FOR_ROLE = {
+    R.grid_worker: "desheng_worker",
+    R.courier: "courier",
+    R.dispatcher: "dispatcher",
+    R.officer: "market",
+    R.street_team: "desheng_team",
+    R.admin: "admin",
+}
+CELLS = [(method, path, role) for (method, path) in MATRIX for role in Role]
+
+
+def _request(client: TestClient, method: str, path: str, headers: dict[str, str]) -> int:
+    url = path.format(report_id=uuid.uuid4(), case_id=uuid.uuid4(), dispatch_id=uuid.uuid4())
+    if path.endswith("/feed"):
+        # A stream: the status line is enough; the body is never read.
+        with client.stream("GET", url, headers=headers, params={"heartbeat_s": 0.2}) as response:
+            return int(response.status_code)
+    kwargs = BODIES.get(path.rsplit("/", 1)[-1], {"json": {}}) if method == "POST" else {}
+    return int(client.request(method, url, headers=headers, **kwargs).status_code)
+
+
+def test_the_matrix_lists_every_workflow_route() -> None:
+    routes = {
+        (method, route.path)
+        for router in ROUTERS
+        for route in router.routes
+        if isinstance(route, APIRoute)
+        for method in route.methods or set()
+    }
+    assert routes == set(MATRIX)
+
+
+@pytest.mark.parametrize(("method", "path", "role"), CELLS, ids=[f"{m} {p} {r}" for m, p, r in CELLS])
+def test_role_against_endpoint(
+    method: str, path: str, role: Role, client: TestClient, city: City, auth: Auth, db: Session
+) -> None:
+    user = city.users[USER_FOR_ROLE[role]]
+    status = _request(client, method, path, auth(user))
+    if role in MATRIX[(method, path)]:
+        assert status not in (401, 403), (status, role)
+    else:
+        assert status == 403
+        denied = db.scalars(
+            select(AuditEvent).where(AuditEvent.action == "denied", AuditEvent.actor_id == user.id)
+        ).all()
+        assert denied, "a denial is audited"
+
+
+@pytest.mark.parametrize(("method", "path"), list(MATRIX), ids=[f"{m} {p}" for m, p in MATRIX])
+def test_without_a_token_every_endpoint_is_401(method: str, path: str, client: TestClient) -> None:
+    assert _request(client, method, path, {}) == 401
+
+
+def test_a_unit_sees_only_its_own_dispatches(
+    client: TestClient, city: City, auth: Auth, db: Session, make_report: Any
+) -> None:
+    from service.cases import service as cases
+
+    case = cases.file_report(session=db, report_id=make_report(), by=city.users["dispatcher"])
+    (dispatch,) = cases.dispatch_case(
+        session=db, case_id=case.id, unit_ids=[city.unit("police")], by=city.users["dispatcher"]
+    )
+    db.commit()
+    stranger = auth(city.users["police_other"])
+    assert client.get("/api/v1/department/dispatches", headers=stranger).json() == []
+    url = f"/api/v1/department/dispatches/{dispatch.id}"
+    assert client.get(url, headers=stranger).status_code == 404
+    assert client.post(f"{url}/check-in", json={}, headers=stranger).status_code == 404
+    assert client.post(f"{url}/result", data={"note": "x"}, headers=stranger).status_code == 404
+    owner = auth(city.users["police"])
+    assert [d["id"] for d in client.get("/api/v1/department/dispatches", headers=owner).json()] == [
+        str(dispatch.id)
+    ]
+    assert client.post(f"{url}/check-in", json={}, headers=owner).status_code == 200
+
+
+def test_a_street_team_whistles_only_in_its_own_street(
+    client: TestClient, city: City, auth: Auth, db: Session, make_report: Any
+) -> None:
+    from service.cases import service as cases
+    from tests.service.cases.conftest import ZHENGYANG, ZHENGYANG_POINT
+
+    mine = cases.file_report(session=db, report_id=make_report(), by=city.users["dispatcher"])
+    theirs = cases.file_report(
+        session=db,
+        report_id=make_report(place=ZHENGYANG, point=ZHENGYANG_POINT),
+        by=city.users["dispatcher"],
+    )
+    db.commit()
+    team = auth(city.users["desheng_team"])
+    body = {"unit_ids": [str(city.unit("police"))]}
+    assert (
+        client.post(f"/api/v1/console/cases/{theirs.id}/dispatch", json=body, headers=team).status_code == 403
+    )
+    assert (
+        client.post(f"/api/v1/console/cases/{mine.id}/dispatch", json=body, headers=team).status_code == 201
+    )
