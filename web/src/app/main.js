@@ -12,6 +12,8 @@ import { loginView } from '../shared/login-view.js';
 import { MineView } from './mine-view.js';
 import { pruneSent } from './outbox.js';
 import { ReportView } from './report-view.js';
+import { PointsView } from './points-view.js';
+import { TasksView } from './tasks-view.js';
 import { kick, retryAllNow, startSync } from './sync.js';
 
 const root = $('#app');
@@ -67,17 +69,22 @@ function showMain() {
   const session = getSession();
   const reportView = new ReportView({ categoryName });
   const mineView = new MineView({ categoryName });
-  views = [reportView, mineView];
+  // Verification tasks (核查) belong to grid workers.
+  const tasksView = session.user.role === 'grid_worker' ? new TasksView({ categoryName }) : null;
+  // Points (积分) belong to couriers, the mobile grid workers.
+  const pointsView = session.user.role === 'courier' ? new PointsView() : null;
+  views = [reportView, mineView, tasksView, pointsView].filter(Boolean);
+  const screens = { report: reportView, mine: mineView, tasks: tasksView, points: pointsView };
   const content = h('main', { class: 'content' });
-  const tabs = {
-    report: h('button', { type: 'button', class: 'tab', id: 'tab-report', onclick: () => select('report') }, t('tabReport')),
-    mine: h('button', { type: 'button', class: 'tab', id: 'tab-mine', onclick: () => select('mine') }, t('tabMine')),
-  };
+  const tab = (name, label) => h('button', { type: 'button', class: 'tab', id: `tab-${name}`, onclick: () => select(name) }, label);
+  const tabs = { report: tab('report', t('tabReport')), mine: tab('mine', t('tabMine')) };
+  if (tasksView) tabs.tasks = tab('tasks', t('tabTasks'));
+  if (pointsView) tabs.points = tab('points', t('tabPoints'));
 
   function select(name) {
-    for (const [key, tab] of Object.entries(tabs)) tab.classList.toggle('active', key === name);
-    mount(content, name === 'report' ? reportView.el : mineView.el);
-    if (name === 'mine') mineView.load();
+    for (const [key, button] of Object.entries(tabs)) button.classList.toggle('active', key === name);
+    mount(content, screens[name].el);
+    if (name !== 'report') screens[name].load();
   }
 
   async function logout() {
@@ -97,7 +104,7 @@ function showMain() {
       h('span', { class: 'who' }, session.user.display_name || session.user.username),
       h('button', { type: 'button', class: 'link light', id: 'logout', onclick: logout }, t('logout'))),
     offlineBanner(),
-    h('nav', { class: 'tabs' }, tabs.report, tabs.mine),
+    h('nav', { class: 'tabs' }, Object.values(tabs)),
     content,
   );
   select('report');

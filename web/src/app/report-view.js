@@ -12,6 +12,8 @@ import { OutboxList } from './outbox-list.js';
 import { PhotoPicker } from './photos.js';
 import { kick } from './sync.js';
 
+const RECENT_MS = 10 * 60 * 1000;
+
 export class ReportView {
   constructor({ categoryName }) {
     this.position = new PositionWatcher();
@@ -21,7 +23,8 @@ export class ReportView {
       this.nearby.update(this.position.current(), this.picker.selected);
     });
     this.nearby = new NearbyHint();
-    this.pending = new OutboxList({ filter: (r) => r.state !== 'sent', categoryName });
+    // What is still on the phone, and what was delivered in the last ten minutes (so "已送达" shows).
+    this.pending = new OutboxList({ filter: (r) => r.state !== 'sent' || Date.now() - r.sentAt < RECENT_MS, categoryName });
 
     this.locationText = h('span', { id: 'location-text' }, t('locating'));
     this.locationButton = h('button', { type: 'button', class: 'link', onclick: () => this.position.start() }, t('locationRetry'));

@@ -18,7 +18,7 @@ import { MapPanel } from './map-panel.js';
 import { reportPanel } from './report-panel.js';
 import { TriagePanel } from './triage-panel.js';
 
-const CONSOLE_ROLES = ['dispatcher', 'admin', 'street_team'];
+const CONSOLE_ROLES = ['dispatcher', 'admin'];
 const root = $('#app');
 let stopFeed = null;
 
@@ -105,6 +105,7 @@ function showConsole() {
       live.textContent = status === 'open' ? t('liveOn') : t('liveOff');
     },
     onEvent: ({ event, data }) => {
+      mapPanel.refreshReports();
       if (event === 'report') {
         toast(t('newReport'));
         if (current === 'triage' && !detail) triage.load();

@@ -5,7 +5,8 @@ import Feature from 'ol/Feature.js';
 import Point from 'ol/geom/Point.js';
 import VectorLayer from 'ol/layer/Vector.js';
 import VectorSource from 'ol/source/Vector.js';
-import { Circle, Fill, Stroke, Style } from 'ol/style.js';
+import { Circle, Fill, Stroke, Style, Text } from 'ol/style.js';
+import { getToken } from '../shared/auth.js';
 import { createMap, fromLonLat, ourTileLayer } from '../shared/map.js';
 
 export const STATE_COLOURS = {
@@ -38,6 +39,23 @@ function pointStyle(colour, selected) {
   return styleCache.get(key);
 }
 
+/**
+ * The staff report layer from /tiles/reports: single reports coloured by SLA (open dispatches) or state
+ * when zoomed in; at city zooms one circle per grid/community/street, sized by count, coloured by its
+ * worst clock (any red → red, any yellow → yellow).
+ */
+export function reportTileStyle(feature) {
+  const props = feature.getProperties();
+  if (props.level) {
+    const colour = props.red > 0 ? STATE_COLOURS.red : props.yellow > 0 ? STATE_COLOURS.yellow : props.reported > 0 ? STATE_COLOURS.reported : STATE_COLOURS.filed;
+    return new Style({
+      image: new Circle({ radius: 8 + Math.min(18, Math.sqrt(props.total) * 2), fill: new Fill({ color: `${colour}cc` }), stroke: new Stroke({ color: '#fff', width: 1.5 }) }),
+      text: new Text({ text: String(props.total), fill: new Fill({ color: '#fff' }), font: '600 12px system-ui, sans-serif' }),
+    });
+  }
+  return pointStyle(STATE_COLOURS[props.colour] || STATE_COLOURS[props.state] || '#546e7a', false);
+}
+
 const outline = (colour, width) => new Style({ stroke: new Stroke({ color: colour, width }), fill: new Fill({ color: 'rgba(255,255,255,0)' }) });
 
 export class MapPanel {
@@ -58,7 +76,9 @@ export class MapPanel {
       ourTileLayer('streets', { style: outline('#8d6e63', 1.2), minZoom: 10 }),
       ourTileLayer('grids', { style: outline('rgba(120,144,156,0.7)', 0.6), minZoom: 14 }),
     ];
-    this.map = await createMap({ target: this.target, layers: [...base, this.layer], zoom: 12 });
+    // Reports: the role-aware tile layer (exact positions and SLA colours for the command center).
+    this.reportTiles = ourTileLayer('reports', { style: reportTileStyle, headers: () => ({ Authorization: `Bearer ${getToken()}` }) });
+    this.map = await createMap({ target: this.target, layers: [...base, this.reportTiles, this.layer], zoom: 12 });
     this.map.on('singleclick', (event) => {
       const hit = this.map.forEachFeatureAtPixel(event.pixel, (f) => f, { layerFilter: (l) => l === this.layer, hitTolerance: 6 });
       if (hit) this.onSelect?.(hit.get('item'));
@@ -68,6 +88,7 @@ export class MapPanel {
 
   /** Show items [{id, lon, lat, state|colour}] as points. */
   setItems(items) {
+    this.target.dataset.reports = String(items.length);
     this.source.clear();
     this.source.addFeatures(items.filter((i) => Number.isFinite(i.lon) && Number.isFinite(i.lat)).map((item) => {
       const feature = new Feature({ geometry: new Point(fromLonLat([item.lon, item.lat])), item, colour: item.colour || STATE_COLOURS[item.state] || '#546e7a' });
@@ -76,10 +97,20 @@ export class MapPanel {
     }));
   }
 
+  /** Reload the report tiles (after a state change or a new report from the live feed). */
+  refreshReports() {
+    this.reportTiles?.getSource().refresh();
+  }
+
   select(id, { pan = true } = {}) {
     this.selectedId = id;
     this.layer.changed();
     const feature = id ? this.source.getFeatureById(id) : null;
-    if (feature && pan && this.map) this.map.getView().animate({ center: feature.getGeometry().getCoordinates(), duration: 300 });
+    if (feature && pan && this.map) {
+      // data-centered-on tells (people debugging, and the browser tests) which report the map is centred on.
+      this.map.getView().animate({ center: feature.getGeometry().getCoordinates(), duration: 300 }, () => {
+        this.target.dataset.centeredOn = id;
+      });
+    }
   }
 }

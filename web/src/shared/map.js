@@ -45,7 +45,7 @@ export function ourTileLayer(layer, { style, minZoom, maxZoom, declutter = false
             const format = tile.getFormat();
             tile.setFeatures(format.readFeatures(data, { extent, featureProjection: projection }));
           })
-          .catch(() => tile.setState(3 /* TileState.ERROR */));
+          .catch(() => tile.onError());
       });
     });
   }
