@@ -6,6 +6,7 @@ import pytest
 
 from service.accounts.models import Role
 from tests.web.conftest import AccountFactory, PageFactory
+from tests.web.steps import DELIVERY_TIMEOUT_MS, fill_report, log_in
 
 pytestmark = pytest.mark.browser
 
@@ -40,3 +41,61 @@ def test_console_refuses_a_phone_role_and_opens_for_a_dispatcher_with_the_map_dr
         page.click(tab)
         page.wait_for_selector(f"{tab}.active")
     session.assert_same_origin()
+
+
+def test_a_report_from_the_phone_appears_live_on_the_console_map_and_is_whistled(
+    browser_pages: PageFactory, live_account: AccountFactory
+) -> None:
+    # The command center is watching (the live feed connected) before anything is reported.
+    desk = browser_pages(viewport=DESKTOP)
+    page = desk.page
+    dispatcher, password = live_account(Role.dispatcher)
+    page.goto(desk.url("/console/"))
+    page.fill("#login-username", dispatcher)
+    page.fill("#login-password", password)
+    page.click("#login-submit")
+    page.wait_for_selector("#live-status.on")
+
+    # A grid worker reports from the phone (a real photo, a simulated position in Jilin).
+    phone = browser_pages()
+    worker, password = live_account(Role.grid_worker)
+    log_in(phone, worker, password)
+    fill_report(phone, "路口有流动摊贩占道经营")
+    phone.page.click("#submit-report")
+    phone.page.wait_for_selector(".outbox-item[data-state=sent]", timeout=DELIVERY_TIMEOUT_MS)
+    report_id = phone.page.locator(".outbox-item").first.get_attribute("data-id")
+
+    # The live feed brings it into the triage queue and onto the map without a reload.
+    row = page.locator(f"#triage-list .row[data-id='{report_id}']")
+    row.wait_for()
+    row.click()
+    page.wait_for_selector(f"#report-detail[data-id='{report_id}']")
+    page.wait_for_selector(f"#console-map[data-centered-on='{report_id}']")
+    page.wait_for_selector("#report-detail .photos img")
+    desk.screenshot("console-report-detail-1280x800")
+
+    # Back to the queue, then a click on the report's point on the map opens it again.
+    page.click("#report-detail button.link")
+    page.wait_for_selector("#triage-list .row")
+    box = page.locator("#console-map").bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_selector(f"#report-detail[data-id='{report_id}']")
+
+    # File it as a case, then blow the whistle to the suggested units.
+    page.click("#act-file")
+    page.click("dialog.dialog button[type=submit]")
+    page.wait_for_selector("#case-detail #case-state >> text=已立案")
+    page.click("#case-act-dispatch")
+    page.wait_for_selector("dialog.dialog .dialog-checks input[type=checkbox]:checked")
+    desk.screenshot("console-whistle-dialog-1280x800")
+    page.click("dialog.dialog button[type=submit]")
+    page.wait_for_selector("#case-detail #case-state >> text=已派遣")
+    dispatches = page.locator("#case-detail .row.dispatch")
+    assert dispatches.count() >= 1
+    desk.screenshot("console-case-dispatched-1280x800")
+
+    # The SLA board lists the new dispatches with their clocks.
+    page.click("#tab-board")
+    page.wait_for_selector("#board-list .row")
+    desk.screenshot("console-board-1280x800")

@@ -100,6 +100,7 @@ export class CasePanel {
   }
 
   render({ case: c, report_ids: reportIds, dispatches, events }) {
+    const unitOfDispatch = new Map(dispatches.map((d) => [d.id, d.unit_id]));
     mount(this.el,
       h('button', { type: 'button', class: 'link', onclick: this.onBack }, `‹ ${t('back')}`),
       h('h3', {}, t('caseTitle', { number: c.number }), ' ', h('span', { class: `status-badge status-${c.state}`, id: 'case-state' }, statusLabel(c.state))),
@@ -121,6 +122,7 @@ export class CasePanel {
       h('h4', {}, t('events')),
       h('ol', { class: 'events' }, events.map((e) =>
         h('li', {}, h('span', { class: 'muted' }, formatDateTime(e.at)), ' ', labelOf('act', e.action),
+          e.dispatch_id && unitOfDispatch.has(e.dispatch_id) ? `（${unitName(unitOfDispatch.get(e.dispatch_id))}）` : '',
           e.to_state ? ` → ${statusLabel(e.to_state)}` : '', e.note ? ` · ${e.note}` : ''))));
   }
 }

@@ -24,6 +24,15 @@ export function allCategories() {
   return [...categories.values()];
 }
 
+/** Every active department unit, so dispatches show the unit's name. */
+export async function loadUnits() {
+  try {
+    for (const unit of await api.get('/api/v1/units')) rememberUnit(unit);
+  } catch {
+    // Names fall back to the id's first characters.
+  }
+}
+
 export function rememberUnit(unit) {
   if (unit?.id && unit.name) units.set(unit.id, unit);
 }

@@ -13,7 +13,7 @@ import { BoardPanel } from './board-panel.js';
 import { CasePanel } from './case-panel.js';
 import { CasesPanel } from './cases-panel.js';
 import { IndicatorsPanel } from './indicators-panel.js';
-import { loadCategories } from './lookups.js';
+import { loadCategories, loadUnits } from './lookups.js';
 import { MapPanel } from './map-panel.js';
 import { reportPanel } from './report-panel.js';
 import { TriagePanel } from './triage-panel.js';
@@ -95,6 +95,7 @@ function showConsole() {
 
   mapPanel.start();
   loadCategories().then(() => triage.setCategories());
+  loadUnits();
   select('triage');
 
   // Live feed: refresh what is on screen when something happens.
