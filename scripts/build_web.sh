@@ -9,6 +9,9 @@
 source "$(dirname "$0")/lib.sh"
 
 WEB="$ROOT/web"
+# One build at a time (several test runs may start together); the others wait, then find it done.
+exec 9>"$STATE/build_web.lock"
+flock 9
 OUT="$ROOT/service/web/static"
 with_browser=0
 for arg in "$@"; do
