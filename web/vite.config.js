@@ -22,6 +22,7 @@ export default defineConfig({
       input: {
         app: resolve(here, 'app/index.html'),
         console: resolve(here, 'console/index.html'),
+        map: resolve(here, 'map/index.html'),
       },
     },
   },

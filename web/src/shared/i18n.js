@@ -151,6 +151,7 @@ const zh = {
   liaison: '联络员',
   projects: '共建项目',
   stationCount: '共 {count} 个驿站',
+  stationsFailed: '驿站加载失败：{message}',
   demoData: '演示数据',
   day_mon: '周一',
   day_tue: '周二',
