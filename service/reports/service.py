@@ -2,6 +2,11 @@
 
 Who sees what (DESIGN.md §8): a reporter sees their own reports; the command center (dispatchers) and
 admins see every report. Someone else's report answers 404, never 403, so report ids cannot be probed.
+Originals (evidence with EXIF) go to the command center and to the units a case was dispatched to.
+
+A report's `status` is its case's state once the command center has acted on it (`reports.case_id`,
+added by 0004_cases), else `reported` (in the triage queue). The case tables are reached through Core
+`table()` constructs naming only the columns notes/schema.md fixes, as the workflow reaches ours.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select, text
+from sqlalchemy import String, Uuid, column, func, literal_column, select, table, text
 from sqlalchemy.orm import Session
 
 from geo.crs import Datum, to_wgs84
@@ -24,7 +29,14 @@ from service.reports.models import Photo, Report
 from service.reports.schemas import FlagPublic, LocationPublic, NearbyReportPublic, PhotoPublic, ReportPublic
 
 COMMAND_ROLES = frozenset({Role.dispatcher, Role.admin})
+UNIT_ROLES = frozenset({Role.officer, Role.street_team})
 REPORTED = "reported"
+# Case states in which a report no longer counts as an open problem for the duplicate hint.
+FINISHED_STATES = ("closed", "voided")
+
+_reports = table("reports", column("id", Uuid()), column("case_id", Uuid()))
+_cases = table("cases", column("id", Uuid()), column("state", String()))
+_dispatches = table("dispatches", column("id", Uuid()), column("case_id", Uuid()), column("unit_id", Uuid()))
 
 
 def media_url(store: MediaStore, key: str) -> str:
@@ -32,7 +44,21 @@ def media_url(store: MediaStore, key: str) -> str:
     return store.public_url(key) or f"/media/{key}"
 
 
-def report_public(report: Report, photos: Sequence[Photo], store: MediaStore) -> ReportPublic:
+def report_statuses(*, session: Session, report_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """Each report's status: its case's state, or `reported` while it waits in the triage queue."""
+    if not report_ids:
+        return {}
+    stmt = (
+        select(_reports.c.id, func.coalesce(_cases.c.state, REPORTED))
+        .select_from(_reports.outerjoin(_cases, _cases.c.id == _reports.c.case_id))
+        .where(_reports.c.id.in_(report_ids))
+    )
+    return {row[0]: str(row[1]) for row in session.execute(stmt)}
+
+
+def report_public(
+    report: Report, photos: Sequence[Photo], store: MediaStore, *, status: str = REPORTED
+) -> ReportPublic:
     if report.location_source == "device" and report.device_lon is not None and report.device_lat is not None:
         lon, lat, datum = report.device_lon, report.device_lat, report.datum or Datum.WGS84.value
     else:
@@ -41,7 +67,7 @@ def report_public(report: Report, photos: Sequence[Photo], store: MediaStore) ->
         id=report.id,
         category=report.category_code,
         text=report.text,
-        status=REPORTED,
+        status=status,
         created_at=report.created_at,
         location=LocationPublic(
             lon=lon,
@@ -106,6 +132,7 @@ class NearbyReport:
     report: Report
     distance_m: float
     thumb_key: str | None
+    status: str = REPORTED
 
 
 def list_nearby(
@@ -121,7 +148,7 @@ def list_nearby(
 ) -> list[NearbyReport]:
     """Open reports of `category` within `radius_m` metres (ST_DWithin on geography), nearest first.
 
-    "Open" is: filed within the last `open_days` days and not yet closed by the command center.
+    "Open" is: filed within the last `open_days` days, and its case (if any) neither closed nor voided.
     """
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
         raise Invalid("lon/lat out of range")
@@ -137,17 +164,20 @@ def list_nearby(
         .scalar_subquery()
     )
     since = datetime.now(UTC) - timedelta(days=open_days)
+    status = func.coalesce(_cases.c.state, REPORTED)
     stmt = (
-        select(Report, distance, first_thumb)
+        select(Report, distance, first_thumb, status)
+        .outerjoin(_cases, _cases.c.id == literal_column("reports.case_id"))
         .where(
             Report.category_code == category,
             Report.created_at >= since,
             func.ST_DWithin(geog, func.Geography(here), radius_m),
+            status.not_in(FINISHED_STATES),
         )
         .order_by(distance)
         .limit(limit)
     )
-    return [NearbyReport(r, float(d), t) for r, d, t in session.execute(stmt).all()]
+    return [NearbyReport(r, float(d), t, str(st)) for r, d, t, st in session.execute(stmt).all()]
 
 
 def nearby_public(item: NearbyReport, store: MediaStore) -> NearbyReportPublic:
@@ -155,15 +185,37 @@ def nearby_public(item: NearbyReport, store: MediaStore) -> NearbyReportPublic:
         id=item.report.id,
         category=item.report.category_code,
         text=item.report.text,
-        status=REPORTED,
+        status=item.status,
         distance_m=round(item.distance_m, 1),
         created_at=item.report.created_at,
         thumb_url=media_url(store, item.thumb_key) if item.thumb_key else None,
     )
 
 
-def get_photo(*, session: Session, photo_id: uuid.UUID) -> Photo:
+def get_original(*, session: Session, photo_id: uuid.UUID, user: User) -> Photo:
+    """A photo whose original `user` may download: the command center any; an officer or street team
+    member only photos of a case dispatched to their unit (report photos and result photos alike).
+    Anything else is `NotFound`."""
     photo = session.get(Photo, photo_id)
-    if photo is None:
+    if photo is None or not _may_see_original(session, user, photo):
         raise NotFound(f"photo {photo_id} does not exist")
     return photo
+
+
+def _may_see_original(session: Session, user: User, photo: Photo) -> bool:
+    if can_see_every_report(user):
+        return True
+    if user.role_enum not in UNIT_ROLES or user.unit_id is None:
+        return False
+    photo_dispatch = session.execute(
+        text("SELECT dispatch_id FROM photos WHERE id = :id"), {"id": photo.id}
+    ).scalar_one_or_none()
+    case_of_photo = (
+        select(_dispatches.c.case_id).where(_dispatches.c.id == photo_dispatch).scalar_subquery()
+        if photo_dispatch is not None
+        else select(_reports.c.case_id).where(_reports.c.id == photo.report_id).scalar_subquery()
+    )
+    assigned = select(func.count()).where(
+        _dispatches.c.case_id == case_of_photo, _dispatches.c.unit_id == user.unit_id
+    )
+    return bool(session.scalar(assigned))

@@ -3,7 +3,8 @@
 - `POST /api/v1/reports`: multipart upload, parsed as a stream (see `service.reports.multipart`);
   the work runs in a worker thread (`service.reports.intake`).
 - `GET /api/v1/reports/nearby`, `/mine`, `/{id}`.
-- `GET /api/v1/photos/{id}/original`: the evidence, for the command center; every download is audited.
+- `GET /api/v1/photos/{id}/original`: the evidence, for the command center and the units a case was
+  dispatched to; every download is audited.
 - `GET /media/public/{key}`: public derivatives (metadata-free JPEGs named by their hash: immutable).
 """
 
@@ -53,7 +54,7 @@ UPLOAD_ERRORS: dict[int | str, dict[str, Any]] = {
 
 REPORTER_ROLES = (Role.grid_worker, Role.courier, Role.admin)
 READER_ROLES = (Role.grid_worker, Role.courier, Role.dispatcher, Role.admin)
-ORIGINAL_ROLES = (Role.dispatcher, Role.admin)
+ORIGINAL_ROLES = (Role.dispatcher, Role.admin, Role.officer, Role.street_team)
 IMMUTABLE = "public, max-age=31536000, immutable"
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"], responses=ERRORS)
@@ -167,8 +168,10 @@ def mine(
     before: Annotated[datetime | None, Query(description="created_at of the last report seen")] = None,
 ) -> list[ReportPublic]:
     rows = reports.list_mine(session=session, user=user, limit=limit, before=before)
-    photos = reports.photos_of(session=session, report_ids=[r.id for r in rows])
-    return [reports.report_public(r, photos.get(r.id, []), store) for r in rows]
+    ids = [r.id for r in rows]
+    photos = reports.photos_of(session=session, report_ids=ids)
+    statuses = reports.report_statuses(session=session, report_ids=ids)
+    return [reports.report_public(r, photos.get(r.id, []), store, status=statuses[r.id]) for r in rows]
 
 
 @router.get("/{report_id}", response_model=ReportPublic, summary="One report (own; command center: any)")
@@ -177,12 +180,13 @@ def get_report(
 ) -> ReportPublic:
     report = reports.get_report(session=session, report_id=report_id, user=user)
     photos = reports.photos_of(session=session, report_ids=[report.id])
-    return reports.report_public(report, photos.get(report.id, []), store)
+    status = reports.report_statuses(session=session, report_ids=[report.id])[report.id]
+    return reports.report_public(report, photos.get(report.id, []), store, status=status)
 
 
 @photos_router.get(
     "/{photo_id}/original",
-    summary="The original photo as uploaded (evidence; command center only, audited)",
+    summary="The original photo as uploaded (evidence: command center and the case's units; audited)",
     response_class=Response,
     responses={200: {"content": {f.mime_type: {} for f in ImageFormat}}},
 )
@@ -193,7 +197,7 @@ def original(
     client: ClientDep,
     store: MediaStoreDep,
 ) -> Response:
-    photo = reports.get_photo(session=session, photo_id=photo_id)
+    photo = reports.get_original(session=session, photo_id=photo_id, user=user)
     try:
         data = store.get(photo.original_key)
     except MediaError as exc:
