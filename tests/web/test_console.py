@@ -99,3 +99,8 @@ def test_a_report_from_the_phone_appears_live_on_the_console_map_and_is_whistled
     page.click("#tab-board")
     page.wait_for_selector("#board-list .row")
     desk.screenshot("console-board-1280x800")
+
+    # Indicators: the table and the on-time closure chart of the last 30 days.
+    page.click("#tab-indicators")
+    page.wait_for_selector("#indicators-table")
+    desk.screenshot("console-indicators-1280x800")
