@@ -36,10 +36,24 @@ const panel = h('section', { class: 'sheet-panel', id: 'map-panel', 'aria-live':
 const countEl = h('span', { class: 'muted' });
 const nearestButton = h('button', { type: 'button', class: 'primary', id: 'find-nearest', onclick: () => findNearest() }, t('findNearest'));
 
-function hoursText(station) {
+/** "周一至周五 08:00–20:00；周六、周日 09:00–16:00": consecutive days with the same hours grouped. */
+export function hoursText(station) {
   if (station.always_open) return t('alwaysOpen');
-  return DAYS.filter((d) => station.opening_hours[d]?.length)
-    .map((d) => `${labelOf('day', d)} ${station.opening_hours[d].map(([a, b]) => `${a}–${b}`).join('、')}`)
+  const groups = [];
+  for (const day of DAYS) {
+    const ranges = station.opening_hours[day] || [];
+    const text = ranges.map(([a, b]) => `${a}–${b}`).join('、');
+    const last = groups[groups.length - 1];
+    if (last && last.text === text && DAYS.indexOf(last.days[last.days.length - 1]) === DAYS.indexOf(day) - 1) last.days.push(day);
+    else groups.push({ text, days: [day] });
+  }
+  return groups
+    .filter((g) => g.text)
+    .map((g) => {
+      const first = labelOf('day', g.days[0]);
+      const span = g.days.length === 1 ? first : g.days.length === 2 ? `${first}、${labelOf('day', g.days[1])}` : `${first}至${labelOf('day', g.days[g.days.length - 1])}`;
+      return `${span} ${g.text}`;
+    })
     .join('；');
 }
 
