@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 
 from service.settings import PROJECT_ROOT
-from tests.web.conftest import BrowserPage
+from tests.web.conftest import JILIN, BrowserPage
 
 PHOTO = PROJECT_ROOT / "tests" / "fixtures" / "photos" / "landscape_6.jpg"
 # The service builds its routing index on the first report it routes: allow for that.
@@ -46,3 +46,35 @@ def my_reports(base_url: str, username: str, password: str) -> list[dict[str, An
 
 def outbox_item(session: BrowserPage) -> Any:
     return session.page.locator(".outbox-item").first
+
+
+def token_of(base: str, username: str, password: str) -> dict[str, str]:
+    answer = httpx.post(f"{base}/api/v1/auth/login", json={"username": username, "password": password})
+    assert answer.status_code == 200, answer.text
+    return {"Authorization": f"Bearer {answer.json()['access_token']}"}
+
+
+def ok(response: httpx.Response) -> Any:
+    assert response.status_code < 300, f"{response.request.method} {response.request.url}: {response.text}"
+    return response.json()
+
+
+def post_report(base: str, auth: dict[str, str], report_id: str, *, text: str, category: str = "0501") -> Any:
+    """A report as a phone sends it, at the simulated position in Jilin, with one real photo."""
+    return ok(
+        httpx.post(
+            f"{base}/api/v1/reports",
+            headers={**auth, "Idempotency-Key": report_id},
+            data={
+                "id": report_id,
+                "category": category,
+                "text": text,
+                "lon": str(JILIN["longitude"]),
+                "lat": str(JILIN["latitude"]),
+                "datum": "wgs84",
+                "accuracy_m": "8",
+            },
+            files=[("photos", ("p.jpg", PHOTO.read_bytes(), "image/jpeg"))],
+            timeout=120,
+        )
+    )

@@ -3,28 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
 from service.accounts.models import Role
-from tests.web.conftest import JILIN, AccountFactory, BrowserPage
-from tests.web.steps import PHOTO
+from tests.web.conftest import AccountFactory, BrowserPage
+from tests.web.steps import ok, post_report, token_of
 
 pytestmark = pytest.mark.browser
-
-
-def token_of(base: str, username: str, password: str) -> dict[str, str]:
-    answer = httpx.post(f"{base}/api/v1/auth/login", json={"username": username, "password": password})
-    assert answer.status_code == 200, answer.text
-    return {"Authorization": f"Bearer {answer.json()['access_token']}"}
-
-
-def ok(response: httpx.Response) -> Any:
-    assert response.status_code < 300, f"{response.request.method} {response.request.url}: {response.text}"
-    return response.json()
 
 
 def test_a_grid_worker_passes_verification_in_the_app_and_the_dispatch_closes(
@@ -34,23 +22,7 @@ def test_a_grid_worker_passes_verification_in_the_app_and_the_dispatch_closes(
     worker, password = live_account(Role.grid_worker, display_name="赵网格")
     worker_auth = token_of(base, worker, password)
     report_id = str(uuid.uuid4())
-    report = ok(
-        httpx.post(
-            f"{base}/api/v1/reports",
-            headers={**worker_auth, "Idempotency-Key": report_id},
-            data={
-                "id": report_id,
-                "category": "0501",
-                "text": "早市占道",
-                "lon": str(JILIN["longitude"]),
-                "lat": str(JILIN["latitude"]),
-                "datum": "wgs84",
-                "accuracy_m": "8",
-            },
-            files=[("photos", ("p.jpg", PHOTO.read_bytes(), "image/jpeg"))],
-            timeout=120,
-        )
-    )
+    report = post_report(base, worker_auth, report_id, text="早市占道")
     grid_code = report["routing"]["grid"]["code"]
 
     # This worker is the grid's responsible worker (责任网格), so the verification task comes to them.
