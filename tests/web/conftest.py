@@ -2,11 +2,14 @@
 
 - ``web_build`` (session): runs ``scripts/build_web.sh`` (quiet and quick when nothing changed), so the
   pages under test are the current sources.
+- ``web_server`` (session): one real uvicorn on its own database cloned from the migrated template
+  (with the demo city) for all browser tests; they stay independent by creating their own users and
+  asserting on their own reports (tests that count reports near a point use a point of their own).
 - ``chromium`` (session): one headless Chromium for the run.
 - ``browser_page``: a fresh browser context (360×640 phone by default, Chinese locale, a simulated
   position) with every request recorded; at the end of the test no request may have gone to another
   origin. ``screenshot(name)`` saves ``tests/artifacts/web/<name>.png``.
-- ``live_account``: creates a user directly in the live server's database.
+- ``live_account``: creates a user directly in the web server's database.
 """
 
 from __future__ import annotations
@@ -20,13 +23,15 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from sqlalchemy import create_engine
+from sqlalchemy import Engine, create_engine
 from sqlalchemy.orm import Session
 
 from service.accounts import service as accounts
 from service.accounts.models import Role
 from service.settings import PROJECT_ROOT
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, TEST_SECRET
+from tests.support import databases
+from tests.support.live_server import run_server
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -43,6 +48,9 @@ ARTIFACTS = PROJECT_ROOT / "tests" / "artifacts" / "web"
 PHONE = {"width": 360, "height": 640}
 # Jilin City, 临江街道 area (WGS-84), as a phone would report it.
 JILIN = {"latitude": 43.8436, "longitude": 126.5594, "accuracy": 12}
+# Points of their own (about 1 km from JILIN and from each other) for tests that look at what is near.
+CONSOLE_SPOT = {"latitude": 43.8520, "longitude": 126.5480, "accuracy": 10}
+NEARBY_SPOT = {"latitude": 43.8380, "longitude": 126.5700, "accuracy": 10}
 
 # Schemes that never leave the page.
 LOCAL_SCHEMES = ("data", "blob", "about", "chrome-extension")
@@ -57,6 +65,25 @@ def web_build() -> Path:
     static = PROJECT_ROOT / "service" / "web" / "static"
     assert (static / "app" / "index.html").is_file()
     return static
+
+
+@dataclass(frozen=True)
+class WebServer:
+    base_url: str
+    database_url: str
+
+
+@pytest.fixture(scope="session")
+def web_server(
+    template_database: str, web_build: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[WebServer]:
+    url = databases.clone(template_database, prefix="whistle_web")
+    try:
+        workdir = tmp_path_factory.mktemp("web-server")
+        with run_server(database_url=url, workdir=workdir, secret_key=TEST_SECRET) as base:
+            yield WebServer(base_url=base, database_url=url)
+    finally:
+        databases.drop(url)
 
 
 @pytest.fixture(scope="session")
@@ -108,7 +135,7 @@ PageFactory = Callable[..., BrowserPage]
 
 
 @pytest.fixture
-def browser_pages(chromium: Any, live_server: str, web_build: Path) -> Iterator[PageFactory]:
+def browser_pages(chromium: Any, web_server: WebServer) -> Iterator[PageFactory]:
     """Open pages in fresh contexts; every context's requests are checked for other origins at the end."""
     opened: list[BrowserPage] = []
 
@@ -128,7 +155,7 @@ def browser_pages(chromium: Any, live_server: str, web_build: Path) -> Iterator[
         )
         context.set_default_timeout(15_000)
         page = context.new_page()
-        session = BrowserPage(base_url=live_server, context=context, page=page)
+        session = BrowserPage(base_url=web_server.base_url, context=context, page=page)
         # Page and service-worker requests alike reach the context's log.
         context.on("request", lambda request: session.requests.append(request.url))
         page.on("console", lambda msg: print(f"[browser {msg.type}] {msg.text}"))
@@ -152,10 +179,18 @@ def browser_page(browser_pages: PageFactory) -> BrowserPage:
 AccountFactory = Callable[..., tuple[str, str]]
 
 
+@pytest.fixture(scope="session")
+def web_database(web_server: WebServer) -> Iterator[Engine]:
+    """The web server's database, for test set-up that has no HTTP endpoint."""
+    engine = create_engine(web_server.database_url)
+    yield engine
+    engine.dispose()
+
+
 @pytest.fixture
-def live_account(live_server: str, fresh_database_url: str) -> Iterator[AccountFactory]:
-    """Create users in the live server's database; returns (username, password)."""
-    engine = create_engine(fresh_database_url)
+def live_account(web_database: Engine) -> AccountFactory:
+    """Create users in the web server's database; returns (username, password)."""
+    engine = web_database
 
     def create(role: Role = Role.grid_worker, *, display_name: str = "", **kw: Any) -> tuple[str, str]:
         username = f"{role.value}-{uuid.uuid4().hex[:8]}"
@@ -171,5 +206,4 @@ def live_account(live_server: str, fresh_database_url: str) -> Iterator[AccountF
             session.commit()
         return username, PASSWORD
 
-    yield create
-    engine.dispose()
+    return create

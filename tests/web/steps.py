@@ -59,8 +59,16 @@ def ok(response: httpx.Response) -> Any:
     return response.json()
 
 
-def post_report(base: str, auth: dict[str, str], report_id: str, *, text: str, category: str = "0501") -> Any:
-    """A report as a phone sends it, at the simulated position in Jilin, with one real photo."""
+def post_report(
+    base: str,
+    auth: dict[str, str],
+    report_id: str,
+    *,
+    text: str,
+    category: str = "0501",
+    spot: dict[str, float] = JILIN,
+) -> Any:
+    """A report as a phone sends it, at a simulated position in Jilin, with one real photo."""
     return ok(
         httpx.post(
             f"{base}/api/v1/reports",
@@ -69,8 +77,8 @@ def post_report(base: str, auth: dict[str, str], report_id: str, *, text: str, c
                 "id": report_id,
                 "category": category,
                 "text": text,
-                "lon": str(JILIN["longitude"]),
-                "lat": str(JILIN["latitude"]),
+                "lon": str(spot["longitude"]),
+                "lat": str(spot["latitude"]),
                 "datum": "wgs84",
                 "accuracy_m": "8",
             },

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from service.accounts.models import Role
-from tests.web.conftest import AccountFactory, PageFactory
+from tests.web.conftest import CONSOLE_SPOT, AccountFactory, PageFactory
 from tests.web.steps import DELIVERY_TIMEOUT_MS, fill_report, log_in
 
 pytestmark = pytest.mark.browser
@@ -57,7 +57,7 @@ def test_a_report_from_the_phone_appears_live_on_the_console_map_and_is_whistled
     page.wait_for_selector("#live-status.on")
 
     # A grid worker reports from the phone (a real photo, a simulated position in Jilin).
-    phone = browser_pages()
+    phone = browser_pages(geolocation=CONSOLE_SPOT)
     worker, password = live_account(Role.grid_worker)
     log_in(phone, worker, password)
     fill_report(phone, "路口有流动摊贩占道经营")

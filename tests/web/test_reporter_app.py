@@ -7,7 +7,7 @@ import uuid
 import httpx
 import pytest
 
-from tests.web.conftest import AccountFactory, BrowserPage
+from tests.web.conftest import NEARBY_SPOT, AccountFactory, BrowserPage, PageFactory
 from tests.web.steps import post_report, token_of
 
 pytestmark = pytest.mark.browser
@@ -113,20 +113,17 @@ def test_the_app_opens_offline_from_the_service_worker_cache(
 
 
 def test_the_same_problem_hint_shows_an_open_report_of_the_category_nearby(
-    browser_page: BrowserPage, live_account: AccountFactory
+    browser_pages: PageFactory, live_account: AccountFactory
 ) -> None:
+    session = browser_pages(geolocation=NEARBY_SPOT)
     first, password = live_account()
-    post_report(
-        browser_page.base_url,
-        token_of(browser_page.base_url, first, password),
-        str(uuid.uuid4()),
-        text="桥下有游商",
-    )
+    auth = token_of(session.base_url, first, password)
+    post_report(session.base_url, auth, str(uuid.uuid4()), text="桥下有游商", spot=NEARBY_SPOT)
 
     second, password = live_account()
-    page = browser_page.page
-    page.goto(browser_page.url("/app/"))
-    log_in(browser_page, second, password)
+    page = session.page
+    page.goto(session.url("/app/"))
+    log_in(session, second, password)
     page.wait_for_selector("#location-text >> text=精度")
     page.click("#category-button")
     page.fill(".picker-search", "游商")
@@ -135,4 +132,4 @@ def test_the_same_problem_hint_shows_an_open_report_of_the_category_nearby(
     hint.wait_for()
     assert "附近 100 米内已有 1 条同类上报" in hint.inner_text()
     assert "桥下有游商" in hint.inner_text()
-    browser_page.screenshot("app-same-problem-hint-360x640")
+    session.screenshot("app-same-problem-hint-360x640")

@@ -6,7 +6,7 @@ import uuid
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, text
 
 from service.accounts.models import Role
 from tests.web.conftest import AccountFactory, BrowserPage
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.browser
 
 
 def test_a_grid_worker_passes_verification_in_the_app_and_the_dispatch_closes(
-    browser_page: BrowserPage, live_account: AccountFactory, fresh_database_url: str
+    browser_page: BrowserPage, live_account: AccountFactory, web_database: Engine
 ) -> None:
     base = browser_page.base_url
     worker, password = live_account(Role.grid_worker, display_name="赵网格")
@@ -26,8 +26,7 @@ def test_a_grid_worker_passes_verification_in_the_app_and_the_dispatch_closes(
     grid_code = report["routing"]["grid"]["code"]
 
     # This worker is the grid's responsible worker (责任网格), so the verification task comes to them.
-    engine = create_engine(fresh_database_url)
-    with engine.begin() as conn:
+    with web_database.begin() as conn:
         conn.execute(text("DELETE FROM grid_assignments WHERE grid_code = :g"), {"g": grid_code})
         conn.execute(
             text(
@@ -36,7 +35,6 @@ def test_a_grid_worker_passes_verification_in_the_app_and_the_dispatch_closes(
             ),
             {"g": grid_code, "u": worker},
         )
-    engine.dispose()
 
     dispatcher, dpass = live_account(Role.dispatcher)
     desk = token_of(base, dispatcher, dpass)
