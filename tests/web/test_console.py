@@ -86,6 +86,7 @@ def test_a_report_from_the_phone_appears_live_on_the_console_map_and_is_whistled
     page.click("#act-file")
     page.click("dialog.dialog button[type=submit]")
     page.wait_for_selector("#case-detail #case-state >> text=已立案")
+    page.wait_for_selector("#case-detail #case-photos img")
     page.click("#case-act-dispatch")
     page.wait_for_selector("dialog.dialog .dialog-checks input[type=checkbox]:checked")
     desk.screenshot("console-whistle-dialog-1280x800")

@@ -1,7 +1,7 @@
 // One case: its state, dispatches with their clocks, the event log, and the actions its state allows
 // (吹哨 dispatch with the router's suggested units, joint dispatch, hold, resume, close, void, merge).
 
-import { api } from '../shared/api.js';
+import { api, request } from '../shared/api.js';
 import { ask } from '../shared/dialog.js';
 import { h, mount } from '../shared/dom.js';
 import { formatDateTime, labelOf, statusLabel, t } from '../shared/i18n.js';
@@ -53,7 +53,10 @@ export class CasePanel {
   async refresh() {
     if (!this.caseId) return;
     try {
-      this.render(await api.get(`/api/v1/console/cases/${this.caseId}`));
+      const detail = await api.get(`/api/v1/console/cases/${this.caseId}`);
+      // The primary report: its photos and integrity flags belong on the case too.
+      const report = await request(`/api/v1/reports/${detail.case.primary_report_id}`).catch(() => null);
+      this.render(detail, report);
     } catch (error) {
       mount(this.el, h('button', { type: 'button', class: 'link', onclick: this.onBack }, `‹ ${t('back')}`), h('p', { class: 'bad' }, error.message));
     }
@@ -99,7 +102,7 @@ export class CasePanel {
     return h('button', { type: 'button', class: cls || '', id: `case-act-${action}`, onclick: () => this.act(run) }, label);
   }
 
-  render({ case: c, report_ids: reportIds, dispatches, events }) {
+  render({ case: c, report_ids: reportIds, dispatches, events }, report = null) {
     const unitOfDispatch = new Map(dispatches.map((d) => [d.id, d.unit_id]));
     mount(this.el,
       h('button', { type: 'button', class: 'link', onclick: this.onBack }, `‹ ${t('back')}`),
@@ -109,6 +112,11 @@ export class CasePanel {
         h('dt', {}, t('place')), h('dd', {}, c.grid_code ? `网格 ${c.grid_code}` : labelOf('flag', 'unrouted')),
         h('dt', {}, t('reportedAt')), h('dd', {}, formatDateTime(c.created_at), ` · ${reportIds.length} 条上报`)),
       c.void_reason ? h('p', { class: 'bad' }, c.void_reason) : null,
+      report?.flags?.length ? h('div', { class: 'flags' }, report.flags.map((f) => h('span', { class: 'flag', title: f.message }, labelOf('flag', f.code)))) : null,
+      report?.text ? h('p', { class: 'report-text' }, report.text) : null,
+      report?.photos?.length
+        ? h('div', { class: 'photos', id: 'case-photos' }, report.photos.map((p) => h('a', { href: p.display_url, target: '_blank' }, h('img', { src: p.thumb_url, alt: '' }))))
+        : null,
       h('div', { class: 'actions' }, c.allowed_actions.map((a) => this.actionButton(a))),
       dispatches.length ? h('h4', {}, t('dispatches')) : null,
       h('ul', { class: 'rows' }, dispatches.map((d) =>
