@@ -15,6 +15,7 @@ from service.geography.views import router as geography_router
 from service.health.views import router as health_router
 from service.media_store import build_media_store
 from service.middleware import SecurityHeaders
+from service.publicmap.routers import PUBLICMAP_ROUTERS
 from service.reports.views import media_router, photos_router
 from service.reports.views import router as reports_router
 from service.settings import Settings, get_settings
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         console_router,
         department_router,
         verification_router,
+        *PUBLICMAP_ROUTERS,
     ):
         app.include_router(router)
     mount_web_apps(app, settings)

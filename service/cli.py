@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from service.geography import cli as geography_cli
+from service.publicmap import cli as publicmap_cli
 from service.reports.cli import media_app
 from service.settings import get_settings
 
@@ -21,6 +22,7 @@ app.add_typer(user_app, name="user")
 app.add_typer(geography_cli.import_app, name="import")
 app.add_typer(geography_cli.demo_app, name="demo")
 app.add_typer(media_app, name="media")
+publicmap_cli.register(app, geography_cli.import_app, geography_cli.demo_app)
 
 
 def fail(message: str) -> None:

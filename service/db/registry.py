@@ -5,6 +5,15 @@ from service.audit import models as audit_models
 from service.cases import models as cases_models
 from service.db.base import Base
 from service.geography import models as geography_models
+from service.publicmap import models as publicmap_models
 from service.reports import models as reports_models
 
-__all__ = ["Base", "accounts_models", "audit_models", "cases_models", "geography_models", "reports_models"]
+__all__ = [
+    "Base",
+    "accounts_models",
+    "audit_models",
+    "cases_models",
+    "geography_models",
+    "publicmap_models",
+    "reports_models",
+]

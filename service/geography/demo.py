@@ -30,6 +30,7 @@ from service.geography.imports import (
     upsert_units,
 )
 from service.geography.routing import record_revision
+from service.publicmap.loading import load_demo_public_map
 
 # The demo city's outlines hold for every report a demo will ever show.
 DEMO_VALID_FROM = datetime(2000, 1, 1, tzinfo=UTC)
@@ -114,6 +115,7 @@ def load_demo_city(*, session: Session, city: DemoCity, progress: Progress = no_
     upsert_units(session=session, units=units)
     progress("storing units and categories", 1, 1)
     record_revision(session=session, what="demo", detail={"seed": city.seed, "grids": len(city.grids)})
+    load_demo_public_map(session=session, city=city)  # stations, pairing points, warm-new streets
     return {
         "districts": len(city.districts),
         "streets": len(city.streets),

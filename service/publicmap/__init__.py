@@ -1,0 +1,1 @@
+"""The public map: warm-new stations, pairing points, warm-new streets and public (coarsened) reports."""
