@@ -151,13 +151,11 @@ def seed(url: str, cases: int) -> None:
             for statement in SEED_SQL:
                 started = time.perf_counter()
                 conn.execute(text(statement), params)
-                print(
-                    f"  {statement.split()[0]:7} {statement.split()[2]:18} {time.perf_counter() - started:6.1f} s"
-                )
+                print(f"  {' '.join(statement.split()[:3])[:40]:40} {time.perf_counter() - started:6.1f} s")
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             started = time.perf_counter()
             conn.execute(text("VACUUM ANALYZE"))
-            print(f"  VACUUM ANALYZE             {time.perf_counter() - started:6.1f} s")
+            print(f"  {'VACUUM ANALYZE':40} {time.perf_counter() - started:6.1f} s")
             counts = conn.execute(
                 text(
                     "SELECT (SELECT count(*) FROM cases), (SELECT count(*) FROM dispatches), "
@@ -220,7 +218,9 @@ def measure(url: str, runs: int, *, explain: bool = False) -> dict[str, float]:
             "grid_code, flags FROM reports WHERE case_id IS NULL ORDER BY created_at DESC, id DESC LIMIT 51"
         )
         bare_queue_ms = median_ms(lambda: raw.execute(bare_queue_sql).fetchall(), runs)
-        bare_indicators_sql = str(stats.ROLLUP_SQL[GroupBy.UNIT].text).replace(":first_day", "%(first_day)s")
+        bare_indicators_sql = str(stats.NAMED_ROLLUP_SQL[GroupBy.UNIT].text).replace(
+            ":first_day", "%(first_day)s"
+        )
         bare_indicators_sql = bare_indicators_sql.replace(":end_day", "%(end_day)s")
         days = {"first_day": since.date(), "end_day": until.date()}
         bare_ms = median_ms(lambda: raw.execute(bare_indicators_sql, days).fetchall(), runs)

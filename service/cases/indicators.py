@@ -60,9 +60,10 @@ class IndicatorCounts:
     handling_seconds: int = 0  # total handling time of the handled dispatches
 
     def __post_init__(self) -> None:
-        for f in fields(self):
-            if getattr(self, f.name) < 0:
-                raise ValueError(f"{f.name} cannot be negative")
+        # Read the instance dict directly: this runs for every row of every indicator query.
+        for name, value in self.__dict__.items():
+            if value < 0:
+                raise ValueError(f"{name} cannot be negative")
 
     def __add__(self, other: IndicatorCounts) -> IndicatorCounts:
         return IndicatorCounts(

@@ -29,7 +29,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import TextClause, text
 from sqlalchemy.orm import Session
 
 from service.cases.calendar import default_calendar
@@ -119,12 +119,25 @@ FILED_SQL = {
     for group, column in _PLACE_COLUMN.items()
 }
 
-_NAMES_SQL = {
-    GroupBy.UNIT: text("SELECT id::text, name FROM department_units"),
-    GroupBy.KIND: text("SELECT code, name FROM department_kinds"),
-    GroupBy.STREET: text("SELECT code, name FROM streets WHERE valid_to IS NULL"),
-    GroupBy.DISTRICT: text("SELECT code, name FROM districts WHERE valid_to IS NULL"),
+_NAMES = {
+    GroupBy.UNIT: "SELECT id::text AS key, name FROM department_units",
+    GroupBy.KIND: "SELECT code AS key, name FROM department_kinds",
+    GroupBy.STREET: "SELECT code::text AS key, name FROM streets WHERE valid_to IS NULL",
+    GroupBy.DISTRICT: "SELECT code::text AS key, name FROM districts WHERE valid_to IS NULL",
 }
+_NAMES_SQL = {group: text(sql) for group, sql in _NAMES.items()}
+
+
+def _named(group: GroupBy, counts: TextClause) -> TextClause:
+    """The counts with each group's name joined in: one round trip instead of two."""
+    return text(
+        f"SELECT c.*, n.name FROM ({counts.text}) AS c "
+        f"LEFT JOIN ({_NAMES[group]}) AS n ON n.key = c.key::text"
+    )
+
+
+NAMED_DISPATCH_SQL = {group: _named(group, sql) for group, sql in DISPATCH_SQL.items()}
+NAMED_ROLLUP_SQL = {group: _named(group, sql) for group, sql in ROLLUP_SQL.items()}
 
 
 @dataclass(frozen=True)
@@ -160,17 +173,19 @@ def indicator_rows(
     params = {"since": since, "until": until}
     days = whole_days(since, until)
     if days is not None:
-        found = session.execute(ROLLUP_SQL[group_by], {"first_day": days[0], "end_day": days[1]})
+        found = session.execute(NAMED_ROLLUP_SQL[group_by], {"first_day": days[0], "end_day": days[1]})
     else:
-        found = session.execute(DISPATCH_SQL[group_by], params)
+        found = session.execute(NAMED_DISPATCH_SQL[group_by], params)
     dispatch_rows = {None if row.key is None else str(row.key): row for row in found}
+    names = {key: row.name or "" for key, row in dispatch_rows.items()}
     reported: dict[str | None, int] = {}
     filed: dict[str | None, int] = {}
     if group_by in REPORTED_SQL:
         reported = {k: n for k, n in session.execute(REPORTED_SQL[group_by], params).all()}
         filed = {k: n for k, n in session.execute(FILED_SQL[group_by], params).all()}
-    names = {k: n for k, n in session.execute(_NAMES_SQL[group_by]).all()}
     keys = set(dispatch_rows) | set(reported) | set(filed)
+    if keys - set(names) - {None}:  # places with reports but no dispatch: look their names up
+        names |= {k: n for k, n in session.execute(_NAMES_SQL[group_by]).all() if k not in names}
     out = []
     for key in sorted(keys, key=lambda k: (k is None, k or "")):
         row = dispatch_rows.get(key)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, literal_column, or_, select, update
 from sqlalchemy.orm import Session
 
 from service.accounts.models import User
@@ -149,7 +149,9 @@ def list_queue(
         stmt = stmt.order_by(r.created_at.desc(), r.id.desc())
     else:
         stmt = stmt.order_by(r.created_at.asc(), r.id.asc())
-    rows = session.execute(stmt.limit(limit + 1)).all()
+    # The page size as a literal (a validated int): with a bound LIMIT, a prepared statement's generic
+    # plan cannot tell a page from a scan and may sort the whole queue.
+    rows = session.execute(stmt.limit(literal_column(str(int(limit) + 1)))).all()
     items = [
         QueueRow(
             id=row.id,
