@@ -102,6 +102,7 @@ def raw_request(base: str, head_lines: list[str]) -> tuple[socket.socket, bytes]
 
 
 def read_status(sock: socket.socket) -> tuple[int, bytes]:
+    """The status and the whole answer: the head, then the body up to its Content-Length."""
     received = b""
     while b"\r\n\r\n" not in received:
         chunk = sock.recv(65536)
@@ -109,7 +110,21 @@ def read_status(sock: socket.socket) -> tuple[int, bytes]:
             break
         received += chunk
     status = int(received.split(b" ", 2)[1])
-    return status, received
+    head, _, body = received.partition(b"\r\n\r\n")
+    length = next(
+        (
+            int(line.split(b":", 1)[1])
+            for line in head.split(b"\r\n")
+            if line.lower().startswith(b"content-length:")
+        ),
+        0,
+    )
+    while len(body) < length:  # the body may arrive in a later segment than the head
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        body += chunk
+    return status, head + b"\r\n\r\n" + body
 
 
 def test_a_sixty_megabyte_body_is_refused_before_it_is_sent(live: tuple[str, Headers]) -> None:
