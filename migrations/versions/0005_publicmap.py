@@ -176,9 +176,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["key_id"], ["open311_keys.id"], name="fk_open311_requests_key_id_open311_keys"
         ),
-        sa.ForeignKeyConstraint(
-            ["report_id"], ["reports.id"], name="fk_open311_requests_report_id_reports"
-        ),
+        sa.ForeignKeyConstraint(["report_id"], ["reports.id"], name="fk_open311_requests_report_id_reports"),
     )
 
 
