@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from service.accounts.views import admin_router, auth_router
 from service.cases.views import console_router, department_router, verification_router
+from service.couriers.views import COURIERS_ROUTERS
 from service.db.session import create_database
 from service.errors import install_error_handlers
 from service.geography.views import router as geography_router
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         department_router,
         verification_router,
         *PUBLICMAP_ROUTERS,
+        *COURIERS_ROUTERS,
     ):
         app.include_router(router)
     mount_web_apps(app, settings)

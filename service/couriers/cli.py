@@ -89,3 +89,12 @@ def export_command(
     else:
         out.write_text(text, encoding="utf-8")
         typer.echo(f"wrote {out}")
+
+
+def register(app: typer.Typer) -> None:
+    """Hang the commands on the main CLI: the ``couriers`` group, and ``demo load-couriers`` beside
+    ``demo load`` when that group is registered first (as ``load-publicmap`` is)."""
+    app.add_typer(couriers_app, name="couriers")
+    for group in app.registered_groups:
+        if group.name == "demo" and group.typer_instance is not None:
+            group.typer_instance.command("load-couriers")(demo_command)

@@ -55,7 +55,7 @@ redemptions_router = APIRouter(prefix="/api/v1/redemptions", tags=["couriers: po
 points_router = APIRouter(prefix="/api/v1/points", tags=["couriers: points"], responses=ERRORS)
 stats_router = APIRouter(prefix="/api/v1/couriers", tags=["couriers: companies"], responses=ERRORS)
 
-ROUTERS = (
+COURIERS_ROUTERS = (
     companies_router,
     riders_router,
     pairings_router,

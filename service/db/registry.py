@@ -3,6 +3,7 @@
 from service.accounts import models as accounts_models
 from service.audit import models as audit_models
 from service.cases import models as cases_models
+from service.couriers import models as couriers_models
 from service.db.base import Base
 from service.geography import models as geography_models
 from service.publicmap import models as publicmap_models
@@ -13,6 +14,7 @@ __all__ = [
     "accounts_models",
     "audit_models",
     "cases_models",
+    "couriers_models",
     "geography_models",
     "publicmap_models",
     "reports_models",
