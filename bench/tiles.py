@@ -325,14 +325,12 @@ def main() -> None:
     try:
         admin.enable_postgis(url)
         upgrade(url)
-        from service.geography.demo import load_demo_city
-        from service.publicmap.loading import load_demo_public_map
+        from service.geography.demo import load_demo_city  # stores the public map too
 
         t0 = time.perf_counter()
         with Session(engine) as session:
             city = build_demo_city()
             load_demo_city(session=session, city=city)
-            load_demo_public_map(session=session, city=city)
             session.commit()
         log(f"demo city loaded in {time.perf_counter() - t0:.1f} s")
         t0 = time.perf_counter()
