@@ -55,7 +55,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         admin_router,
         web_router,
         geography_router,
-        geography_router,
         reports_router,
         photos_router,
         media_router,
