@@ -14,7 +14,8 @@ COPY geo geo
 COPY media media
 COPY migrations migrations
 COPY --from=web /src/service/web/static service/web/static
-RUN pip install --no-cache-dir .
+# Editable: the service finds migrations/ and the built web apps beside its sources.
+RUN pip install --no-cache-dir -e .
 ENV WHISTLE_SERVER__HOST=0.0.0.0 WHISTLE_MEDIA__ROOT=/data/media
 EXPOSE 8000
 CMD ["sh", "-c", "whistle db upgrade && whistle demo load --if-empty --with-accounts && whistle serve"]
