@@ -107,11 +107,11 @@ def spool_limited(src: Readable, *, max_bytes: int, what: str = "photo") -> Spoo
 
 
 def check_photo_count(count: int, limits: MediaLimits) -> None:
-    """Refuse a report whose photo count lies outside `min_photos..max_photos` (`TooManyPhotos`)."""
+    """Refuse a photo count outside `min_photos..max_photos` (`TooManyPhotos`)."""
     if count > limits.max_photos:
-        raise TooManyPhotos(f"A report may carry at most {limits.max_photos} photos; {count} were sent.")
+        raise TooManyPhotos(f"Send at most {limits.max_photos} photos at once; {count} were sent.")
     if count < limits.min_photos:
-        raise TooManyPhotos(f"A report needs at least {limits.min_photos} photo(s); {count} were sent.")
+        raise TooManyPhotos(f"Send at least {limits.min_photos} photo(s) taken on site; {count} were sent.")
 
 
 @dataclass(slots=True)

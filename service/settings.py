@@ -15,6 +15,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from service.cases.config import CasesSettings
 from service.reports.config import ReportsSettings
 
 DEFAULT_SECRET = "change-me-in-production"  # noqa: S105 - the value refused outside development
@@ -95,6 +96,7 @@ class Settings(BaseSettings):
     server: ServerSettings = ServerSettings()
     web: WebSettings = WebSettings()
     reports: ReportsSettings = ReportsSettings()
+    cases: CasesSettings = CasesSettings()
 
     @model_validator(mode="after")
     def _check(self) -> Settings:

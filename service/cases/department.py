@@ -6,17 +6,15 @@ A unit sees only its own dispatches: another unit's dispatch answers 404, as if 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.accounts.models import User
-from service.cases import refs
+from service.cases.case_photos import CasePhoto, record_photos
 from service.cases.deadlines import LimitUnit
 from service.cases.evaluation import evaluate_dispatch
 from service.cases.models import Case, Dispatch
@@ -24,18 +22,6 @@ from service.cases.states import Action, DispatchState
 from service.cases.verification import open_verification
 from service.cases.workflow import lock_dispatch, next_state, transition_dispatch, utcnow
 from service.errors import Forbidden, Invalid, NotFound
-
-
-@dataclass(frozen=True)
-class ResultPhoto:
-    """A result photo already through the media pipeline and durably stored (keys name the objects)."""
-
-    sha256: str
-    original_key: str
-    display_key: str
-    thumb_key: str
-    # Every other `photos` column the intake fills (format, size, EXIF facts), when known.
-    columns: Mapping[str, Any] = field(default_factory=dict)
 
 
 def _unit_of(user: User) -> uuid.UUID:
@@ -108,7 +94,7 @@ def submit_result(
     dispatch_id: uuid.UUID,
     user: User,
     note: str,
-    photos: Sequence[ResultPhoto] = (),
+    photos: Sequence[CasePhoto] = (),
     at: datetime | None = None,
 ) -> Dispatch:
     """处置反馈: the result with its photos; the case's grid worker then gets a verification task."""
@@ -129,24 +115,7 @@ def submit_result(
     dispatch.result_note = note
     dispatch.result_photo_count = len(photos)
     dispatch.extension_amount = dispatch.extension_unit = dispatch.extension_reason = None
-    if photos:
-        session.execute(
-            insert(refs.photos),
-            [
-                {
-                    "id": uuid.uuid4(),
-                    **p.columns,
-                    "report_id": None,
-                    "dispatch_id": dispatch.id,
-                    "sha256": p.sha256,
-                    "original_key": p.original_key,
-                    "display_key": p.display_key,
-                    "thumb_key": p.thumb_key,
-                    "position": i,
-                }
-                for i, p in enumerate(photos)
-            ],
-        )
+    record_photos(session, photos, dispatch_id=dispatch.id)
     session.flush()
     open_verification(session=session, case=case, dispatch=dispatch, by=None, at=at)
     return dispatch

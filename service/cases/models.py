@@ -130,6 +130,7 @@ class VerificationTask(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     note: Mapped[str | None] = mapped_column(Text)
+    photo_count: Mapped[int] = mapped_column(Integer, default=0)  # 核查照片 (0007_verification_photos)
 
 
 class Evaluation(Base):

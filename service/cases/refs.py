@@ -72,6 +72,7 @@ photos = table(
     column("id", Uuid()),
     column("report_id", Uuid()),
     column("dispatch_id", Uuid()),  # added by 0004_cases: a unit's result photos
+    column("verification_task_id", Uuid()),  # added by 0007_verification_photos
     column("sha256", String()),
     column("original_key", Text()),
     column("display_key", Text()),
@@ -87,4 +88,5 @@ photos = table(
     column("exif_lat", Float()),
     column("taken_at", DateTime(timezone=True)),
     column("exif", JSONB()),
+    column("created_at", DateTime(timezone=True)),
 )

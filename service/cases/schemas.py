@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from service.cases.deadlines import LimitUnit
+from service.reports.schemas import PhotoPublic
 
 
 class _ORM(BaseModel):
@@ -168,6 +169,12 @@ class VerificationTaskPublic(BaseModel):
     note: str | None
     case: CasePublic
     dispatch: DispatchPublic
+    result_photos: list[PhotoPublic] = Field(
+        default_factory=list, description="The unit's result photos (处置照片), every result so far"
+    )
+    photos: list[PhotoPublic] = Field(
+        default_factory=list, description="The grid worker's own on-site photos (核查照片) once decided"
+    )
 
 
 class BoardRowPublic(BaseModel):

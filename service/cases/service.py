@@ -9,8 +9,8 @@ send back), `verification` (核查), `evaluation` (scores and unit lists), `boar
 from __future__ import annotations
 
 from service.cases.board import BoardRow, ClockEvent, board, overdue, turned_red
+from service.cases.case_photos import CasePhoto
 from service.cases.department import (
-    ResultPhoto,
     check_in,
     get_my_dispatch,
     list_my_dispatches,
@@ -43,6 +43,7 @@ from service.cases.triage import (
 from service.cases.verification import (
     TaskView,
     assign_verification,
+    check_verifiable,
     find_verifier,
     get_task,
     list_tasks,
@@ -51,13 +52,13 @@ from service.cases.verification import (
 
 __all__ = [
     "BoardRow",
+    "CasePhoto",
     "ClockEvent",
     "GroupBy",
     "IndicatorRow",
     "QueueFilters",
     "QueuePage",
     "QueueRow",
-    "ResultPhoto",
     "Suggestion",
     "TaskView",
     "UnitListEntry",
@@ -66,6 +67,7 @@ __all__ = [
     "assign_verification",
     "board",
     "check_in",
+    "check_verifiable",
     "decide_extension",
     "dispatch_case",
     "evaluate_dispatch",

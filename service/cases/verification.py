@@ -9,6 +9,7 @@ when all its dispatches are closed); fail sends it back to the unit as rework wi
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from service.accounts.models import Role, User
 from service.cases import refs
+from service.cases.case_photos import CasePhoto, record_photos
 from service.cases.evaluation import evaluate_dispatch
 from service.cases.models import Case, Dispatch, VerificationTask
 from service.cases.states import Action, DispatchState
@@ -121,6 +123,30 @@ def list_tasks(*, session: Session, user: User, include_done: bool = False) -> l
     return [TaskView(t, d, c) for t, d, c in session.execute(stmt).all()]
 
 
+def check_verifiable(
+    *, session: Session, dispatch_id: uuid.UUID, user: User, passed: bool, note: str
+) -> None:
+    """Everything `verify` would refuse, checked without locking or writing: run it before the photos
+    are processed and stored, so a refused decision stores nothing. `verify` checks again under lock."""
+    if not passed and not note.strip():
+        raise Invalid("reason: say what is still wrong")
+    dispatch = session.get(Dispatch, dispatch_id)
+    if dispatch is None:
+        raise NotFound(f"dispatch {dispatch_id} does not exist")
+    next_state(DispatchState(dispatch.state), Action.VERIFY_PASS if passed else Action.VERIFY_FAIL)
+    _assigned_task(session, dispatch_id, user, lock=False)
+
+
+def _assigned_task(session: Session, dispatch_id: uuid.UUID, user: User, *, lock: bool) -> VerificationTask:
+    stmt = select(VerificationTask).where(
+        VerificationTask.dispatch_id == dispatch_id, VerificationTask.state == "open"
+    )
+    task = session.scalars(stmt.with_for_update() if lock else stmt).first()
+    if task is None or task.assignee_id != user.id:
+        raise Forbidden("this verification is assigned to another grid worker")
+    return task
+
+
 def verify(
     *,
     session: Session,
@@ -128,9 +154,13 @@ def verify(
     user: User,
     passed: bool,
     note: str = "",
+    photos: Sequence[CasePhoto] = (),
     at: datetime | None = None,
 ) -> Dispatch:
-    """Pass (the dispatch closes and is scored) or fail (rework: back to the unit, with the reason)."""
+    """Pass (the dispatch closes and is scored) or fail (rework: back to the unit, with the reason).
+
+    `photos` are the grid worker's on-site photos (核查照片), already stored; they are recorded with the
+    task in the same transaction as the decision."""
     at = at or utcnow()
     action = Action.VERIFY_PASS if passed else Action.VERIFY_FAIL
     if not passed and not note.strip():
@@ -140,19 +170,22 @@ def verify(
         raise NotFound(f"dispatch {dispatch_id} does not exist")
     case, dispatch = lock_dispatch(session=session, dispatch_id=dispatch_id)
     next_state(DispatchState(dispatch.state), action)
-    task = session.scalars(
-        select(VerificationTask)
-        .where(VerificationTask.dispatch_id == dispatch.id, VerificationTask.state == "open")
-        .with_for_update()
-    ).first()
-    if task is None or task.assignee_id != user.id:
-        raise Forbidden("this verification is assigned to another grid worker")
+    task = _assigned_task(session, dispatch.id, user, lock=True)
     transition_dispatch(
-        session=session, case=case, dispatch=dispatch, action=action, actor=user, at=at, note=note
+        session=session,
+        case=case,
+        dispatch=dispatch,
+        action=action,
+        actor=user,
+        at=at,
+        note=note,
+        detail={"photos": [p.sha256 for p in photos]} if photos else None,
     )
     task.state = "passed" if passed else "failed"
     task.done_at = at
     task.note = note
+    task.photo_count = len(photos)
+    record_photos(session, photos, verification_task_id=task.id)
     if passed:
         dispatch.closed_at = at
         session.flush()

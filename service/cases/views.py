@@ -17,13 +17,16 @@ from fastapi.responses import Response, StreamingResponse
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from media.storage import MediaStore
 from service.accounts.models import Role, User
 from service.audit import service as audit
+from service.audit.service import ClientInfo
 from service.cases import refs, states
 from service.cases import service as cases
+from service.cases.case_photos import RecordedPhoto, result_photos, verification_photos
 from service.cases.events import feed_stream
 from service.cases.models import Case, CaseEvent, Dispatch
-from service.cases.photos import process_result_photos
+from service.cases.photos import process_case_photos
 from service.cases.schemas import (
     AssignVerificationRequest,
     BoardRowPublic,
@@ -56,6 +59,9 @@ from service.cases.stats import GroupBy
 from service.deps import ClientDep, SessionDep, SettingsDep, require_roles
 from service.errors import ErrorResponse, Invalid
 from service.media_store import MediaStoreDep
+from service.reports.schemas import PhotoPublic
+from service.reports.service import media_url
+from service.settings import Settings
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorResponse},
@@ -364,14 +370,14 @@ def deny_extension(
     status_code=status.HTTP_201_CREATED, summary="Start verification by hand, naming the grid worker",
 )  # fmt: skip
 def assign_verification(
-    dispatch_id: uuid.UUID, body: AssignVerificationRequest, session: SessionDep, user: Dispatcher,
-    client: ClientDep,
+    dispatch_id: uuid.UUID, body: AssignVerificationRequest, session: SessionDep, store: MediaStoreDep,
+    user: Dispatcher, client: ClientDep,
 ) -> VerificationTaskPublic:  # fmt: skip
     task = cases.assign_verification(
         session=session, dispatch_id=dispatch_id, assignee_id=body.assignee_id, by=user
     )
     _done(session, user, client, "start_verification", "dispatch", dispatch_id)
-    return _task_public(session, task.id)
+    return _tasks_public(session, store, [cases.get_task(session=session, task_id=task.id)])[0]
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -611,7 +617,7 @@ def submit_result(
 ) -> DispatchPublic:
     # Checked before the photos are processed: nothing is stored for a dispatch that is not ours.
     cases.get_my_dispatch(session=session, user=user, dispatch_id=dispatch_id)
-    stored = process_result_photos(photos or [], settings, store)
+    stored = process_case_photos(photos or [], settings, store)
     d = cases.submit_result(session=session, dispatch_id=dispatch_id, user=user, note=note, photos=stored)
     _done(session, user, client, "submit_result", "dispatch", dispatch_id, {"photos": len(stored)})
     return dispatch_public(d)
@@ -646,53 +652,112 @@ def send_back(
 # Verification (grid workers)
 
 
-def _task_public(session: Session, task_id: uuid.UUID) -> VerificationTaskPublic:
-    view = cases.get_task(session=session, task_id=task_id)
-    return VerificationTaskPublic(
-        id=view.task.id,
-        state=view.task.state,
-        created_at=view.task.created_at,
-        done_at=view.task.done_at,
-        note=view.task.note,
-        case=case_public(view.case),
-        dispatch=dispatch_public(view.dispatch),
+def _photo_public(photo: RecordedPhoto, store: MediaStore) -> PhotoPublic:
+    return PhotoPublic(
+        id=photo.id,
+        sha256=photo.sha256,
+        display_url=media_url(store, photo.display_key),
+        thumb_url=media_url(store, photo.thumb_key),
     )
+
+
+def _tasks_public(
+    session: Session, store: MediaStore, views: list[cases.TaskView]
+) -> list[VerificationTaskPublic]:
+    """Each task with the unit's result photos (what to check) and the grid worker's own photos."""
+    results = result_photos(session, [v.dispatch.id for v in views])
+    taken = verification_photos(session, [v.task.id for v in views])
+    return [
+        VerificationTaskPublic(
+            id=v.task.id,
+            state=v.task.state,
+            created_at=v.task.created_at,
+            done_at=v.task.done_at,
+            note=v.task.note,
+            case=case_public(v.case),
+            dispatch=dispatch_public(v.dispatch),
+            result_photos=[_photo_public(p, store) for p in results[v.dispatch.id]],
+            photos=[_photo_public(p, store) for p in taken[v.task.id]],
+        )
+        for v in views
+    ]
 
 
 @verification_router.get(
     "/tasks", response_model=list[VerificationTaskPublic], summary="My verification tasks"
 )
 def my_tasks(
-    session: SessionDep, user: GridWorker, include_done: bool = False
+    session: SessionDep, store: MediaStoreDep, user: GridWorker, include_done: bool = False
 ) -> list[VerificationTaskPublic]:
-    return [
-        _task_public(session, v.task.id)
-        for v in cases.list_tasks(session=session, user=user, include_done=include_done)
-    ]
+    return _tasks_public(
+        session, store, cases.list_tasks(session=session, user=user, include_done=include_done)
+    )
+
+
+def _decide(
+    *,
+    passed: bool,
+    dispatch_id: uuid.UUID,
+    note: str,
+    photos: list[UploadFile] | None,
+    session: Session,
+    settings: Settings,
+    store: MediaStore,
+    user: User,
+    client: ClientInfo,
+) -> DispatchPublic:
+    # Checked before the photos are processed: nothing is stored for a decision that will be refused.
+    cases.check_verifiable(session=session, dispatch_id=dispatch_id, user=user, passed=passed, note=note)
+    stored = process_case_photos(
+        photos or [], settings, store, min_photos=settings.cases.verification_min_photos
+    )
+    d = cases.verify(
+        session=session, dispatch_id=dispatch_id, user=user, passed=passed, note=note, photos=stored
+    )
+    action = "verify_pass" if passed else "verify_fail"
+    _done(session, user, client, action, "dispatch", dispatch_id, {"photos": len(stored)})
+    return dispatch_public(d)
 
 
 @verification_router.post(
-    "/dispatches/{dispatch_id}/pass", response_model=DispatchPublic, summary="Verification passed (核查通过)"
-)
+    "/dispatches/{dispatch_id}/pass", response_model=DispatchPublic,
+    summary="Verification passed (核查通过); multipart: `note`, `photos` (on-site photos, "
+    "`WHISTLE_CASES__VERIFICATION_MIN_PHOTOS` to 9)",
+)  # fmt: skip
 def verify_pass(
-    dispatch_id: uuid.UUID, body: NoteRequest, session: SessionDep, user: GridWorker, client: ClientDep
+    dispatch_id: uuid.UUID,
+    session: SessionDep,
+    settings: SettingsDep,
+    store: MediaStoreDep,
+    user: GridWorker,
+    client: ClientDep,
+    note: Annotated[str, Form(max_length=2000)] = "",
+    photos: Annotated[list[UploadFile] | None, File()] = None,
 ) -> DispatchPublic:
-    d = cases.verify(session=session, dispatch_id=dispatch_id, user=user, passed=True, note=body.note)
-    _done(session, user, client, "verify_pass", "dispatch", dispatch_id)
-    return dispatch_public(d)
+    return _decide(
+        passed=True, dispatch_id=dispatch_id, note=note, photos=photos, session=session, settings=settings,
+        store=store, user=user, client=client,
+    )  # fmt: skip
 
 
 @verification_router.post(
-    "/dispatches/{dispatch_id}/fail",
-    response_model=DispatchPublic,
-    summary="Verification failed: rework (返工)",
-)
+    "/dispatches/{dispatch_id}/fail", response_model=DispatchPublic,
+    summary="Verification failed: rework (返工); multipart: `reason`, `photos` (on-site photos)",
+)  # fmt: skip
 def verify_fail(
-    dispatch_id: uuid.UUID, body: ReasonRequest, session: SessionDep, user: GridWorker, client: ClientDep
+    dispatch_id: uuid.UUID,
+    session: SessionDep,
+    settings: SettingsDep,
+    store: MediaStoreDep,
+    user: GridWorker,
+    client: ClientDep,
+    reason: Annotated[str, Form(min_length=1, max_length=2000)],
+    photos: Annotated[list[UploadFile] | None, File()] = None,
 ) -> DispatchPublic:
-    d = cases.verify(session=session, dispatch_id=dispatch_id, user=user, passed=False, note=body.reason)
-    _done(session, user, client, "verify_fail", "dispatch", dispatch_id)
-    return dispatch_public(d)
+    return _decide(
+        passed=False, dispatch_id=dispatch_id, note=reason, photos=photos, session=session, settings=settings,
+        store=store, user=user, client=client,
+    )  # fmt: skip
 
 
 ROUTERS = (console_router, department_router, verification_router)

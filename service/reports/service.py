@@ -37,6 +37,7 @@ FINISHED_STATES = ("closed", "voided")
 _reports = table("reports", column("id", Uuid()), column("case_id", Uuid()))
 _cases = table("cases", column("id", Uuid()), column("state", String()))
 _dispatches = table("dispatches", column("id", Uuid()), column("case_id", Uuid()), column("unit_id", Uuid()))
+_tasks = table("verification_tasks", column("id", Uuid()), column("case_id", Uuid()))
 
 
 def media_url(store: MediaStore, key: str) -> str:
@@ -194,7 +195,7 @@ def nearby_public(item: NearbyReport, store: MediaStore) -> NearbyReportPublic:
 
 def get_original(*, session: Session, photo_id: uuid.UUID, user: User) -> Photo:
     """A photo whose original `user` may download: the command center any; an officer or street team
-    member only photos of a case dispatched to their unit (report photos and result photos alike).
+    member only photos of a case dispatched to their unit (report, result and verification photos alike).
     Anything else is `NotFound`."""
     photo = session.get(Photo, photo_id)
     if photo is None or not _may_see_original(session, user, photo):
@@ -207,14 +208,16 @@ def _may_see_original(session: Session, user: User, photo: Photo) -> bool:
         return True
     if user.role_enum not in UNIT_ROLES or user.unit_id is None:
         return False
-    photo_dispatch = session.execute(
-        text("SELECT dispatch_id FROM photos WHERE id = :id"), {"id": photo.id}
-    ).scalar_one_or_none()
-    case_of_photo = (
-        select(_dispatches.c.case_id).where(_dispatches.c.id == photo_dispatch).scalar_subquery()
-        if photo_dispatch is not None
-        else select(_reports.c.case_id).where(_reports.c.id == photo.report_id).scalar_subquery()
-    )
+    # Owned by a report, a unit's result (`dispatch_id`) or a grid worker's verification: its case.
+    dispatch_id, task_id = session.execute(
+        text("SELECT dispatch_id, verification_task_id FROM photos WHERE id = :id"), {"id": photo.id}
+    ).one()
+    if dispatch_id is not None:
+        case_of_photo = select(_dispatches.c.case_id).where(_dispatches.c.id == dispatch_id).scalar_subquery()
+    elif task_id is not None:
+        case_of_photo = select(_tasks.c.case_id).where(_tasks.c.id == task_id).scalar_subquery()
+    else:
+        case_of_photo = select(_reports.c.case_id).where(_reports.c.id == photo.report_id).scalar_subquery()
     assigned = select(func.count()).where(
         _dispatches.c.case_id == case_of_photo, _dispatches.c.unit_id == user.unit_id
     )

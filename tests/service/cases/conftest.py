@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -67,6 +68,15 @@ CATEGORIES: list[dict[str, Any]] = [
         "report_in_amount": 1, "report_in_unit": "work_hours", "handling_amount": 1, "handling_unit": "work_days",
     },
 ]  # fmt: skip
+
+
+PHOTOS = Path(__file__).resolve().parents[2] / "fixtures" / "photos"
+UploadFiles = list[tuple[str, tuple[str, bytes, str]]]
+
+
+def site_photo(name: str = "landscape_6.jpg") -> UploadFiles:
+    """The `files=` of a multipart request carrying one on-site photo (a result's or a verification's)."""
+    return [("photos", (name, (PHOTOS / name).read_bytes(), "image/jpeg"))]
 
 
 def _square(lon: float, lat: float, half: float) -> str:

@@ -19,7 +19,7 @@ from service.cases.calendar import default_calendar
 from service.cases.deadlines import Limit, LimitUnit
 from service.cases.models import Case, Dispatch
 from service.cases.states import Action
-from tests.service.cases.conftest import VENDING, WIRING, Auth, City, ReportFactory
+from tests.service.cases.conftest import VENDING, WIRING, Auth, City, ReportFactory, site_photo
 
 
 def test_queue_filters_orders_and_keyset_pages(
@@ -196,15 +196,24 @@ def test_extension_send_back_and_rework(
     worker = auth(city.users["desheng_worker"])
     stranger = auth(city.users["other_worker"])
     assert (
-        client.post(f"/api/v1/verification/dispatches/{dm['id']}/pass", json={}, headers=stranger).status_code
+        client.post(
+            f"/api/v1/verification/dispatches/{dm['id']}/pass", files=site_photo(), headers=stranger
+        ).status_code
         == 403
     )
     failed = client.post(
-        f"/api/v1/verification/dispatches/{dm['id']}/fail", json={"reason": "牌匾仍在"}, headers=worker
+        f"/api/v1/verification/dispatches/{dm['id']}/fail",
+        data={"reason": "牌匾仍在"},
+        files=site_photo(),
+        headers=worker,
     ).json()
     assert failed["state"] == "checked_in" and failed["rework_count"] == 1 and failed["result_at"] is None
     client.post(f"/api/v1/department/dispatches/{dm['id']}/result", data={"note": "已拆除"}, headers=unit)
-    done = client.post(f"/api/v1/verification/dispatches/{dm['id']}/pass", json={}, headers=worker).json()
+    done = client.post(
+        f"/api/v1/verification/dispatches/{dm['id']}/pass",
+        files=site_photo("landscape_8.jpg"),
+        headers=worker,
+    ).json()
     assert done["state"] == "closed"
     detail = client.get(f"/api/v1/console/cases/{case['id']}", headers=console).json()
     assert detail["case"]["state"] == "closed", "the sent-back dispatch does not hold the case open"

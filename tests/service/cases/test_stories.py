@@ -29,6 +29,7 @@ from tests.service.cases.conftest import (
     Auth,
     City,
     ReportFactory,
+    site_photo,
 )
 
 PHOTOS = Path(__file__).resolve().parents[2] / "fixtures" / "photos"
@@ -128,8 +129,8 @@ def test_desheng_signboard_joint_enforcement(
     assert sorted(t["dispatch"]["id"] for t in tasks) == sorted(d["id"] for d in dispatches.values())
     for i, task in enumerate(tasks):
         passed = client.post(
-            f"/api/v1/verification/dispatches/{task['dispatch']['id']}/pass", json={"note": "现场已整改"},
-            headers=field,
+            f"/api/v1/verification/dispatches/{task['dispatch']['id']}/pass", data={"note": "现场已整改"},
+            files=site_photo(), headers=field,
         )  # fmt: skip
         assert passed.status_code == 200 and passed.json()["state"] == "closed"
         state = client.get(f"/api/v1/console/cases/{case['id']}", headers=console).json()["case"]["state"]
@@ -196,7 +197,10 @@ def test_zhengyang_private_wiring_reported_by_the_grid_worker(
     tasks = client.get("/api/v1/verification/tasks", headers=field).json()
     assert [t["case"]["id"] for t in tasks] == [case["id"]]
     done = client.post(
-        f"/api/v1/verification/dispatches/{dispatch['id']}/pass", json={"note": "复核通过"}, headers=field
+        f"/api/v1/verification/dispatches/{dispatch['id']}/pass",
+        data={"note": "复核通过"},
+        files=site_photo("landscape_8.jpg"),
+        headers=field,
     )
     assert done.status_code == 200
     detail = client.get(f"/api/v1/console/cases/{case['id']}", headers=console).json()

@@ -131,7 +131,8 @@ class Loop:
         assert result.status_code == 200, result.text
         passed = self.client.post(
             f"/api/v1/verification/dispatches/{dispatch}/pass",
-            json={"note": "复核通过"},
+            data={"note": "复核通过"},
+            files=[("photos", ("site.jpg", photo("landscape_6.jpg"), "image/jpeg"))],
             headers=self.verifier,
         )
         assert passed.status_code == 200, passed.text
