@@ -1,28 +1,44 @@
-"""A grid worker re-checks a handled case on site from the reporter app (核查), closing the dispatch."""
+"""A grid worker re-checks a handled case on site from the reporter app (核查): sees the unit's result and
+its photo, takes a photo there, and passes (the dispatch closes) or fails it (返工, back to the unit)."""
 
 from __future__ import annotations
 
+import hashlib
 import uuid
+from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import Engine, text
 
 from service.accounts.models import Role
+from service.settings import PROJECT_ROOT
 from tests.web.conftest import AccountFactory, BrowserPage
 from tests.web.steps import ok, post_report, token_of
 
 pytestmark = pytest.mark.browser
 
+PHOTOS = PROJECT_ROOT / "tests" / "fixtures" / "photos"
+RESULT_PHOTO = PHOTOS / "landscape_8.jpg"
+SITE_PHOTO = PHOTOS / "DSCN0010.jpg"  # a real camera file with GPS in its EXIF
 
-def test_a_grid_worker_passes_verification_in_the_app_and_the_dispatch_closes(
-    browser_page: BrowserPage, live_account: AccountFactory, web_database: Engine
-) -> None:
-    base = browser_page.base_url
+
+@dataclass
+class Handled:
+    """A case whose unit has sent its result with a photo; the worker's verification task is open."""
+
+    worker: str
+    password: str
+    desk: dict[str, str]
+    case_id: str
+    dispatch_id: str
+
+
+def _handled_case(base: str, live_account: AccountFactory, web_database: Engine, note: str) -> Handled:
     worker, password = live_account(Role.grid_worker, display_name="赵网格")
-    worker_auth = token_of(base, worker, password)
     report_id = str(uuid.uuid4())
-    report = post_report(base, worker_auth, report_id, text="早市占道")
+    report = post_report(base, token_of(base, worker, password), report_id, text="早市占道")
     grid_code = report["routing"]["grid"]["code"]
 
     # This worker is the grid's responsible worker (责任网格), so the verification task comes to them.
@@ -39,8 +55,7 @@ def test_a_grid_worker_passes_verification_in_the_app_and_the_dispatch_closes(
     dispatcher, dpass = live_account(Role.dispatcher)
     desk = token_of(base, dispatcher, dpass)
     case = ok(httpx.post(f"{base}/api/v1/console/triage/{report_id}/file", headers=desk, json={}))
-    units = ok(httpx.get(f"{base}/api/v1/console/cases/{case['id']}/suggestion", headers=desk))["units"]
-    unit = units[0]
+    unit = ok(httpx.get(f"{base}/api/v1/console/cases/{case['id']}/suggestion", headers=desk))["units"][0]
     dispatches = ok(
         httpx.post(
             f"{base}/api/v1/console/cases/{case['id']}/dispatch",
@@ -50,39 +65,93 @@ def test_a_grid_worker_passes_verification_in_the_app_and_the_dispatch_closes(
     )
     dispatch_id = dispatches[0]["id"]
 
-    # The unit reports in and sends its result.
+    # The unit reports in and sends its result with a photo.
     role = Role.street_team if unit["role"] == "street_team" else Role.officer
     officer, opass = live_account(role, unit_id=uuid.UUID(unit["id"]))
     team = token_of(base, officer, opass)
-    ok(
-        httpx.post(
-            f"{base}/api/v1/department/dispatches/{dispatch_id}/check-in", headers=team, json={"note": ""}
-        )
-    )
+    ok(httpx.post(f"{base}/api/v1/department/dispatches/{dispatch_id}/check-in", headers=team, json={}))
     ok(
         httpx.post(
             f"{base}/api/v1/department/dispatches/{dispatch_id}/result",
             headers=team,
-            data={"note": "已劝离摊贩，恢复通行"},
+            data={"note": note},
+            files=[("photos", ("result.jpg", RESULT_PHOTO.read_bytes(), "image/jpeg"))],
             timeout=60,
         )
     )
+    return Handled(worker, password, desk, case["id"], dispatch_id)
 
-    # On the phone: the task is there with the unit's result; the worker passes it.
+
+def _open_task(browser_page: BrowserPage, handled: Handled) -> tuple[Any, str]:
+    """Log in on the phone, open 核查任务, and return the task's element and id."""
     page = browser_page.page
     page.goto(browser_page.url("/app/"))
-    page.fill("#login-username", worker)
-    page.fill("#login-password", password)
+    page.fill("#login-username", handled.worker)
+    page.fill("#login-password", handled.password)
     page.click("#login-submit")
     page.click("#tab-tasks")
-    task = page.locator(f"#task-list .task-item[data-dispatch='{dispatch_id}']")
+    task = page.locator(f"#task-list .task-item[data-dispatch='{handled.dispatch_id}']")
     task.wait_for()
+    # The unit's result photo is there to compare with what the worker sees on site.
+    task.locator(".photo-strip img").wait_for()
+    assert task.locator(".photo-strip img").evaluate("img => img.complete && img.naturalWidth > 0")
+    return task, str(task.get_attribute("data-id"))
+
+
+def _task_after(base: str, handled: Handled) -> dict[str, Any]:
+    auth = token_of(base, handled.worker, handled.password)
+    tasks = ok(httpx.get(f"{base}/api/v1/verification/tasks?include_done=true", headers=auth))
+    [task] = [t for t in tasks if t["dispatch"]["id"] == handled.dispatch_id]
+    return dict(task)
+
+
+def test_a_grid_worker_passes_verification_with_a_site_photo_and_the_dispatch_closes(
+    browser_page: BrowserPage, live_account: AccountFactory, web_database: Engine
+) -> None:
+    base = browser_page.base_url
+    handled = _handled_case(base, live_account, web_database, note="已劝离摊贩，恢复通行")
+    task, task_id = _open_task(browser_page, handled)
     assert "已劝离摊贩" in task.inner_text()
+
+    # Without a photo taken on site, the phone says so and nothing changes.
+    task.locator("button.task-pass").click()
+    task.locator("text=请先拍摄现场核查照片").wait_for()
+    assert _task_after(base, handled)["state"] == "open"
+
+    page = browser_page.page
+    page.set_input_files(f"#task-photo-{task_id}", str(SITE_PHOTO))
+    task.locator(".photo-tile img").wait_for()
+    task.locator("input.task-reason").fill("现场复核：已恢复通行")
     browser_page.screenshot("app-verification-task-360x640")
-    task.locator("button.primary").click()
+    task.locator("button.task-pass").click()
     page.wait_for_selector("text=没有待核查的任务")
 
-    detail = ok(httpx.get(f"{base}/api/v1/console/cases/{case['id']}", headers=desk))
+    done = _task_after(base, handled)
+    assert done["state"] == "passed" and done["note"] == "现场复核：已恢复通行"
+    photos = done["photos"]
+    assert isinstance(photos, list) and len(photos) == 1
+    assert photos[0]["sha256"] == hashlib.sha256(SITE_PHOTO.read_bytes()).hexdigest()
+    detail = ok(httpx.get(f"{base}/api/v1/console/cases/{handled.case_id}", headers=handled.desk))
     assert [d["state"] for d in detail["dispatches"]] == ["closed"]
     assert detail["case"]["state"] == "closed"
+    browser_page.assert_same_origin()
+
+
+def test_a_grid_worker_fails_verification_with_a_reason_and_photo_and_the_unit_must_rework(
+    browser_page: BrowserPage, live_account: AccountFactory, web_database: Engine
+) -> None:
+    base = browser_page.base_url
+    handled = _handled_case(base, live_account, web_database, note="已清理")
+    task, task_id = _open_task(browser_page, handled)
+    browser_page.page.set_input_files(f"#task-photo-{task_id}", str(SITE_PHOTO))
+    task.locator(".photo-tile img").wait_for()
+    task.locator("input.task-reason").fill("摊位仍在原处")
+    task.locator("button.task-fail").click()
+    browser_page.page.wait_for_selector("text=没有待核查的任务")
+
+    done = _task_after(base, handled)
+    assert done["state"] == "failed" and done["note"] == "摊位仍在原处"
+    detail = ok(httpx.get(f"{base}/api/v1/console/cases/{handled.case_id}", headers=handled.desk))
+    [dispatch] = detail["dispatches"]
+    assert dispatch["state"] == "checked_in" and dispatch["rework_count"] == 1
     browser_page.assert_same_origin()

@@ -1,5 +1,6 @@
 // The photo picker: camera capture or gallery, up to nine photos, with thumbnails.
 // Originals are sent untouched (the server keeps them as evidence and reads their EXIF).
+// Used by the report form and by each verification task (核查照片); `inputId` keeps their inputs apart.
 
 import { h, mount } from '../shared/dom.js';
 import { t } from '../shared/i18n.js';
@@ -7,7 +8,8 @@ import { t } from '../shared/i18n.js';
 export const MAX_PHOTOS = 9;
 
 export class PhotoPicker {
-  constructor(onChange) {
+  constructor(onChange, { inputId = 'photo-input', label = t('photos') } = {}) {
+    this.inputId = inputId;
     this.files = [];
     this.urls = new Map();
     this.onChange = onChange;
@@ -17,7 +19,7 @@ export class PhotoPicker {
       capture: 'environment',
       multiple: true,
       class: 'visually-hidden',
-      id: 'photo-input',
+      id: inputId,
       onchange: () => this.add(this.input.files),
     });
     this.grid = h('div', { class: 'photo-grid' });
@@ -26,7 +28,7 @@ export class PhotoPicker {
     this.el = h(
       'section',
       { class: 'field' },
-      h('div', { class: 'field-head' }, h('span', { class: 'label' }, t('photos')), this.counter),
+      h('div', { class: 'field-head' }, h('span', { class: 'label' }, label), this.counter),
       this.grid,
       this.notice,
     );
@@ -77,7 +79,7 @@ export class PhotoPicker {
     );
     const adder =
       this.files.length < MAX_PHOTOS
-        ? h('label', { class: 'photo-add', for: 'photo-input' }, h('span', { class: 'photo-add-icon' }, '+'), h('span', {}, t('addPhotos')))
+        ? h('label', { class: 'photo-add', for: this.inputId }, h('span', { class: 'photo-add-icon' }, '+'), h('span', {}, t('addPhotos')))
         : null;
     mount(this.grid, tiles, adder, this.input);
   }

@@ -41,6 +41,10 @@ const zh = {
   taskReasonPlaceholder: '核查说明（不通过时必填）',
   taskNeedReason: '不通过时请填写原因',
   taskFail: '不通过（返工）',
+  taskResultPhotos: '处置照片',
+  taskPhotos: '核查照片（现场拍摄）',
+  taskNeedPhoto: '请先拍摄现场核查照片',
+  taskSending: '正在提交…',
 
   // photos
   photos: '照片',
