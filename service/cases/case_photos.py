@@ -13,10 +13,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, or_, select
 from sqlalchemy.orm import Session
 
 from service.cases import refs
+from service.cases.models import VerificationTask
 
 
 @dataclass(frozen=True)
@@ -104,3 +105,38 @@ def _grouped(
     for photo_id, sha256, display_key, thumb_key, dispatch_id, task_id, owner_id in rows:
         out[owner_id].append(RecordedPhoto(photo_id, sha256, display_key, thumb_key, dispatch_id, task_id))
     return out
+
+
+@dataclass(frozen=True)
+class DispatchPhoto:
+    """A photo of a dispatch's work: `result` (the unit's) or `verification` (the grid worker's)."""
+
+    dispatch_id: uuid.UUID
+    kind: str
+    photo: RecordedPhoto
+
+
+def dispatch_photos(session: Session, dispatch_ids: Sequence[uuid.UUID]) -> list[DispatchPhoto]:
+    """The result and verification photos of these dispatches, oldest first."""
+    if not dispatch_ids:
+        return []
+    p = refs.photos.c
+    ids = list(dispatch_ids)
+    tasks = select(VerificationTask.id).where(VerificationTask.dispatch_id.in_(ids))
+    rows = session.execute(
+        select(
+            p.id, p.sha256, p.display_key, p.thumb_key, p.dispatch_id, p.verification_task_id,
+            VerificationTask.dispatch_id,
+        )
+        .outerjoin(VerificationTask, VerificationTask.id == p.verification_task_id)
+        .where(or_(p.dispatch_id.in_(ids), p.verification_task_id.in_(tasks)))
+        .order_by(p.created_at, p.position, p.id)
+    )  # fmt: skip
+    return [
+        DispatchPhoto(
+            dispatch_id=dispatch_id or verified_dispatch_id,
+            kind="result" if dispatch_id is not None else "verification",
+            photo=RecordedPhoto(photo_id, sha256, display_key, thumb_key, dispatch_id, task_id),
+        )
+        for photo_id, sha256, display_key, thumb_key, dispatch_id, task_id, verified_dispatch_id in rows
+    ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -114,11 +114,19 @@ class CaseEventPublic(_ORM):
     detail: dict[str, Any]
 
 
+class DispatchPhotoPublic(PhotoPublic):
+    dispatch_id: uuid.UUID
+    kind: Literal["result", "verification"] = Field(
+        description="`result`: the unit's photo (处置照片); `verification`: the grid worker's (核查照片)"
+    )
+
+
 class CaseDetailPublic(BaseModel):
     case: CasePublic
     report_ids: list[uuid.UUID]
     dispatches: list[DispatchPublic]
     events: list[CaseEventPublic]
+    dispatch_photos: list[DispatchPhotoPublic] = Field(default_factory=list)
 
 
 class UnitRefPublic(BaseModel):

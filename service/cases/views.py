@@ -23,7 +23,7 @@ from service.audit import service as audit
 from service.audit.service import ClientInfo
 from service.cases import refs, states
 from service.cases import service as cases
-from service.cases.case_photos import RecordedPhoto, result_photos, verification_photos
+from service.cases.case_photos import RecordedPhoto, dispatch_photos, result_photos, verification_photos
 from service.cases.events import feed_stream
 from service.cases.models import Case, CaseEvent, Dispatch
 from service.cases.photos import process_case_photos
@@ -34,6 +34,7 @@ from service.cases.schemas import (
     CaseEventPublic,
     CasePublic,
     ClockEventPublic,
+    DispatchPhotoPublic,
     DispatchPublic,
     DispatchRequest,
     EvaluationPublic,
@@ -241,12 +242,14 @@ def list_cases(
 
 
 @console_router.get("/cases/{case_id}", response_model=CaseDetailPublic, summary="A case with its log")
-def get_case(case_id: uuid.UUID, session: SessionDep, _user: ConsoleReader) -> CaseDetailPublic:
+def get_case(
+    case_id: uuid.UUID, session: SessionDep, store: MediaStoreDep, _user: ConsoleReader
+) -> CaseDetailPublic:
     case = cases.get_case(session=session, case_id=case_id)
-    return case_detail(session, case)
+    return case_detail(session, store, case)
 
 
-def case_detail(session: Session, case: Case) -> CaseDetailPublic:
+def case_detail(session: Session, store: MediaStore, case: Case) -> CaseDetailPublic:
     r = refs.reports.c
     merged = select(Case.id).where(Case.merged_into_id == case.id)
     report_ids = list(
@@ -258,11 +261,19 @@ def case_detail(session: Session, case: Case) -> CaseDetailPublic:
         select(Dispatch).where(Dispatch.case_id == case.id).order_by(Dispatch.dispatched_at, Dispatch.id)
     )
     events = session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id))
+    dispatch_list = list(dispatches)
+    photos = dispatch_photos(session, [d.id for d in dispatch_list])
     return CaseDetailPublic(
         case=case_public(case),
         report_ids=report_ids,
-        dispatches=[dispatch_public(d) for d in dispatches],
+        dispatches=[dispatch_public(d) for d in dispatch_list],
         events=[CaseEventPublic.model_validate(e) for e in events],
+        dispatch_photos=[
+            DispatchPhotoPublic(
+                **_photo_public(p.photo, store).model_dump(), dispatch_id=p.dispatch_id, kind=p.kind
+            )
+            for p in photos
+        ],
     )
 
 
@@ -583,12 +594,15 @@ def my_dispatches(
 
 
 @department_router.get("/dispatches/{dispatch_id}", response_model=CaseDetailPublic, summary="One dispatch")
-def my_dispatch(dispatch_id: uuid.UUID, session: SessionDep, user: UnitUser) -> CaseDetailPublic:
+def my_dispatch(
+    dispatch_id: uuid.UUID, session: SessionDep, store: MediaStoreDep, user: UnitUser
+) -> CaseDetailPublic:
     d, case = cases.get_my_dispatch(session=session, user=user, dispatch_id=dispatch_id)
-    detail = case_detail(session, case)
+    detail = case_detail(session, store, case)
     # A unit sees its own dispatch and the case's own history, not the other units' work.
     detail.dispatches = [x for x in detail.dispatches if x.id == d.id]
     detail.events = [e for e in detail.events if e.dispatch_id in (None, d.id)]
+    detail.dispatch_photos = [p for p in detail.dispatch_photos if p.dispatch_id == d.id]
     return detail
 
 

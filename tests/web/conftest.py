@@ -46,6 +46,7 @@ CHROMIUM_ARGS = [
 ]
 ARTIFACTS = PROJECT_ROOT / "tests" / "artifacts" / "web"
 PHONE = {"width": 360, "height": 640}
+DESKTOP = {"width": 1280, "height": 800}
 # Jilin City, 临江街道 area (WGS-84), as a phone would report it.
 JILIN = {"latitude": 43.8436, "longitude": 126.5594, "accuracy": 12}
 # Points of their own (about 1 km from JILIN and from each other) for tests that look at what is near.

@@ -5,12 +5,10 @@ from __future__ import annotations
 import pytest
 
 from service.accounts.models import Role
-from tests.web.conftest import CONSOLE_SPOT, AccountFactory, PageFactory
+from tests.web.conftest import CONSOLE_SPOT, DESKTOP, AccountFactory, PageFactory
 from tests.web.steps import DELIVERY_TIMEOUT_MS, fill_report, log_in
 
 pytestmark = pytest.mark.browser
-
-DESKTOP = {"width": 1280, "height": 800}
 
 
 def test_console_refuses_a_phone_role_and_opens_for_a_dispatcher_with_the_map_drawn(

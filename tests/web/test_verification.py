@@ -14,7 +14,7 @@ from sqlalchemy import Engine, text
 
 from service.accounts.models import Role
 from service.settings import PROJECT_ROOT
-from tests.web.conftest import AccountFactory, BrowserPage
+from tests.web.conftest import DESKTOP, AccountFactory, BrowserPage, PageFactory
 from tests.web.steps import ok, post_report, token_of
 
 pytestmark = pytest.mark.browser
@@ -30,6 +30,8 @@ class Handled:
 
     worker: str
     password: str
+    dispatcher: str
+    dispatcher_password: str
     desk: dict[str, str]
     case_id: str
     dispatch_id: str
@@ -79,7 +81,7 @@ def _handled_case(base: str, live_account: AccountFactory, web_database: Engine,
             timeout=60,
         )
     )
-    return Handled(worker, password, desk, case["id"], dispatch_id)
+    return Handled(worker, password, dispatcher, dpass, desk, case["id"], dispatch_id)
 
 
 def _open_task(browser_page: BrowserPage, handled: Handled) -> tuple[Any, str]:
@@ -106,7 +108,7 @@ def _task_after(base: str, handled: Handled) -> dict[str, Any]:
 
 
 def test_a_grid_worker_passes_verification_with_a_site_photo_and_the_dispatch_closes(
-    browser_page: BrowserPage, live_account: AccountFactory, web_database: Engine
+    browser_page: BrowserPage, browser_pages: PageFactory, live_account: AccountFactory, web_database: Engine
 ) -> None:
     base = browser_page.base_url
     handled = _handled_case(base, live_account, web_database, note="已劝离摊贩，恢复通行")
@@ -135,6 +137,22 @@ def test_a_grid_worker_passes_verification_with_a_site_photo_and_the_dispatch_cl
     assert [d["state"] for d in detail["dispatches"]] == ["closed"]
     assert detail["case"]["state"] == "closed"
     browser_page.assert_same_origin()
+
+    # The command center sees the unit's result photo beside the worker's verification photo.
+    desk = browser_pages(viewport=DESKTOP)
+    console = desk.page
+    console.goto(desk.url("/console/"))
+    console.fill("#login-username", handled.dispatcher)
+    console.fill("#login-password", handled.dispatcher_password)
+    console.click("#login-submit")
+    console.click("#tab-cases")
+    console.locator(f"#cases-list .row[data-id='{handled.case_id}']").click()
+    console.wait_for_selector("#case-detail #case-state >> text=已结案")
+    for strip in (".photos-result", ".photos-verification"):
+        image = console.locator(f"#case-detail .row.dispatch {strip} img")
+        image.wait_for()
+        assert image.evaluate("img => img.complete && img.naturalWidth > 0")
+    desk.screenshot("console-case-verified-1280x800")
 
 
 def test_a_grid_worker_fails_verification_with_a_reason_and_photo_and_the_unit_must_rework(

@@ -101,12 +101,18 @@ def test_the_task_shows_the_units_result_photos_and_passing_records_the_workers_
     assert client.get(original_url, headers=auth(city.users["market"])).status_code == 200
     assert client.get(original_url, headers=auth(city.users["police_other"])).status_code == 404
 
-    # The case's event log names the photos of the decision.
-    events = client.get(
-        f"/api/v1/console/cases/{done['case']['id']}", headers=auth(city.users["dispatcher"])
-    ).json()["events"]
-    [verify_event] = [e for e in events if e["action"] == "verify_pass"]
+    # The case shows the unit's photo beside the worker's; its event log names the decision's photos.
+    detail = client.get(f"/api/v1/console/cases/{done['case']['id']}", headers=auth(city.users["dispatcher"]))
+    photos = detail.json()["dispatch_photos"]
+    assert [(p["kind"], p["dispatch_id"]) for p in photos] == [
+        ("result", str(dispatch_id)),
+        ("verification", str(dispatch_id)),
+    ]
+    assert photos[1]["id"] == mine["id"]
+    [verify_event] = [e for e in detail.json()["events"] if e["action"] == "verify_pass"]
     assert verify_event["detail"]["photos"] == [mine["sha256"]]
+    unit_view = client.get(f"/api/v1/department/dispatches/{dispatch_id}", headers=auth(city.users["market"]))
+    assert [p["kind"] for p in unit_view.json()["dispatch_photos"]] == ["result", "verification"]
 
 
 def test_failing_with_a_photo_sends_the_dispatch_back_for_rework(

@@ -102,8 +102,16 @@ export class CasePanel {
     return h('button', { type: 'button', class: cls || '', id: `case-act-${action}`, onclick: () => this.act(run) }, label);
   }
 
-  render({ case: c, report_ids: reportIds, dispatches, events }, report = null) {
+  render({ case: c, report_ids: reportIds, dispatches, events, dispatch_photos: dispatchPhotos = [] }, report = null) {
     const unitOfDispatch = new Map(dispatches.map((d) => [d.id, d.unit_id]));
+    // 处置照片 and 核查照片 under each dispatch, so the desk can compare before/after without leaving.
+    const photoStrip = (dispatchId, kind) => {
+      const photos = dispatchPhotos.filter((p) => p.dispatch_id === dispatchId && p.kind === kind);
+      if (photos.length === 0) return null;
+      return h('div', { class: `photos dispatch-photos photos-${kind}` },
+        h('span', { class: 'muted' }, t(kind === 'result' ? 'resultPhotos' : 'verificationPhotos')),
+        photos.map((p) => h('a', { href: p.display_url, target: '_blank' }, h('img', { src: p.thumb_url, alt: '' }))));
+    };
     mount(this.el,
       h('button', { type: 'button', class: 'link', onclick: this.onBack }, `‹ ${t('back')}`),
       h('h3', {}, t('caseTitle', { number: c.number }), ' ', h('span', { class: `status-badge status-${c.state}`, id: 'case-state' }, statusLabel(c.state))),
@@ -125,7 +133,9 @@ export class CasePanel {
             h('div', { class: 'row-title' }, unitName(d.unit_id), ' ', h('span', { class: 'muted' }, labelOf('role', d.role))),
             clock(t('checkInClock'), d.check_in_deadline, d.checked_in_at, RUNNING.has(d.state)),
             clock(t('handlingClock'), d.handling_deadline, d.result_at, RUNNING.has(d.state)),
-            d.result_note ? h('div', {}, d.result_note) : null),
+            d.result_note ? h('div', {}, d.result_note) : null,
+            photoStrip(d.id, 'result'),
+            photoStrip(d.id, 'verification')),
           h('span', { class: `status-badge status-${d.state}` }, statusLabel(d.state))))),
       h('h4', {}, t('events')),
       h('ol', { class: 'events' }, events.map((e) =>

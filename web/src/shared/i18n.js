@@ -189,6 +189,8 @@ const zh = {
   place: '位置',
   flags: '疑点',
   photosOfReport: '现场照片',
+  resultPhotos: '处置照片',
+  verificationPhotos: '核查照片',
   noPhotos: '没有照片',
   actFile: '立案',
   actVoid: '作废',
