@@ -130,7 +130,8 @@ def dispatch_photos(session: Session, dispatch_ids: Sequence[uuid.UUID]) -> list
         )
         .outerjoin(VerificationTask, VerificationTask.id == p.verification_task_id)
         .where(or_(p.dispatch_id.in_(ids), p.verification_task_id.in_(tasks)))
-        .order_by(p.created_at, p.position, p.id)
+        # A result comes before the verification of it, also when both were stored in one instant.
+        .order_by(p.created_at, p.verification_task_id.is_not(None), p.position, p.id)
     )  # fmt: skip
     return [
         DispatchPhoto(
