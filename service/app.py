@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -12,6 +13,7 @@ from service.cases.views import console_router, department_router, verification_
 from service.couriers.views import COURIERS_ROUTERS
 from service.db.session import create_database
 from service.errors import install_error_handlers
+from service.geography.routing import warm_routers
 from service.geography.views import router as geography_router
 from service.health.views import router as health_router
 from service.media_store import build_media_store
@@ -40,9 +42,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.db = create_database(settings.database)
         app.state.media_store = build_media_store(settings.media)
+        warming = None
+        if settings.router.warm_on_start:
+            # Reports are accepted at once; the first one waits only if it arrives before this ends.
+            warming = threading.Thread(
+                target=warm_routers,
+                args=(app.state.db.sessions,),
+                kwargs={"tolerance_m": settings.router.snap_tolerance_m},
+                name="router-warm-up",
+                daemon=True,
+            )
+            warming.start()
         try:
             yield
         finally:
+            if warming is not None:
+                warming.join()
             app.state.db.dispose()
 
     app = FastAPI(title="Whistle", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)

@@ -63,6 +63,11 @@ class MediaSettings(BaseModel):
 
 class RouterSettings(BaseModel):
     snap_tolerance_m: float = 50.0
+    warm_on_start: bool = Field(
+        True,
+        description="Build the current router in a background thread at start-up, so the first report "
+        "after a deploy does not wait for it.",
+    )
 
 
 class WebSettings(BaseModel):

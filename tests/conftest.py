@@ -80,6 +80,9 @@ def make_settings(database_url: str, tmp_path: Path, **overrides: Any) -> Settin
         "database": {"url": database_url, "pool_timeout_s": 3.0},
         "security": {"secret_key": TEST_SECRET},
         "media": {"root": str(tmp_path / "media")},
+        # Most tests never route; those that do build the router on first use (tests of the warm-up
+        # itself switch it on).
+        "router": {"warm_on_start": False},
     }
     for key, value in overrides.items():
         if isinstance(value, dict) and isinstance(base.get(key), dict):

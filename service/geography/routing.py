@@ -15,9 +15,13 @@ from __future__ import annotations
 
 import bisect
 import json
+import logging
 import threading
+import time
 import uuid
 from collections import OrderedDict
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -31,6 +35,8 @@ from geo.router import Area, Division, GridRecord, Router, UnitArea, UnitRouter
 from service.errors import Invalid
 from service.geography.schemas import DivisionRef, RoutedUnit, RoutingPublic, RoutingResult
 from service.settings import get_settings
+
+log = logging.getLogger(__name__)
 
 EPOCH_ZERO = datetime(1970, 1, 1, tzinfo=UTC)
 MAX_DATABASES = 8
@@ -161,6 +167,14 @@ class RouterCache:
             self._snapshots.clear()
             self._empty.clear()
 
+    def is_warm(self, *, session: Session, at: datetime, tolerance_m: float) -> bool:
+        """Whether a call to `get` for ``at`` would find its router built (nothing is built here)."""
+        db_key = (session.get_bind().engine.url.render_as_string(hide_password=True), tolerance_m)
+        revision = current_revision(session)
+        with self._lock:
+            snap = self._snapshots.get(db_key)
+            return snap is not None and snap.revision == revision and snap.epoch(at) in snap.routers
+
     def get(
         self, *, session: Session, at: datetime, tolerance_m: float, revision: int | None = None
     ) -> tuple[Snapshot, Router | None]:
@@ -191,6 +205,25 @@ class RouterCache:
 
 
 ROUTERS = RouterCache()
+
+
+def warm_routers(
+    sessions: Callable[[], AbstractContextManager[Session]], *, tolerance_m: float
+) -> float | None:
+    """Build today's router ahead of the first report; the seconds it took, or None when it failed.
+
+    Meant for a background thread at start-up: a failure (database not reachable yet) is only logged,
+    and the first report then builds the router itself, as it would have without warming."""
+    started = time.perf_counter()
+    try:
+        with sessions() as session:
+            ROUTERS.get(session=session, at=datetime.now(UTC), tolerance_m=tolerance_m)
+    except Exception:
+        log.warning("router warm-up failed; the first report will build the router", exc_info=True)
+        return None
+    elapsed = time.perf_counter() - started
+    log.info("router warmed in %.2f s", elapsed)
+    return elapsed
 
 
 def _ref(d: Division | None) -> DivisionRef | None:
