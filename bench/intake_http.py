@@ -17,12 +17,8 @@ carries a device fix in Jilin's urban core, so each upload is routed and fully s
 from __future__ import annotations
 
 import itertools
-import os
 import random
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -41,6 +37,7 @@ from service.app import create_app
 from service.media_store import media_limits
 from service.reports.multipart import read_report_parts
 from service.reports.views import reporter
+from tests.support.live_server import start_server
 
 URBAN_BBOX = (126.50, 43.80, 126.62, 43.92)
 CATEGORY = "0501"
@@ -73,57 +70,22 @@ def photo_variants(base: bytes) -> Iterator[bytes]:
         yield bytes(variant)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @contextmanager
 def bench_server(*, database_url: str, secret: str, workers: int) -> Iterator[str]:
     """uvicorn with the bench app factory on a free loopback port; stopped afterwards."""
-    port = free_port()
-    with tempfile.TemporaryDirectory(prefix="whistle-intake-bench-") as tmp:
-        env = {
-            **os.environ,
-            "WHISTLE_ENV": "test",
-            "WHISTLE_DATABASE__URL": database_url,
-            "WHISTLE_SECURITY__SECRET_KEY": secret,
-            "WHISTLE_MEDIA__ROOT": str(Path(tmp) / "media"),
-        }
-        log_path = Path(tmp) / "uvicorn.log"
-        with log_path.open("wb") as log:
-            proc = subprocess.Popen(
-                [
-                    sys.executable, "-m", "uvicorn", "--factory", "bench.intake_http:create_bench_app",
-                    "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
-                    "--log-level", "warning", "--no-access-log",
-                ],
-                env=env, stdout=log, stderr=subprocess.STDOUT,
-            )  # fmt: skip
-            base = f"http://127.0.0.1:{port}"
-            try:
-                deadline = time.monotonic() + 90
-                while True:
-                    if proc.poll() is not None:
-                        raise RuntimeError(f"uvicorn exited early:\n{log_path.read_text()}")
-                    try:
-                        if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                            break
-                    except httpx.HTTPError:
-                        pass
-                    if time.monotonic() > deadline:
-                        raise RuntimeError(f"uvicorn did not come up:\n{log_path.read_text()}")
-                    time.sleep(0.1)
-                yield base
-            finally:
-                proc.terminate()
-                try:
-                    proc.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
+    with (
+        tempfile.TemporaryDirectory(prefix="whistle-intake-bench-") as tmp,
+        start_server(
+            database_url=database_url,
+            workdir=Path(tmp),
+            secret_key=secret,
+            workers=workers,
+            app="bench.intake_http:create_bench_app",
+            factory=True,
+            startup_timeout_s=90,
+        ) as server,
+    ):
+        yield server.base
 
 
 @dataclass

@@ -60,8 +60,12 @@ def start_server(
     workers: int = 1,
     extra_env: Mapping[str, str] | None = None,
     port: int | None = None,
+    app: str = "service.main:app",
+    factory: bool = False,
+    startup_timeout_s: float = 60,
 ) -> Iterator[LiveServer]:
-    """Start ``uvicorn service.main:app`` and yield it (base URL, process); stop it afterwards."""
+    """Start ``uvicorn <app>`` (``--factory`` when ``app`` names an app factory) and yield it (base
+    URL, process); stop it afterwards."""
     port = port or free_port()
     env = {
         **os.environ,
@@ -78,7 +82,8 @@ def start_server(
                 sys.executable,
                 "-m",
                 "uvicorn",
-                "service.main:app",
+                *(["--factory"] if factory else []),
+                app,
                 "--host",
                 "127.0.0.1",
                 "--port",
@@ -87,6 +92,7 @@ def start_server(
                 str(workers),
                 "--log-level",
                 "warning",
+                "--no-access-log",
             ],
             env=env,
             stdout=log,
@@ -94,7 +100,7 @@ def start_server(
         )
         base = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 60
+            deadline = time.monotonic() + startup_timeout_s
             while True:
                 if proc.poll() is not None:
                     raise RuntimeError(f"uvicorn exited early:\n{log_path.read_text()}")
