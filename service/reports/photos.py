@@ -14,6 +14,8 @@ sweep will (rightly) treat it as an orphan.
 
 from __future__ import annotations
 
+import os
+import threading
 import uuid
 from collections.abc import Sequence
 from dataclasses import asdict
@@ -30,6 +32,11 @@ from service.media_store import MediaRefused, media_error
 from service.reports.location import exif_position, exif_time_utc
 
 CHINA_STANDARD_OFFSET = timedelta(hours=8)
+
+# Photos decoded at once in this process: one per core. Decoding is CPU-bound (more threads than cores
+# only interleave the same work), and each decode holds up to `max_pixels` × 4 bytes, so this bounds
+# the memory a burst of uploads can take (16 phones at once no longer mean 16 decodes at once).
+DECODE_SLOTS = threading.BoundedSemaphore(os.cpu_count() or 2)
 
 
 def process_uploads(
@@ -51,7 +58,8 @@ def process_uploads(
     total = 0
     for index, source in enumerate(sources):
         try:
-            photo = process_photo(source, limits=limits, spec=spec)
+            with DECODE_SLOTS:
+                photo = process_photo(source, limits=limits, spec=spec)
             total += photo.size
             if total > limits.max_total_bytes:
                 raise TooLarge(
