@@ -14,12 +14,22 @@ PHOTO = PROJECT_ROOT / "tests" / "fixtures" / "photos" / "landscape_6.jpg"
 DELIVERY_TIMEOUT_MS = 90_000
 
 
-def log_in(session: BrowserPage, username: str, password: str) -> None:
-    page = session.page
-    page.goto(session.url("/app/"))
+def sign_in(page: Any, username: str, password: str) -> None:
+    """Fill the login form every app shows (shared/login-view.js) and submit it."""
     page.fill("#login-username", username)
     page.fill("#login-password", password)
     page.click("#login-submit")
+
+
+def open_signed_in(session: BrowserPage, path: str, username: str, password: str) -> None:
+    """Go to one of the apps (`/app/`, `/console/`) and log in there."""
+    session.page.goto(session.url(path))
+    sign_in(session.page, username, password)
+
+
+def log_in(session: BrowserPage, username: str, password: str) -> None:
+    page = session.page
+    open_signed_in(session, "/app/", username, password)
     page.wait_for_selector("#submit-report")
     page.wait_for_selector("#location-text >> text=精度")
 

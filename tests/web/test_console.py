@@ -6,7 +6,7 @@ import pytest
 
 from service.accounts.models import Role
 from tests.web.conftest import CONSOLE_SPOT, DESKTOP, AccountFactory, PageFactory
-from tests.web.steps import DELIVERY_TIMEOUT_MS, fill_report, log_in
+from tests.web.steps import DELIVERY_TIMEOUT_MS, fill_report, log_in, open_signed_in, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -22,15 +22,11 @@ def test_console_refuses_a_phone_role_and_opens_for_a_dispatcher_with_the_map_dr
     assert browser_pages_screenshot.exists()
 
     worker, password = live_account(Role.grid_worker)
-    page.fill("#login-username", worker)
-    page.fill("#login-password", password)
-    page.click("#login-submit")
+    sign_in(page, worker, password)
     page.wait_for_selector("text=不能使用本页面")
 
     dispatcher, password = live_account(Role.dispatcher, display_name="李调度")
-    page.fill("#login-username", dispatcher)
-    page.fill("#login-password", password)
-    page.click("#login-submit")
+    sign_in(page, dispatcher, password)
     page.wait_for_selector("#tab-triage.active")
     assert page.locator(".topbar .who").inner_text() == "李调度"
     # OpenLayers draws on a canvas inside the map element.
@@ -48,10 +44,7 @@ def test_a_report_from_the_phone_appears_live_on_the_console_map_and_is_whistled
     desk = browser_pages(viewport=DESKTOP)
     page = desk.page
     dispatcher, password = live_account(Role.dispatcher)
-    page.goto(desk.url("/console/"))
-    page.fill("#login-username", dispatcher)
-    page.fill("#login-password", password)
-    page.click("#login-submit")
+    open_signed_in(desk, "/console/", dispatcher, password)
     page.wait_for_selector("#live-status.on")
 
     # A grid worker reports from the phone (a real photo, a simulated position in Jilin).

@@ -8,16 +8,9 @@ import httpx
 import pytest
 
 from tests.web.conftest import NEARBY_SPOT, AccountFactory, BrowserPage, PageFactory
-from tests.web.steps import post_report, token_of
+from tests.web.steps import post_report, sign_in, token_of
 
 pytestmark = pytest.mark.browser
-
-
-def log_in(session: BrowserPage, username: str, password: str) -> None:
-    page = session.page
-    page.fill("#login-username", username)
-    page.fill("#login-password", password)
-    page.click("#login-submit")
 
 
 def test_app_shell_at_360x640_has_manifest_and_service_worker_and_stays_on_our_origin(
@@ -64,10 +57,10 @@ def test_login_with_a_real_account_opens_the_report_form(
     page = browser_page.page
     page.goto(browser_page.url("/app/"))
 
-    log_in(browser_page, username, "wrong password")
+    sign_in(browser_page.page, username, "wrong password")
     page.wait_for_selector("text=登录失败")
 
-    log_in(browser_page, username, password)
+    sign_in(browser_page.page, username, password)
     page.wait_for_selector("#submit-report")
     assert page.locator(".topbar .who").inner_text() == "王网格"
     assert page.locator("#tab-report").inner_text() == "上报"
@@ -101,7 +94,7 @@ def test_the_app_opens_offline_from_the_service_worker_cache(
     page = browser_page.page
     page.goto(browser_page.url("/app/"))
     page.evaluate("navigator.serviceWorker.ready")
-    log_in(browser_page, username, password)
+    sign_in(browser_page.page, username, password)
     page.wait_for_selector("#submit-report")
 
     browser_page.context.set_offline(True)
@@ -123,7 +116,7 @@ def test_the_same_problem_hint_shows_an_open_report_of_the_category_nearby(
     second, password = live_account()
     page = session.page
     page.goto(session.url("/app/"))
-    log_in(session, second, password)
+    sign_in(session.page, second, password)
     page.wait_for_selector("#location-text >> text=精度")
     page.click("#category-button")
     page.fill(".picker-search", "游商")

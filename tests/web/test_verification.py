@@ -15,7 +15,7 @@ from sqlalchemy import Engine, text
 from service.accounts.models import Role
 from service.settings import PROJECT_ROOT
 from tests.web.conftest import DESKTOP, AccountFactory, BrowserPage, PageFactory
-from tests.web.steps import ok, post_report, token_of
+from tests.web.steps import ok, open_signed_in, post_report, token_of
 
 pytestmark = pytest.mark.browser
 
@@ -87,10 +87,7 @@ def _handled_case(base: str, live_account: AccountFactory, web_database: Engine,
 def _open_task(browser_page: BrowserPage, handled: Handled) -> tuple[Any, str]:
     """Log in on the phone, open 核查任务, and return the task's element and id."""
     page = browser_page.page
-    page.goto(browser_page.url("/app/"))
-    page.fill("#login-username", handled.worker)
-    page.fill("#login-password", handled.password)
-    page.click("#login-submit")
+    open_signed_in(browser_page, "/app/", handled.worker, handled.password)
     page.click("#tab-tasks")
     task = page.locator(f"#task-list .task-item[data-dispatch='{handled.dispatch_id}']")
     task.wait_for()
@@ -141,10 +138,7 @@ def test_a_grid_worker_passes_verification_with_a_site_photo_and_the_dispatch_cl
     # The command center sees the unit's result photo beside the worker's verification photo.
     desk = browser_pages(viewport=DESKTOP)
     console = desk.page
-    console.goto(desk.url("/console/"))
-    console.fill("#login-username", handled.dispatcher)
-    console.fill("#login-password", handled.dispatcher_password)
-    console.click("#login-submit")
+    open_signed_in(desk, "/console/", handled.dispatcher, handled.dispatcher_password)
     console.click("#tab-cases")
     console.locator(f"#cases-list .row[data-id='{handled.case_id}']").click()
     console.wait_for_selector("#case-detail #case-state >> text=已结案")
