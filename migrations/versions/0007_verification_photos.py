@@ -2,7 +2,8 @@
 
 They live in the intake's `photos` table like a unit's result photos, owned by the verification task
 (`photos.verification_task_id`); a photo still has at most one owner. `verification_tasks.photo_count`
-is what the task lists show without a join.
+is what the task lists show without a join; `flags`/`flag_notes` are the integrity flags of the
+decision's photos (`service.cases.verification_flags`).
 
 Revision ID: 0007_verification_photos
 Revises: 0006_couriers
@@ -13,6 +14,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 revision: str = "0007_verification_photos"
 down_revision: str | None = "0006_couriers"
@@ -44,9 +46,19 @@ def upgrade() -> None:
         "verification_tasks",
         sa.Column("photo_count", sa.Integer(), server_default=sa.text("0"), nullable=False),
     )
+    op.add_column(
+        "verification_tasks",
+        sa.Column("flags", postgresql.ARRAY(sa.Text()), server_default=sa.text("'{}'"), nullable=False),
+    )
+    op.add_column(
+        "verification_tasks",
+        sa.Column("flag_notes", postgresql.JSONB(), server_default=sa.text("'{}'::jsonb"), nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_column("verification_tasks", "flag_notes")
+    op.drop_column("verification_tasks", "flags")
     op.drop_column("verification_tasks", "photo_count")
     op.drop_constraint("ck_photos_one_owner", "photos", type_="check")
     op.execute("DELETE FROM photos WHERE verification_task_id IS NOT NULL")

@@ -23,7 +23,7 @@ from sqlalchemy import (
     Text,
     func,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.db.base import Base, new_id
@@ -131,6 +131,8 @@ class VerificationTask(Base):
     done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     note: Mapped[str | None] = mapped_column(Text)
     photo_count: Mapped[int] = mapped_column(Integer, default=0)  # 核查照片 (0007_verification_photos)
+    flags: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)  # service.cases.verification_flags
+    flag_notes: Mapped[dict[str, str]] = mapped_column(JSONB, default=dict)
 
 
 class Evaluation(Base):

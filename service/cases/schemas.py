@@ -10,7 +10,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from service.cases.deadlines import LimitUnit
-from service.reports.schemas import PhotoPublic
+from service.reports.schemas import FlagPublic, PhotoPublic
 
 
 class _ORM(BaseModel):
@@ -121,12 +121,27 @@ class DispatchPhotoPublic(PhotoPublic):
     )
 
 
+class VerificationPublic(BaseModel):
+    """One verification (核查) of a dispatch's result: who, when, the decision and its integrity flags."""
+
+    id: uuid.UUID
+    dispatch_id: uuid.UUID
+    assignee_id: uuid.UUID | None
+    state: str = Field(description="open | passed | failed | cancelled")
+    created_at: datetime
+    done_at: datetime | None
+    note: str | None
+    photo_count: int
+    flags: list[FlagPublic]
+
+
 class CaseDetailPublic(BaseModel):
     case: CasePublic
     report_ids: list[uuid.UUID]
     dispatches: list[DispatchPublic]
     events: list[CaseEventPublic]
     dispatch_photos: list[DispatchPhotoPublic] = Field(default_factory=list)
+    verifications: list[VerificationPublic] = Field(default_factory=list)
 
 
 class UnitRefPublic(BaseModel):
@@ -182,6 +197,11 @@ class VerificationTaskPublic(BaseModel):
     )
     photos: list[PhotoPublic] = Field(
         default_factory=list, description="The grid worker's own on-site photos (核查照片) once decided"
+    )
+    flags: list[FlagPublic] = Field(
+        default_factory=list,
+        description="Integrity flags of the decision's photos: photo_reused | photo_before_result | "
+        "photo_far_from_case",
     )
 
 

@@ -19,9 +19,11 @@ from sqlalchemy.orm import Session
 from service.accounts.models import Role, User
 from service.cases import refs
 from service.cases.case_photos import CasePhoto, record_photos
+from service.cases.config import CasesSettings
 from service.cases.evaluation import evaluate_dispatch
 from service.cases.models import Case, Dispatch, VerificationTask
 from service.cases.states import Action, DispatchState
+from service.cases.verification_flags import verification_flags
 from service.cases.workflow import lock_dispatch, next_state, transition_dispatch, utcnow
 from service.errors import Forbidden, Invalid, NotFound
 
@@ -155,12 +157,14 @@ def verify(
     passed: bool,
     note: str = "",
     photos: Sequence[CasePhoto] = (),
+    far_from_case_m: float = CasesSettings().verification_far_m,
     at: datetime | None = None,
 ) -> Dispatch:
     """Pass (the dispatch closes and is scored) or fail (rework: back to the unit, with the reason).
 
     `photos` are the grid worker's on-site photos (核查照片), already stored; they are recorded with the
-    task in the same transaction as the decision."""
+    task in the same transaction as the decision, with their integrity flags
+    (`service.cases.verification_flags`; a photo farther than `far_from_case_m` from the case is one)."""
     at = at or utcnow()
     action = Action.VERIFY_PASS if passed else Action.VERIFY_FAIL
     if not passed and not note.strip():
@@ -171,6 +175,9 @@ def verify(
     case, dispatch = lock_dispatch(session=session, dispatch_id=dispatch_id)
     next_state(DispatchState(dispatch.state), action)
     task = _assigned_task(session, dispatch.id, user, lock=True)
+    flags = verification_flags(
+        session=session, case=case, dispatch=dispatch, photos=photos, far_m=far_from_case_m
+    )
     transition_dispatch(
         session=session,
         case=case,
@@ -179,12 +186,14 @@ def verify(
         actor=user,
         at=at,
         note=note,
-        detail={"photos": [p.sha256 for p in photos]} if photos else None,
+        detail={"photos": [p.sha256 for p in photos], "flags": list(flags)} if photos else None,
     )
     task.state = "passed" if passed else "failed"
     task.done_at = at
     task.note = note
     task.photo_count = len(photos)
+    task.flags = list(flags)
+    task.flag_notes = flags
     record_photos(session, photos, verification_task_id=task.id)
     if passed:
         dispatch.closed_at = at

@@ -25,7 +25,7 @@ from service.cases import refs, states
 from service.cases import service as cases
 from service.cases.case_photos import RecordedPhoto, dispatch_photos, result_photos, verification_photos
 from service.cases.events import feed_stream
-from service.cases.models import Case, CaseEvent, Dispatch
+from service.cases.models import Case, CaseEvent, Dispatch, VerificationTask
 from service.cases.photos import process_case_photos
 from service.cases.schemas import (
     AssignVerificationRequest,
@@ -52,6 +52,7 @@ from service.cases.schemas import (
     UnitListEntryPublic,
     UnitListsPublic,
     UnitRefPublic,
+    VerificationPublic,
     VerificationTaskPublic,
 )
 from service.cases.scoring import ListKind
@@ -60,7 +61,7 @@ from service.cases.stats import GroupBy
 from service.deps import ClientDep, SessionDep, SettingsDep, require_roles
 from service.errors import ErrorResponse, Invalid
 from service.media_store import MediaStoreDep
-from service.reports.schemas import PhotoPublic
+from service.reports.schemas import FlagPublic, PhotoPublic
 from service.reports.service import media_url
 from service.settings import Settings
 
@@ -263,6 +264,11 @@ def case_detail(session: Session, store: MediaStore, case: Case) -> CaseDetailPu
     events = session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id))
     dispatch_list = list(dispatches)
     photos = dispatch_photos(session, [d.id for d in dispatch_list])
+    tasks = session.scalars(
+        select(VerificationTask)
+        .where(VerificationTask.case_id == case.id)
+        .order_by(VerificationTask.created_at, VerificationTask.id)
+    )
     return CaseDetailPublic(
         case=case_public(case),
         report_ids=report_ids,
@@ -274,7 +280,15 @@ def case_detail(session: Session, store: MediaStore, case: Case) -> CaseDetailPu
             )
             for p in photos
         ],
-    )
+        verifications=[
+            VerificationPublic(
+                id=t.id, dispatch_id=t.dispatch_id, assignee_id=t.assignee_id, state=t.state,
+                created_at=t.created_at, done_at=t.done_at, note=t.note, photo_count=t.photo_count,
+                flags=_flags_public(t),
+            )
+            for t in tasks
+        ],
+    )  # fmt: skip
 
 
 def _case_action(action: Action, summary: str, body_model: type[NoteRequest] | type[ReasonRequest]) -> None:
@@ -603,6 +617,7 @@ def my_dispatch(
     detail.dispatches = [x for x in detail.dispatches if x.id == d.id]
     detail.events = [e for e in detail.events if e.dispatch_id in (None, d.id)]
     detail.dispatch_photos = [p for p in detail.dispatch_photos if p.dispatch_id == d.id]
+    detail.verifications = [v for v in detail.verifications if v.dispatch_id == d.id]
     return detail
 
 
@@ -666,6 +681,10 @@ def send_back(
 # Verification (grid workers)
 
 
+def _flags_public(task: VerificationTask) -> list[FlagPublic]:
+    return [FlagPublic(code=code, message=task.flag_notes.get(code, code)) for code in task.flags]
+
+
 def _photo_public(photo: RecordedPhoto, store: MediaStore) -> PhotoPublic:
     return PhotoPublic(
         id=photo.id,
@@ -692,6 +711,7 @@ def _tasks_public(
             dispatch=dispatch_public(v.dispatch),
             result_photos=[_photo_public(p, store) for p in results[v.dispatch.id]],
             photos=[_photo_public(p, store) for p in taken[v.task.id]],
+            flags=_flags_public(v.task),
         )
         for v in views
     ]
@@ -726,8 +746,9 @@ def _decide(
         photos or [], settings, store, min_photos=settings.cases.verification_min_photos
     )
     d = cases.verify(
-        session=session, dispatch_id=dispatch_id, user=user, passed=passed, note=note, photos=stored
-    )
+        session=session, dispatch_id=dispatch_id, user=user, passed=passed, note=note, photos=stored,
+        far_from_case_m=settings.cases.verification_far_m,
+    )  # fmt: skip
     action = "verify_pass" if passed else "verify_fail"
     _done(session, user, client, action, "dispatch", dispatch_id, {"photos": len(stored)})
     return dispatch_public(d)

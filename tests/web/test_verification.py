@@ -146,6 +146,9 @@ def test_a_grid_worker_passes_verification_with_a_site_photo_and_the_dispatch_cl
         image = console.locator(f"#case-detail .row.dispatch {strip} img")
         image.wait_for()
         assert image.evaluate("img => img.complete && img.naturalWidth > 0")
+    # DSCN0010.jpg was taken in Italy in 2008: the desk sees that the evidence is not from the site.
+    flags = console.locator("#case-detail .verification-flags .flag")
+    assert sorted(flags.all_inner_texts()) == sorted(["核查照片早于处置", "核查照片不在现场"])
     desk.screenshot("console-case-verified-1280x800")
 
 

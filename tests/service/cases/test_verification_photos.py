@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import io
 import uuid
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,8 @@ from service.cases import service as cases
 from service.cases.models import Dispatch, VerificationTask
 from service.deps import get_settings
 from service.settings import Settings
-from tests.service.cases.conftest import Auth, City, ReportFactory, site_photo
+from tests.media.photo_factory import encode, make_exif, rational, scene
+from tests.service.cases.conftest import DESHENG_POINT, Auth, City, ReportFactory, UploadFiles, site_photo
 
 VERIFY = "/api/v1/verification/dispatches/{id}/{decision}"
 
@@ -111,6 +113,13 @@ def test_the_task_shows_the_units_result_photos_and_passing_records_the_workers_
     assert photos[1]["id"] == mine["id"]
     [verify_event] = [e for e in detail.json()["events"] if e["action"] == "verify_pass"]
     assert verify_event["detail"]["photos"] == [mine["sha256"]]
+    # DSCN0010.jpg was taken in Italy in 2008: not on site, not after the work. The desk is told why.
+    [verification] = detail.json()["verifications"]
+    assert verification["state"] == "passed" and verification["photo_count"] == 1
+    codes = [f["code"] for f in verification["flags"]]
+    assert codes == ["photo_before_result", "photo_far_from_case"]
+    assert [f["code"] for f in done["flags"]] == codes
+    assert "米" in verification["flags"][1]["message"]
     unit_view = client.get(f"/api/v1/department/dispatches/{dispatch_id}", headers=auth(city.users["market"]))
     assert [p["kind"] for p in unit_view.json()["dispatch_photos"]] == ["result", "verification"]
 
@@ -128,6 +137,70 @@ def test_failing_with_a_photo_sends_the_dispatch_back_for_rework(
     assert failed.status_code == 200, failed.text
     assert failed.json()["state"] == "checked_in" and failed.json()["rework_count"] == 1
     assert _photo_rows(db, dispatch_id) == 1
+    [task] = client.get(
+        "/api/v1/verification/tasks?include_done=true", headers=auth(city.users["desheng_worker"])
+    ).json()
+    assert task["state"] == "failed" and task["flags"] == [], "a photo without GPS or time raises nothing"
+
+
+def _photo_at(lon: float, lat: float, taken: datetime) -> UploadFiles:
+    """A phone photo with EXIF GPS and the local time it was taken (China Standard Time)."""
+    local = taken.astimezone(timezone(timedelta(hours=8)))
+    exif = make_exif(
+        gps={
+            1: "N",
+            2: (rational(round(lat * 1e6), 1_000_000),),
+            3: "E",
+            4: (rational(round(lon * 1e6), 1_000_000),),
+        },
+        exif_ifd={0x9003: local.strftime("%Y:%m:%d %H:%M:%S"), 0x9011: "+08:00"},
+    )
+    return [("photos", ("site.jpg", encode(scene(), "JPEG", exif=exif), "image/jpeg"))]
+
+
+def test_a_photo_taken_on_site_after_the_result_raises_no_flag(
+    client: TestClient, db: Session, city: City, make_report: ReportFactory, auth: Auth
+) -> None:
+    dispatch_id = _verifying_dispatch(client, db, city, make_report, auth)
+    lon, lat = DESHENG_POINT
+    near = _photo_at(lon + 0.001, lat, datetime.now(UTC) + timedelta(minutes=1))  # ~80 m east, just now
+    passed = client.post(
+        VERIFY.format(id=dispatch_id, decision="pass"), files=near, headers=auth(city.users["desheng_worker"])
+    )
+    assert passed.status_code == 200, passed.text
+    [task] = client.get(
+        "/api/v1/verification/tasks?include_done=true", headers=auth(city.users["desheng_worker"])
+    ).json()
+    assert task["flags"] == []
+
+    # The same check 500 m away is flagged with the distance.
+    dispatch_id = _verifying_dispatch(client, db, city, make_report, auth)
+    far = _photo_at(lon + 0.0065, lat, datetime.now(UTC) + timedelta(minutes=1))
+    client.post(
+        VERIFY.format(id=dispatch_id, decision="pass"), files=far, headers=auth(city.users["desheng_worker"])
+    )
+    tasks = client.get(
+        "/api/v1/verification/tasks?include_done=true", headers=auth(city.users["desheng_worker"])
+    ).json()
+    [flags] = [t["flags"] for t in tasks if t["dispatch"]["id"] == str(dispatch_id)]
+    assert [f["code"] for f in flags] == ["photo_far_from_case"]
+    assert "52" in flags[0]["message"], flags[0]["message"]  # 0.0065° of longitude at 43.84° N ≈ 522 m
+
+
+def test_sending_the_units_own_result_photo_back_is_flagged(
+    client: TestClient, db: Session, city: City, make_report: ReportFactory, auth: Auth
+) -> None:
+    dispatch_id = _verifying_dispatch(client, db, city, make_report, auth)
+    passed = client.post(
+        VERIFY.format(id=dispatch_id, decision="pass"),
+        files=site_photo("landscape_8.jpg"),  # the very photo the unit sent with its result
+        headers=auth(city.users["desheng_worker"]),
+    )
+    assert passed.status_code == 200, passed.text
+    detail = client.get(
+        f"/api/v1/department/dispatches/{dispatch_id}", headers=auth(city.users["market"])
+    ).json()
+    assert [f["code"] for f in detail["verifications"][0]["flags"]] == ["photo_reused"]
 
 
 @pytest.mark.parametrize(

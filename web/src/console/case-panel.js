@@ -102,7 +102,7 @@ export class CasePanel {
     return h('button', { type: 'button', class: cls || '', id: `case-act-${action}`, onclick: () => this.act(run) }, label);
   }
 
-  render({ case: c, report_ids: reportIds, dispatches, events, dispatch_photos: dispatchPhotos = [] }, report = null) {
+  render({ case: c, report_ids: reportIds, dispatches, events, dispatch_photos: dispatchPhotos = [], verifications = [] }, report = null) {
     const unitOfDispatch = new Map(dispatches.map((d) => [d.id, d.unit_id]));
     // 处置照片 and 核查照片 under each dispatch, so the desk can compare before/after without leaving.
     const photoStrip = (dispatchId, kind) => {
@@ -111,6 +111,13 @@ export class CasePanel {
       return h('div', { class: `photos dispatch-photos photos-${kind}` },
         h('span', { class: 'muted' }, t(kind === 'result' ? 'resultPhotos' : 'verificationPhotos')),
         photos.map((p) => h('a', { href: p.display_url, target: '_blank' }, h('img', { src: p.thumb_url, alt: '' }))));
+    };
+    // What looks wrong with a verification's photos (taken elsewhere, before the work, reused).
+    const verificationFlags = (dispatchId) => {
+      const flags = verifications.filter((v) => v.dispatch_id === dispatchId).flatMap((v) => v.flags);
+      return flags.length
+        ? h('div', { class: 'flags verification-flags' }, flags.map((f) => h('span', { class: 'flag', title: f.message }, labelOf('flag', f.code))))
+        : null;
     };
     mount(this.el,
       h('button', { type: 'button', class: 'link', onclick: this.onBack }, `‹ ${t('back')}`),
@@ -135,7 +142,8 @@ export class CasePanel {
             clock(t('handlingClock'), d.handling_deadline, d.result_at, RUNNING.has(d.state)),
             d.result_note ? h('div', {}, d.result_note) : null,
             photoStrip(d.id, 'result'),
-            photoStrip(d.id, 'verification')),
+            photoStrip(d.id, 'verification'),
+            verificationFlags(d.id)),
           h('span', { class: `status-badge status-${d.state}` }, statusLabel(d.state))))),
       h('h4', {}, t('events')),
       h('ol', { class: 'events' }, events.map((e) =>

@@ -243,6 +243,8 @@ const zh = {
   ind_rework_rate: '返工率',
   ind_mean_handling_hours: '平均处置时长（小时）',
   flag_photo_reused: '照片重复使用',
+  flag_photo_before_result: '核查照片早于处置',
+  flag_photo_far_from_case: '核查照片不在现场',
   flag_exif_time_old: '照片拍摄时间过早',
   flag_exif_far_from_device: '照片位置与定位相距过远',
   flag_low_accuracy: '定位精度差',
