@@ -3,7 +3,7 @@
 | setting | default | why |
 |---|---|---|
 | `idempotency_retention_days` | 30 | couriers stay offline for days; 24 h (Stripe) is too short for phones |
-| `in_flight_timeout_s` | 120 | a `started` key older than this was abandoned (crash) and may be retaken |
+| `in_flight_timeout_s` | 30 | a `started` key older than this was abandoned (crash, or its release failed while the database was down) and may be retaken |
 | `exif_time_old_hours` | 24 | a photo taken this much earlier than the report is suspicious |
 | `exif_far_from_device_m` | 500 | EXIF position this far from the device fix is suspicious |
 | `low_accuracy_m` | 100 | a fix worse than this cannot pick a grid reliably (grids are ~200 m) |
@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field
 
 class ReportsSettings(BaseModel):
     idempotency_retention_days: int = Field(30, ge=1, description="Idempotency keys are kept this long.")
-    in_flight_timeout_s: int = Field(120, ge=1, description="A claimed key older than this is abandoned.")
+    in_flight_timeout_s: int = Field(30, ge=1, description="A claimed key older than this is abandoned.")
     exif_time_old_hours: float = Field(24.0, gt=0)
     exif_far_from_device_m: float = Field(500.0, gt=0)
     low_accuracy_m: float = Field(100.0, gt=0)

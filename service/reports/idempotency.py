@@ -8,7 +8,11 @@ Scope and lifetime:
   every later send with the same key and the same request fingerprint gets it back (replay);
 - the same key with a different fingerprint is 422; a refused request (415/413/422, or a failure such
   as a lost database) frees its key, so the corrected or retried request may use it again;
-- a `started` claim older than `in_flight_timeout_s` (a crashed worker) may be retaken;
+- a `started` claim older than `in_flight_timeout_s` (30 s: a crashed worker, or a release that failed
+  while the database was down) may be retaken. The claim is taken only once the whole body has arrived,
+  so it covers the processing alone (well under a second per photo); and retaking one that is in fact
+  still running is safe: both race on the report id's primary key, and the loser answers with the
+  winner's report;
 - keys are kept `idempotency_retention_days` (30 by default: couriers may be offline for days), then
   pruned by `whistle media sweep`. The report id's own uniqueness never expires.
 

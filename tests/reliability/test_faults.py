@@ -85,7 +85,7 @@ def test_database_restart_during_uploads_loses_nothing_acknowledged(
     lock = threading.Lock()
     stop_at = time.monotonic() + 180
     # A claim whose release failed while the database was down stays "in flight" until it counts as
-    # abandoned; a short timeout keeps the test short (production default: 120 s).
+    # abandoned; a short timeout keeps the test short (production default: 30 s).
     env = {"WHISTLE_REPORTS__IN_FLIGHT_TIMEOUT_S": "5"}
 
     with start_server(database_url=url, workdir=tmp_path, secret_key=TEST_SECRET, extra_env=env) as server:

@@ -134,7 +134,7 @@ def test_a_retry_while_the_first_is_running_is_409_and_an_abandoned_claim_is_ret
     assert busy.headers["retry-after"] == "2"
     assert count(db, Report) == 0
 
-    # The worker holding the claim died: after the in-flight timeout (120 s) the claim is retaken.
+    # The worker holding the claim died: after the in-flight timeout (30 s) the claim is retaken.
     db.execute(update(IdempotencyKey).values(locked_at=datetime.now(UTC) - timedelta(minutes=3)))
     db.commit()
     retaken = post_report(client, reporter_headers, [PHOTO], key=key, data=dict(data))
