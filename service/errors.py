@@ -117,6 +117,18 @@ _HTTP_CODES = {
 }
 
 
+def describe_validation_error(exc: RequestValidationError) -> tuple[str, list[dict[str, Any]]]:
+    """The message (the first problem, named by its field) and the details of a validation error."""
+    details = [
+        {"loc": list(err.get("loc", ())), "msg": err.get("msg", ""), "type": err.get("type", "")}
+        for err in exc.errors()
+    ]
+    first = details[0] if details else {"loc": [], "msg": "invalid request"}
+    where = ".".join(str(p) for p in first["loc"] if p not in ("body", "query", "path", "header"))
+    message = f"{where}: {first['msg']}" if where else str(first["msg"])
+    return message, details
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(_request: Request, exc: DomainError) -> JSONResponse:
@@ -129,13 +141,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        details = [
-            {"loc": list(err.get("loc", ())), "msg": err.get("msg", ""), "type": err.get("type", "")}
-            for err in exc.errors()
-        ]
-        first = details[0] if details else {"loc": [], "msg": "invalid request"}
-        where = ".".join(str(p) for p in first["loc"] if p not in ("body", "query", "path", "header"))
-        message = f"{where}: {first['msg']}" if where else str(first["msg"])
+        message, details = describe_validation_error(exc)
         return error_response(422, "invalid", message, details)
 
     @app.exception_handler(PoolTimeoutError)

@@ -11,10 +11,11 @@ from fastapi.responses import JSONResponse
 from service.deps import SessionDep
 from service.errors import ErrorResponse
 from service.ogc import service
+from service.ogc.route import OgcRoute
 from service.publicmap.service import parse_bbox
 from service.publicmap.settings import PublicMapSettings, get_publicmap_settings
 
-router = APIRouter(prefix="/ogc", tags=["OGC API – Features"])
+router = APIRouter(prefix="/ogc", tags=["OGC API – Features"], route_class=OgcRoute)
 PublicMapSettingsDep = Annotated[PublicMapSettings, Depends(get_publicmap_settings)]
 GEOJSON = "application/geo+json"
 JSON = "application/json"

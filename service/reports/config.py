@@ -3,7 +3,7 @@
 | setting | default | why |
 |---|---|---|
 | `idempotency_retention_days` | 30 | couriers stay offline for days; 24 h (Stripe) is too short for phones |
-| `in_flight_timeout_s` | 30 | a `started` key older than this was abandoned (crash, or its release failed while the database was down) and may be retaken |
+| `in_flight_timeout_s` | 30 | a `started` key this old was abandoned (a crash, a release lost to an outage) |
 | `exif_time_old_hours` | 24 | a photo taken this much earlier than the report is suspicious |
 | `exif_far_from_device_m` | 500 | EXIF position this far from the device fix is suspicious |
 | `low_accuracy_m` | 100 | a fix worse than this cannot pick a grid reliably (grids are ~200 m) |

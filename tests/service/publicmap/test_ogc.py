@@ -133,7 +133,11 @@ def test_datetime_selects_historical_outlines(pm_client: TestClient, pm_db: Sess
     span = f"{old}/.."
     both, _ = walk(pm_client, "/ogc/collections/districts/items", params={"limit": 100, "datetime": span})
     assert len(both) == len(current) + 1
-    assert pm_client.get("/ogc/collections/districts/items?datetime=yesterday").status_code == 422
+    bad = pm_client.get("/ogc/collections/districts/items?datetime=yesterday")
+    assert bad.status_code == 400, "OGC API – Features: an invalid parameter value is 400"
+    assert (
+        bad.json()["error"]["code"] == "invalid_parameter" and "yesterday" in bad.json()["error"]["message"]
+    )
 
 
 def test_single_items_and_errors(pm_client: TestClient) -> None:
@@ -144,6 +148,8 @@ def test_single_items_and_errors(pm_client: TestClient) -> None:
     assert single.json()["properties"] == feature["properties"]
     assert pm_client.get(f"/ogc/collections/pairings/items/{uuid.uuid4()}").status_code == 404
     assert pm_client.get("/ogc/collections/pairings/items/not-an-id").status_code == 404
-    assert pm_client.get("/ogc/collections/pairings/items?cursor=garbage").status_code == 422
+    assert pm_client.get("/ogc/collections/pairings/items?cursor=garbage").status_code == 400
+    too_small = pm_client.get("/ogc/collections/pairings/items?limit=0")
+    assert too_small.status_code == 400 and too_small.json()["error"]["message"].startswith("limit")
     big = pm_client.get("/ogc/collections/stations/items?limit=5000").json()
     assert big["numberReturned"] == 267  # limits above 1000 are served as 1000
