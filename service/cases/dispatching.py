@@ -363,3 +363,45 @@ def decide_extension(
     dispatch.extension_reason = None
     session.flush()
     return dispatch
+
+
+# Cases whose dispatches may no longer come back to life: finished, or parked by the command center.
+_SETTLED_CASES = frozenset({CaseState.CLOSED, CaseState.VOIDED, CaseState.MERGED, CaseState.ON_HOLD})
+
+
+def reject_send_back(
+    *, session: Session, dispatch_id: uuid.UUID, by: User, reason: str, at: datetime | None = None
+) -> Dispatch:
+    """退回不成立: the command center finds the sent-back item is the unit's after all.
+
+    The dispatch is back with the unit, checked in (the send-back was its answer to the whistle), to be
+    handled against its original deadlines; its evaluation carries the wrong-send-back deduction and
+    it counts as an accurate dispatch again. Refused (409) once the case is closed, voided, merged or
+    on hold.
+    """
+    at = at or utcnow()
+    if not reason.strip():
+        raise Invalid("reason: say why the item is the unit's")
+    case, dispatch = lock_dispatch(session=session, dispatch_id=dispatch_id)
+    next_state(DispatchState(dispatch.state), Action.REJECT_SEND_BACK)
+    if CaseState(case.state) in _SETTLED_CASES:
+        raise Conflict(
+            f"the case is {case.state}: a send-back can no longer be rejected",
+            details={"case_state": case.state},
+        )
+    responded_at = dispatch.checked_in_at or dispatch.sent_back_at
+    transition_dispatch(
+        session=session,
+        case=case,
+        dispatch=dispatch,
+        action=Action.REJECT_SEND_BACK,
+        actor=by,
+        at=at,
+        note=reason,
+        detail={"send_back_reason": dispatch.send_back_reason or ""},
+    )
+    dispatch.checked_in_at = responded_at
+    dispatch.sent_back_at = None
+    dispatch.send_back_rejected_at = at
+    session.flush()
+    return dispatch

@@ -37,6 +37,7 @@ def facts_of(dispatch: Dispatch) -> DispatchFacts:
         checked_in_at=dispatch.checked_in_at,
         result_at=dispatch.result_at if dispatch.state == DispatchState.CLOSED else None,
         sent_back_at=dispatch.sent_back_at,
+        wrong_send_back=dispatch.send_back_rejected_at is not None,
         rework_count=dispatch.rework_count,
         result_photo_count=dispatch.result_photo_count,
     )

@@ -94,6 +94,8 @@ class Dispatch(Base):
     rework_count: Mapped[int] = mapped_column(Integer, default=0)
     sent_back_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     send_back_reason: Mapped[str | None] = mapped_column(Text)
+    # 退回不成立: when the command center rejected the send-back (0008_send_back_review); scored.
+    send_back_rejected_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 

@@ -95,6 +95,7 @@ class DispatchPublic(_ORM):
     rework_count: int
     sent_back_at: datetime | None
     send_back_reason: str | None
+    send_back_rejected_at: datetime | None = None
     closed_at: datetime | None
     allowed_actions: list[str] = []
 

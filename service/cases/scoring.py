@@ -251,7 +251,7 @@ def score(
         deductions.append(
             Deduction(Rule.MISSING_RESULT_PHOTO, -rules.missing_result_photo, "处置结果未附照片")
         )
-    if facts.sent_back_at is not None and facts.wrong_send_back:
+    if facts.wrong_send_back:
         deductions.append(
             Deduction(Rule.WRONG_SEND_BACK, -rules.wrong_send_back, "退回理由不成立（属本单位职责）")
         )

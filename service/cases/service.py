@@ -18,7 +18,14 @@ from service.cases.department import (
     send_back,
     submit_result,
 )
-from service.cases.dispatching import Suggestion, UnitRef, decide_extension, dispatch_case, suggest_units
+from service.cases.dispatching import (
+    Suggestion,
+    UnitRef,
+    decide_extension,
+    dispatch_case,
+    reject_send_back,
+    suggest_units,
+)
 from service.cases.evaluation import (
     UnitListEntry,
     evaluate_dispatch,
@@ -86,6 +93,7 @@ __all__ = [
     "merge_case",
     "merge_report",
     "overdue",
+    "reject_send_back",
     "request_extension",
     "send_back",
     "submit_result",

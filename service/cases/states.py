@@ -71,6 +71,7 @@ class Action(StrEnum):
     GRANT_EXTENSION = "grant_extension"
     DENY_EXTENSION = "deny_extension"
     SEND_BACK = "send_back"
+    REJECT_SEND_BACK = "reject_send_back"
     START_VERIFICATION = "start_verification"
     VERIFY_PASS = "verify_pass"  # noqa: S105 (an action name, not a password)
     VERIFY_FAIL = "verify_fail"
@@ -138,6 +139,9 @@ DISPATCH_TRANSITIONS: Mapping[tuple[DispatchState, Action], DispatchState] = {
     (_D.CHECKED_IN, _A.SUBMIT_RESULT): _D.HANDLED,
     (_D.CHECKED_IN, _A.REQUEST_EXTENSION): _D.EXTENSION_REQUESTED,
     (_D.CHECKED_IN, _A.SEND_BACK): _D.SENT_BACK,
+    # 退回不成立: the command center finds the item is the unit's after all; the unit handles it
+    # against its original deadlines (and loses points for the wrong send-back).
+    (_D.SENT_BACK, _A.REJECT_SEND_BACK): _D.CHECKED_IN,
     (_D.EXTENSION_REQUESTED, _A.GRANT_EXTENSION): _D.CHECKED_IN,
     (_D.EXTENSION_REQUESTED, _A.DENY_EXTENSION): _D.CHECKED_IN,
     (_D.EXTENSION_REQUESTED, _A.SUBMIT_RESULT): _D.HANDLED,
@@ -162,6 +166,7 @@ ACTION_ACTORS: Mapping[Action, frozenset[Actor]] = {
     _A.SUBMIT_RESULT: _UNIT,
     _A.REQUEST_EXTENSION: _UNIT,
     _A.SEND_BACK: _UNIT,
+    _A.REJECT_SEND_BACK: frozenset({Actor.DISPATCHER}),
     _A.GRANT_EXTENSION: frozenset({Actor.DISPATCHER}),
     _A.DENY_EXTENSION: frozenset({Actor.DISPATCHER}),
     # Normally automatic when the result arrives; the dispatcher may (re)assign the task by hand.

@@ -129,6 +129,7 @@ def dispatch_public(d: Dispatch) -> DispatchPublic:
         rework_count=d.rework_count,
         sent_back_at=d.sent_back_at,
         send_back_reason=d.send_back_reason,
+        send_back_rejected_at=d.send_back_rejected_at,
         closed_at=d.closed_at,
         allowed_actions=[a.value for a in states.allowed_actions(DispatchState(d.state))],
     )
@@ -387,6 +388,18 @@ def deny_extension(
 ) -> DispatchPublic:
     d = cases.decide_extension(session=session, dispatch_id=dispatch_id, grant=False, by=user, note=body.note)
     _done(session, user, client, "deny_extension", "dispatch", dispatch_id)
+    return dispatch_public(d)
+
+
+@console_router.post(
+    "/dispatches/{dispatch_id}/send-back/reject", response_model=DispatchPublic,
+    summary="Reject a send-back (退回不成立): the item is the unit's; it handles it, and loses points",
+)  # fmt: skip
+def reject_send_back(
+    dispatch_id: uuid.UUID, body: ReasonRequest, session: SessionDep, user: Dispatcher, client: ClientDep
+) -> DispatchPublic:
+    d = cases.reject_send_back(session=session, dispatch_id=dispatch_id, by=user, reason=body.reason)
+    _done(session, user, client, "reject_send_back", "dispatch", dispatch_id)
     return dispatch_public(d)
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
+from service.accounts.models import Role
 from service.settings import PROJECT_ROOT
-from tests.web.conftest import JILIN, BrowserPage
+from tests.web.conftest import JILIN, AccountFactory, BrowserPage
 
 PHOTO = PROJECT_ROOT / "tests" / "fixtures" / "photos" / "landscape_6.jpg"
 # The service builds its routing index on the first report it routes: allow for that.
@@ -95,4 +98,49 @@ def post_report(
             files=[("photos", ("p.jpg", PHOTO.read_bytes(), "image/jpeg"))],
             timeout=120,
         )
+    )
+
+
+@dataclass
+class Whistled:
+    """A report filed as a case and whistled (吹哨) to the router's first suggested unit, over the API."""
+
+    reporter: str
+    reporter_password: str
+    grid_code: str
+    dispatcher: str
+    dispatcher_password: str
+    desk: dict[str, str]  # the dispatcher's bearer headers
+    team: dict[str, str]  # the unit's bearer headers
+    case_id: str
+    dispatch_id: str
+
+
+def whistle_a_report(base: str, live_account: AccountFactory, *, text: str) -> Whistled:
+    reporter, password = live_account(Role.grid_worker, display_name="赵网格")
+    report_id = str(uuid.uuid4())
+    report = post_report(base, token_of(base, reporter, password), report_id, text=text)
+    dispatcher, dpass = live_account(Role.dispatcher)
+    desk = token_of(base, dispatcher, dpass)
+    case = ok(httpx.post(f"{base}/api/v1/console/triage/{report_id}/file", headers=desk, json={}))
+    unit = ok(httpx.get(f"{base}/api/v1/console/cases/{case['id']}/suggestion", headers=desk))["units"][0]
+    dispatches = ok(
+        httpx.post(
+            f"{base}/api/v1/console/cases/{case['id']}/dispatch",
+            headers=desk,
+            json={"unit_ids": [unit["id"]]},
+        )
+    )
+    role = Role.street_team if unit["role"] == "street_team" else Role.officer
+    officer, opass = live_account(role, unit_id=uuid.UUID(unit["id"]))
+    return Whistled(
+        reporter=reporter,
+        reporter_password=password,
+        grid_code=report["routing"]["grid"]["code"],
+        dispatcher=dispatcher,
+        dispatcher_password=dpass,
+        desk=desk,
+        team=token_of(base, officer, opass),
+        case_id=case["id"],
+        dispatch_id=dispatches[0]["id"],
     )

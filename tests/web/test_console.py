@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from service.accounts.models import Role
 from tests.web.conftest import CONSOLE_SPOT, DESKTOP, AccountFactory, PageFactory
-from tests.web.steps import DELIVERY_TIMEOUT_MS, fill_report, log_in, open_signed_in, sign_in
+from tests.web.steps import (
+    DELIVERY_TIMEOUT_MS,
+    fill_report,
+    log_in,
+    ok,
+    open_signed_in,
+    sign_in,
+    whistle_a_report,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -96,3 +105,48 @@ def test_a_report_from_the_phone_appears_live_on_the_console_map_and_is_whistled
     page.click("#tab-indicators")
     page.wait_for_selector("#indicators-table")
     desk.screenshot("console-indicators-1280x800")
+
+
+def test_the_desk_rejects_a_send_back_and_grants_an_extension_from_the_case(
+    browser_pages: PageFactory, live_account: AccountFactory
+) -> None:
+    desk = browser_pages(viewport=DESKTOP)
+    base, page = desk.base_url, desk.page
+    case = whistle_a_report(base, live_account, text="商铺门前乱堆物料")
+    dispatch = f"{base}/api/v1/department/dispatches/{case.dispatch_id}"
+    ok(httpx.post(f"{dispatch}/send-back", headers=case.team, json={"reason": "不属于我单位"}))
+
+    open_signed_in(desk, "/console/", case.dispatcher, case.dispatcher_password)
+    page.click("#tab-cases")
+    page.locator(f"#cases-list .row[data-id='{case.case_id}']").click()
+    row = page.locator(f"#case-detail .row.dispatch[data-id='{case.dispatch_id}']")
+    row.locator("text=退回理由：不属于我单位").wait_for()
+
+    # 退回不成立: the desk says why, and the dispatch is back with the unit.
+    row.locator("button.dispatch-act-reject_send_back").click()
+    page.fill("dialog.dialog #dlg-reason", "门前堆放属本单位职责")
+    page.click("dialog.dialog button[type=submit]")
+    page.wait_for_selector(
+        f"#case-detail .row.dispatch[data-id='{case.dispatch_id}'][data-state='checked_in']"
+    )
+    assert ok(httpx.get(dispatch, headers=case.team))["dispatches"][0]["send_back_rejected_at"] is not None
+
+    # The unit asks for one more work day; the desk grants it from the same panel.
+    ok(
+        httpx.post(
+            f"{dispatch}/extension",
+            headers=case.team,
+            json={"amount": "1", "unit": "work_days", "reason": "需商户配合"},
+        )
+    )
+    page.click("#case-detail button.link")  # back to the list, and the case again: fresh from the server
+    page.locator(f"#cases-list .row[data-id='{case.case_id}']").click()
+    row.locator("text=申请延期 1 工作日：需商户配合").wait_for()
+    desk.screenshot("console-dispatch-decisions-1280x800")
+    row.locator("button.dispatch-act-grant_extension").click()
+    page.click("dialog.dialog button[type=submit]")
+    page.wait_for_selector(
+        f"#case-detail .row.dispatch[data-id='{case.dispatch_id}'][data-state='checked_in']"
+    )
+    granted = ok(httpx.get(dispatch, headers=case.team))["dispatches"][0]
+    assert len(granted["extensions"]) == 1 and granted["extensions"][0]["amount"] == "1"

@@ -4,7 +4,6 @@ its photo, takes a photo there, and passes (the dispatch closes) or fails it (�
 from __future__ import annotations
 
 import hashlib
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,10 +11,9 @@ import httpx
 import pytest
 from sqlalchemy import Engine, text
 
-from service.accounts.models import Role
 from service.settings import PROJECT_ROOT
 from tests.web.conftest import DESKTOP, AccountFactory, BrowserPage, PageFactory
-from tests.web.steps import ok, open_signed_in, post_report, token_of
+from tests.web.steps import ok, open_signed_in, token_of, whistle_a_report
 
 pytestmark = pytest.mark.browser
 
@@ -38,50 +36,33 @@ class Handled:
 
 
 def _handled_case(base: str, live_account: AccountFactory, web_database: Engine, note: str) -> Handled:
-    worker, password = live_account(Role.grid_worker, display_name="赵网格")
-    report_id = str(uuid.uuid4())
-    report = post_report(base, token_of(base, worker, password), report_id, text="早市占道")
-    grid_code = report["routing"]["grid"]["code"]
-
-    # This worker is the grid's responsible worker (责任网格), so the verification task comes to them.
+    case = whistle_a_report(base, live_account, text="早市占道")
+    # The reporter is the grid's responsible worker (责任网格), so the verification task comes to them.
     with web_database.begin() as conn:
-        conn.execute(text("DELETE FROM grid_assignments WHERE grid_code = :g"), {"g": grid_code})
+        conn.execute(text("DELETE FROM grid_assignments WHERE grid_code = :g"), {"g": case.grid_code})
         conn.execute(
             text(
                 "INSERT INTO grid_assignments (user_id, grid_code) "
                 "SELECT id, :g FROM users WHERE username = :u"
             ),
-            {"g": grid_code, "u": worker},
+            {"g": case.grid_code, "u": case.reporter},
         )
-
-    dispatcher, dpass = live_account(Role.dispatcher)
-    desk = token_of(base, dispatcher, dpass)
-    case = ok(httpx.post(f"{base}/api/v1/console/triage/{report_id}/file", headers=desk, json={}))
-    unit = ok(httpx.get(f"{base}/api/v1/console/cases/{case['id']}/suggestion", headers=desk))["units"][0]
-    dispatches = ok(
-        httpx.post(
-            f"{base}/api/v1/console/cases/{case['id']}/dispatch",
-            headers=desk,
-            json={"unit_ids": [unit["id"]]},
-        )
-    )
-    dispatch_id = dispatches[0]["id"]
-
     # The unit reports in and sends its result with a photo.
-    role = Role.street_team if unit["role"] == "street_team" else Role.officer
-    officer, opass = live_account(role, unit_id=uuid.UUID(unit["id"]))
-    team = token_of(base, officer, opass)
-    ok(httpx.post(f"{base}/api/v1/department/dispatches/{dispatch_id}/check-in", headers=team, json={}))
+    dispatch = f"{base}/api/v1/department/dispatches/{case.dispatch_id}"
+    ok(httpx.post(f"{dispatch}/check-in", headers=case.team, json={}))
     ok(
         httpx.post(
-            f"{base}/api/v1/department/dispatches/{dispatch_id}/result",
-            headers=team,
+            f"{dispatch}/result",
+            headers=case.team,
             data={"note": note},
             files=[("photos", ("result.jpg", RESULT_PHOTO.read_bytes(), "image/jpeg"))],
             timeout=60,
         )
     )
-    return Handled(worker, password, dispatcher, dpass, desk, case["id"], dispatch_id)
+    return Handled(
+        case.reporter, case.reporter_password, case.dispatcher, case.dispatcher_password, case.desk,
+        case.case_id, case.dispatch_id,
+    )  # fmt: skip
 
 
 def _open_task(browser_page: BrowserPage, handled: Handled) -> tuple[Any, str]:

@@ -43,6 +43,7 @@ MATRIX: dict[tuple[str, str], set[Role]] = {
     ("POST", "/api/v1/console/dispatches/{dispatch_id}/extension/grant"): DISPATCH,
     ("POST", "/api/v1/console/dispatches/{dispatch_id}/extension/deny"): DISPATCH,
     ("POST", "/api/v1/console/dispatches/{dispatch_id}/verification"): DISPATCH,
+    ("POST", "/api/v1/console/dispatches/{dispatch_id}/send-back/reject"): DISPATCH,
     ("GET", "/api/v1/console/board"): CONSOLE_READ,
     ("GET", "/api/v1/console/overdue"): CONSOLE_READ,
     ("GET", "/api/v1/console/turned-red"): CONSOLE_READ,
@@ -74,7 +75,8 @@ BODIES: dict[str, dict[str, Any]] = {
     "result": {"data": {"note": "x"}},
     "extension": {"json": {"amount": "1", "unit": "work_days", "reason": "x"}},
     "send-back": {"json": {"reason": "x"}},
-    "fail": {"json": {"reason": "x"}},
+    "fail": {"data": {"reason": "x"}},
+    "reject": {"json": {"reason": "x"}},
 }
 USER_FOR_ROLE = {
     R.grid_worker: "desheng_worker",

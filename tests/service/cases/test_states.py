@@ -43,6 +43,7 @@ EXPECTED_DISPATCH = {
     ("checked_in", "submit_result"): "handled",
     ("checked_in", "request_extension"): "extension_requested",
     ("checked_in", "send_back"): "sent_back",
+    ("sent_back", "reject_send_back"): "checked_in",
     ("extension_requested", "grant_extension"): "checked_in",
     ("extension_requested", "deny_extension"): "checked_in",
     ("extension_requested", "submit_result"): "handled",
@@ -104,7 +105,8 @@ def test_terminal_states() -> None:
     terminal_cases = {s for s in CaseState if states.is_terminal(s)}
     terminal_dispatches = {s for s in DispatchState if states.is_terminal(s)}
     assert terminal_cases == {CaseState.VOIDED, CaseState.MERGED, CaseState.CLOSED}
-    assert terminal_dispatches == {DispatchState.CLOSED, DispatchState.SENT_BACK}
+    # A send-back stands unless the command center rejects it (退回不成立).
+    assert terminal_dispatches == {DispatchState.CLOSED}
 
 
 def test_every_state_is_reachable() -> None:
@@ -145,6 +147,7 @@ def test_actor_matrix(actor: Actor, action: Action) -> None:
         Action.SUBMIT_RESULT: unit,
         Action.REQUEST_EXTENSION: unit,
         Action.SEND_BACK: unit,
+        Action.REJECT_SEND_BACK: {Actor.DISPATCHER},
         Action.GRANT_EXTENSION: {Actor.DISPATCHER},
         Action.DENY_EXTENSION: {Actor.DISPATCHER},
         Action.START_VERIFICATION: {Actor.SYSTEM, Actor.DISPATCHER},

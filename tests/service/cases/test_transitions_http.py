@@ -156,6 +156,7 @@ def _dispatch_request(action: Action, dispatch_id: uuid.UUID, city: City) -> tup
             officer, f"{dept}/extension", {"json": {"amount": "1", "unit": "work_days", "reason": "x"}}
         ),
         Action.SEND_BACK: (officer, f"{dept}/send-back", {"json": {"reason": "not ours"}}),
+        Action.REJECT_SEND_BACK: (dispatcher, f"{console}/send-back/reject", {"json": {"reason": "属本单位职责"}}),
         Action.GRANT_EXTENSION: (dispatcher, f"{console}/extension/grant", {"json": {}}),
         Action.DENY_EXTENSION: (dispatcher, f"{console}/extension/deny", {"json": {}}),
         Action.START_VERIFICATION: (dispatcher, f"{console}/verification", {"json": {"assignee_id": str(worker.id)}}),

@@ -9,6 +9,15 @@ import { categoryName, rememberUnit, unitName } from './lookups.js';
 import { caseIdByNumber } from './report-panel.js';
 
 const RUNNING = new Set(['dispatched', 'checked_in', 'extension_requested']);
+// A case in these states keeps its dispatches as they are (a send-back can no longer be rejected).
+const SETTLED = new Set(['closed', 'voided', 'merged', 'on_hold']);
+
+// The command center's decisions on one dispatch: the extension a unit asked for, a unit's "not ours".
+const DISPATCH_DECISIONS = {
+  grant_extension: { path: 'extension/grant', field: 'note', required: false },
+  deny_extension: { path: 'extension/deny', field: 'note', required: false },
+  reject_send_back: { path: 'send-back/reject', field: 'reason', required: true },
+};
 
 function clock(label, deadline, doneAt, running) {
   const overdue = running && !doneAt && Date.parse(deadline) < Date.now();
@@ -71,6 +80,20 @@ export class CasePanel {
     } catch (error) {
       this.notify(t('actionFailed', { message: error.message }), 'error');
     }
+  }
+
+  dispatchButtons(c, d) {
+    return d.allowed_actions
+      .filter((action) => action in DISPATCH_DECISIONS && !(action === 'reject_send_back' && SETTLED.has(c.state)))
+      .map((action) => {
+        const { path, field, required } = DISPATCH_DECISIONS[action];
+        const label = t(`act_${action}`);
+        const run = async () => {
+          const values = await ask({ title: label, fields: [{ name: field, label: t(required ? 'rejectReason' : 'note'), type: 'textarea', required }] });
+          return values && api.post(`/api/v1/console/dispatches/${d.id}/${path}`, { [field]: values[field] });
+        };
+        return h('button', { type: 'button', class: `small dispatch-act-${action}`, onclick: () => this.act(run) }, label);
+      });
   }
 
   actionButton(action) {
@@ -140,10 +163,13 @@ export class CasePanel {
             h('div', { class: 'row-title' }, unitName(d.unit_id), ' ', h('span', { class: 'muted' }, labelOf('role', d.role))),
             clock(t('checkInClock'), d.check_in_deadline, d.checked_in_at, RUNNING.has(d.state)),
             clock(t('handlingClock'), d.handling_deadline, d.result_at, RUNNING.has(d.state)),
+            d.extension_request ? h('div', { class: 'muted' }, t('extensionAsked', { amount: d.extension_request.amount, unit: labelOf('limitUnit', d.extension_request.unit), reason: d.extension_request.reason })) : null,
+            d.send_back_reason ? h('div', { class: 'muted' }, `${t('sendBackReason')}：${d.send_back_reason}`, d.send_back_rejected_at ? `（${t('act_reject_send_back')}）` : '') : null,
             d.result_note ? h('div', {}, d.result_note) : null,
             photoStrip(d.id, 'result'),
             photoStrip(d.id, 'verification'),
-            verificationFlags(d.id)),
+            verificationFlags(d.id),
+            h('div', { class: 'dispatch-actions' }, this.dispatchButtons(c, d))),
           h('span', { class: `status-badge status-${d.state}` }, statusLabel(d.state))))),
       h('h4', {}, t('events')),
       h('ol', { class: 'events' }, events.map((e) =>
