@@ -18,4 +18,4 @@ COPY --from=web /src/service/web/static service/web/static
 RUN pip install --no-cache-dir -e .
 ENV WHISTLE_SERVER__HOST=0.0.0.0 WHISTLE_MEDIA__ROOT=/data/media
 EXPOSE 8000
-CMD ["sh", "-c", "whistle db upgrade && whistle demo load --if-empty --with-accounts && whistle serve"]
+CMD ["sh", "-c", "whistle db upgrade && whistle demo load --if-empty --with-accounts && whistle demo load-couriers && whistle serve"]
