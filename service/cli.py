@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from service.cases.cli import cases_app
 from service.couriers import cli as couriers_cli
 from service.geography import cli as geography_cli
 from service.publicmap import cli as publicmap_cli
@@ -23,6 +24,7 @@ app.add_typer(user_app, name="user")
 app.add_typer(geography_cli.import_app, name="import")
 app.add_typer(geography_cli.demo_app, name="demo")
 app.add_typer(media_app, name="media")
+app.add_typer(cases_app, name="cases")
 publicmap_cli.register(app, geography_cli.import_app, geography_cli.demo_app)
 couriers_cli.register(app)
 

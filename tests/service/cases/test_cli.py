@@ -1,0 +1,61 @@
+"""``whistle cases score-no-shows`` (for cron) against a real database: scores each no-show once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
+from typer.testing import CliRunner
+
+from service.cases import service as cases
+from service.cli import app as cli
+from service.settings import get_settings
+from tests.conftest import TEST_SECRET
+from tests.service.cases.conftest import SIGNBOARD, insert_report, make_people, seed_geography
+
+
+@pytest.fixture
+def database(fresh_database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    monkeypatch.setenv("WHISTLE_DATABASE__URL", fresh_database_url)
+    monkeypatch.setenv("WHISTLE_ENV", "test")
+    monkeypatch.setenv("WHISTLE_SECURITY__SECRET_KEY", TEST_SECRET)
+    get_settings.cache_clear()
+    yield fresh_database_url
+    get_settings.cache_clear()
+
+
+def test_score_no_shows_scores_an_unanswered_dispatch_once(database: str) -> None:
+    engine = create_engine(database)
+    with Session(engine) as session:
+        units = seed_geography(session)
+        people = make_people(session, units)
+        past = datetime.now(UTC) - timedelta(days=10)
+        report = insert_report(
+            session, reporter=people["desheng_worker"], category=SIGNBOARD, created_at=past
+        )
+        case = cases.file_report(session=session, report_id=report, by=people["dispatcher"], at=past)
+        unanswered, answered = cases.dispatch_case(
+            session=session, case_id=case.id, unit_ids=[units["police"], units["market"]],
+            by=people["dispatcher"], at=past,
+        )  # fmt: skip
+        cases.check_in(session=session, dispatch_id=answered.id, user=people["market"], at=past)
+        unanswered_id, answered_id = unanswered.id, answered.id
+        session.commit()
+
+    runner = CliRunner()
+    first = runner.invoke(cli, ["cases", "score-no-shows"])
+    assert first.exit_code == 0, first.output
+    assert str(unanswered_id) in first.output and str(answered_id) not in first.output
+    assert "1 no-show dispatch(es) scored" in first.output
+    again = runner.invoke(cli, ["cases", "score-no-shows"])
+    assert again.exit_code == 0 and "0 no-show dispatch(es) scored" in again.output
+
+    with engine.connect() as conn:
+        row = conn.execute(
+            text("SELECT reason, list_kind FROM evaluations WHERE dispatch_id = :d"), {"d": unanswered_id}
+        ).one()
+    engine.dispose()
+    assert tuple(row) == ("no_show", "interview")
