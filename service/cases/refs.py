@@ -67,6 +67,13 @@ streets = table(
 
 grid_assignments = table("grid_assignments", column("user_id", Uuid()), column("grid_code", String()))
 
+grids = table(
+    "grids",
+    column("code", String()),
+    column("community_code", String()),
+    column("valid_to", DateTime(timezone=True)),
+)
+
 photos = table(
     "photos",
     column("id", Uuid()),

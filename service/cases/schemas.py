@@ -164,6 +164,15 @@ class SuggestionPublic(BaseModel):
     trace: list[str]
 
 
+class VerifierPublic(BaseModel):
+    user_id: uuid.UUID
+    username: str
+    display_name: str
+    why: Literal["responsible_grid", "same_community", "reporter"] = Field(
+        description="the case's grid worker (责任网格), another grid's worker in its community, the reporter"
+    )
+
+
 class DispatchRequest(BaseModel):
     unit_ids: list[uuid.UUID] = Field(min_length=1, max_length=20)
     note: str = Field("", max_length=2000)

@@ -54,6 +54,7 @@ from service.cases.verification import (
     find_verifier,
     get_task,
     list_tasks,
+    verifier_candidates,
     verify,
 )
 
@@ -100,6 +101,7 @@ __all__ = [
     "suggest_units",
     "turned_red",
     "unit_lists",
+    "verifier_candidates",
     "verify",
     "void_report",
 ]

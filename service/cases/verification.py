@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from service.accounts.models import Role, User
@@ -51,6 +51,42 @@ def find_verifier(*, session: Session, case: Case) -> uuid.UUID | None:
         .where(r.id == case.primary_report_id, User.role == Role.grid_worker.value, User.is_active.is_(True))
     )
     return reporter
+
+
+@dataclass(frozen=True)
+class VerifierCandidate:
+    """A grid worker the command center may name to verify a case by hand, and why they fit."""
+
+    user_id: uuid.UUID
+    username: str
+    display_name: str
+    why: str  # responsible_grid | same_community | reporter
+
+
+def verifier_candidates(*, session: Session, case: Case, limit: int = 50) -> list[VerifierCandidate]:
+    """Active grid workers for a hand-assigned verification, the closest first: the case's grid (责任网格),
+    then the other grids of its community, then the reporter when they are a grid worker."""
+    g, a, r = refs.grids.c, refs.grid_assignments.c, refs.reports.c
+    workers = select(User.id, User.username, User.display_name).where(
+        User.role == Role.grid_worker.value, User.is_active.is_(True)
+    )
+    found: dict[uuid.UUID, VerifierCandidate] = {}
+
+    def add(stmt: Select[uuid.UUID, str, str], why: str) -> None:
+        for user_id, username, name in session.execute(stmt.order_by(User.display_name, User.username)):
+            found.setdefault(user_id, VerifierCandidate(user_id, username, name or username, why))
+
+    if case.grid_code:
+        add(workers.join(refs.grid_assignments, a.user_id == User.id).where(a.grid_code == case.grid_code),
+            "responsible_grid")  # fmt: skip
+    if case.community_code:
+        community_grids = select(g.code).where(g.community_code == case.community_code, g.valid_to.is_(None))
+        add(workers.join(refs.grid_assignments, a.user_id == User.id).where(a.grid_code.in_(community_grids))
+            .distinct(), "same_community")  # fmt: skip
+    add(
+        workers.join(refs.reports, r.reporter_id == User.id).where(r.id == case.primary_report_id), "reporter"
+    )
+    return list(found.values())[:limit]
 
 
 def open_verification(

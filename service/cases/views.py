@@ -54,6 +54,7 @@ from service.cases.schemas import (
     UnitRefPublic,
     VerificationPublic,
     VerificationTaskPublic,
+    VerifierPublic,
 )
 from service.cases.scoring import ListKind
 from service.cases.states import Action, CaseState, DispatchState
@@ -389,6 +390,15 @@ def deny_extension(
     d = cases.decide_extension(session=session, dispatch_id=dispatch_id, grant=False, by=user, note=body.note)
     _done(session, user, client, "deny_extension", "dispatch", dispatch_id)
     return dispatch_public(d)
+
+
+@console_router.get(
+    "/cases/{case_id}/verifiers", response_model=list[VerifierPublic],
+    summary="Grid workers who may verify this case, the closest first (for starting verification by hand)",
+)  # fmt: skip
+def verifiers(case_id: uuid.UUID, session: SessionDep, _user: Dispatcher) -> list[VerifierPublic]:
+    case = cases.get_case(session=session, case_id=case_id)
+    return [VerifierPublic(**v.__dict__) for v in cases.verifier_candidates(session=session, case=case)]
 
 
 @console_router.post(

@@ -116,8 +116,10 @@ class Whistled:
     dispatch_id: str
 
 
-def whistle_a_report(base: str, live_account: AccountFactory, *, text: str) -> Whistled:
-    reporter, password = live_account(Role.grid_worker, display_name="赵网格")
+def whistle_a_report(
+    base: str, live_account: AccountFactory, *, text: str, reporter_role: Role = Role.grid_worker
+) -> Whistled:
+    reporter, password = live_account(reporter_role, display_name="赵网格")
     report_id = str(uuid.uuid4())
     report = post_report(base, token_of(base, reporter, password), report_id, text=text)
     dispatcher, dpass = live_account(Role.dispatcher)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from sqlalchemy import Engine, text
 
 from service.accounts.models import Role
 from tests.web.conftest import CONSOLE_SPOT, DESKTOP, AccountFactory, PageFactory
@@ -150,3 +151,38 @@ def test_the_desk_rejects_a_send_back_and_grants_an_extension_from_the_case(
     )
     granted = ok(httpx.get(dispatch, headers=case.team))["dispatches"][0]
     assert len(granted["extensions"]) == 1 and granted["extensions"][0]["amount"] == "1"
+
+
+def test_the_desk_names_a_verifier_when_nobody_was_found(
+    browser_pages: PageFactory, live_account: AccountFactory, web_database: Engine
+) -> None:
+    desk = browser_pages(viewport=DESKTOP)
+    base, page = desk.base_url, desk.page
+    # A courier's report in a grid with no grid worker: the unit's result waits for a verifier.
+    case = whistle_a_report(base, live_account, text="井盖缺失", reporter_role=Role.courier)
+    with web_database.begin() as conn:
+        conn.execute(text("DELETE FROM grid_assignments WHERE grid_code = :g"), {"g": case.grid_code})
+    dispatch = f"{base}/api/v1/department/dispatches/{case.dispatch_id}"
+    ok(httpx.post(f"{dispatch}/check-in", headers=case.team, json={}))
+    handled = ok(httpx.post(f"{dispatch}/result", headers=case.team, data={"note": "已补装"}, timeout=60))
+    assert handled["state"] == "handled"
+    worker, _ = live_account(Role.grid_worker, display_name="钱网格")
+    with web_database.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO grid_assignments (user_id, grid_code) SELECT id, :g FROM users WHERE username = :u"
+            ),
+            {"g": case.grid_code, "u": worker},
+        )
+
+    open_signed_in(desk, "/console/", case.dispatcher, case.dispatcher_password)
+    page.click("#tab-cases")
+    page.locator(f"#cases-list .row[data-id='{case.case_id}']").click()
+    page.locator(
+        f"#case-detail .row.dispatch[data-id='{case.dispatch_id}'] button.dispatch-act-start_verification"
+    ).click()
+    assert "钱网格（责任网格）" in page.locator("dialog.dialog #dlg-assignee_id").inner_text()
+    page.click("dialog.dialog button[type=submit]")
+    page.wait_for_selector(
+        f"#case-detail .row.dispatch[data-id='{case.dispatch_id}'][data-state='verifying']"
+    )

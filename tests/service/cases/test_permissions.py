@@ -44,6 +44,7 @@ MATRIX: dict[tuple[str, str], set[Role]] = {
     ("POST", "/api/v1/console/dispatches/{dispatch_id}/extension/deny"): DISPATCH,
     ("POST", "/api/v1/console/dispatches/{dispatch_id}/verification"): DISPATCH,
     ("POST", "/api/v1/console/dispatches/{dispatch_id}/send-back/reject"): DISPATCH,
+    ("GET", "/api/v1/console/cases/{case_id}/verifiers"): DISPATCH,
     ("GET", "/api/v1/console/board"): CONSOLE_READ,
     ("GET", "/api/v1/console/overdue"): CONSOLE_READ,
     ("GET", "/api/v1/console/turned-red"): CONSOLE_READ,

@@ -45,6 +45,18 @@ async function dispatchDialog(caseId) {
   return api.post(`/api/v1/console/cases/${caseId}/dispatch`, { unit_ids: values.unit_ids, note: values.note });
 }
 
+// 指派核查: nobody was found to verify the result automatically; the desk names a grid worker.
+async function verifierDialog(caseId, dispatchId) {
+  const candidates = await api.get(`/api/v1/console/cases/${caseId}/verifiers`);
+  if (candidates.length === 0) throw new Error(t('noVerifier'));
+  const values = await ask({
+    title: t('assignVerifier'),
+    fields: [{ name: 'assignee_id', label: t('verifier'), type: 'select', value: candidates[0].user_id,
+      options: candidates.map((v) => ({ value: v.user_id, label: `${v.display_name}（${labelOf('verifierWhy', v.why)}）` })) }],
+  });
+  return values && api.post(`/api/v1/console/dispatches/${dispatchId}/verification`, { assignee_id: values.assignee_id });
+}
+
 export class CasePanel {
   constructor({ onBack, notify }) {
     this.onBack = onBack;
@@ -83,7 +95,10 @@ export class CasePanel {
   }
 
   dispatchButtons(c, d) {
-    return d.allowed_actions
+    const assign = d.allowed_actions.includes('start_verification')
+      ? h('button', { type: 'button', class: 'small dispatch-act-start_verification', onclick: () => this.act(() => verifierDialog(c.id, d.id)) }, t('assignVerifier'))
+      : null;
+    return [assign, ...d.allowed_actions
       .filter((action) => action in DISPATCH_DECISIONS && !(action === 'reject_send_back' && SETTLED.has(c.state)))
       .map((action) => {
         const { path, field, required } = DISPATCH_DECISIONS[action];
@@ -93,7 +108,7 @@ export class CasePanel {
           return values && api.post(`/api/v1/console/dispatches/${d.id}/${path}`, { [field]: values[field] });
         };
         return h('button', { type: 'button', class: `small dispatch-act-${action}`, onclick: () => this.act(run) }, label);
-      });
+      })];
   }
 
   actionButton(action) {
