@@ -149,6 +149,10 @@ def test_single_items_and_errors(pm_client: TestClient) -> None:
     assert pm_client.get(f"/ogc/collections/pairings/items/{uuid.uuid4()}").status_code == 404
     assert pm_client.get("/ogc/collections/pairings/items/not-an-id").status_code == 404
     assert pm_client.get("/ogc/collections/pairings/items?cursor=garbage").status_code == 400
+    unknown = pm_client.get("/ogc/collections/pairings/items?colour=red")
+    assert unknown.status_code == 400 and unknown.json()["error"]["details"]["unknown"] == ["colour"]
+    assert "bbox" in unknown.json()["error"]["details"]["allowed"]
+    assert pm_client.get("/ogc/conformance?x=1").status_code == 400
     too_small = pm_client.get("/ogc/collections/pairings/items?limit=0")
     assert too_small.status_code == 400 and too_small.json()["error"]["message"].startswith("limit")
     big = pm_client.get("/ogc/collections/stations/items?limit=5000").json()
