@@ -16,8 +16,8 @@ from typing import Any
 from sqlalchemy import insert, or_, select
 from sqlalchemy.orm import Session
 
-from service.cases import refs
 from service.cases.models import VerificationTask
+from service.db import refs
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from service.accounts.models import Role, User
-from service.cases import deadlines, refs
+from service.cases import deadlines
 from service.cases.calendar import WorkCalendar, default_calendar
 from service.cases.deadlines import Limit, LimitUnit
 from service.cases.models import Case, Dispatch
@@ -37,6 +37,7 @@ from service.cases.workflow import (
     transition_dispatch,
     utcnow,
 )
+from service.db import refs
 from service.errors import Conflict, Forbidden, Invalid, NotFound
 
 

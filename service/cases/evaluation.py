@@ -17,13 +17,14 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from service.cases import refs, scoring
+from service.cases import scoring
 from service.cases.calendar import WorkCalendar, default_calendar
 from service.cases.deadlines import LimitUnit
 from service.cases.models import Dispatch, Evaluation
 from service.cases.scoring import DispatchFacts, ListKind, ScoringRules
 from service.cases.states import DispatchState
 from service.cases.workflow import utcnow
+from service.db import refs
 
 _RULES = ScoringRules()
 

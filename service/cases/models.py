@@ -1,7 +1,7 @@
 """Tables of the case workflow: cases, dispatches, the append-only event log, verification tasks, scores.
 
 Other domains' tables (reports, categories, department units, grid assignments, photos) are reached
-through `service.cases.refs` (their columns as schema.md names them), so this module depends on names,
+through `service.db.refs` (their columns as schema.md names them), so this module depends on names,
 not on those domains' classes. Foreign keys to them are declared in the migration (0004_cases).
 """
 

@@ -18,7 +18,6 @@ from sqlalchemy import and_, literal_column, or_, select, update
 from sqlalchemy.orm import Session
 
 from service.accounts.models import User
-from service.cases import refs
 from service.cases.models import Case
 from service.cases.states import Action, CaseState
 from service.cases.workflow import (
@@ -31,6 +30,7 @@ from service.cases.workflow import (
     transition_case,
     utcnow,
 )
+from service.db import refs
 from service.errors import Conflict, Invalid, NotFound
 
 Order = Literal["newest", "oldest"]

@@ -17,7 +17,6 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from service.accounts.models import Role, User
-from service.cases import refs
 from service.cases.case_photos import CasePhoto, record_photos
 from service.cases.config import CasesSettings
 from service.cases.evaluation import evaluate_dispatch
@@ -25,6 +24,7 @@ from service.cases.models import Case, Dispatch, VerificationTask
 from service.cases.states import Action, DispatchState
 from service.cases.verification_flags import verification_flags
 from service.cases.workflow import lock_dispatch, next_state, transition_dispatch, utcnow
+from service.db import refs
 from service.errors import Forbidden, Invalid, NotFound
 
 

@@ -15,9 +15,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from service.cases import refs
 from service.cases.case_photos import CasePhoto
 from service.cases.models import Case, Dispatch
+from service.db import refs
 from service.reports.location import haversine_m
 
 PHOTO_REUSED = "photo_reused"

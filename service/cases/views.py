@@ -21,8 +21,8 @@ from media.storage import MediaStore
 from service.accounts.models import Role, User
 from service.audit import service as audit
 from service.audit.service import ClientInfo
-from service.cases import refs, states
 from service.cases import service as cases
+from service.cases import states
 from service.cases.case_photos import RecordedPhoto, dispatch_photos, result_photos, verification_photos
 from service.cases.events import feed_stream
 from service.cases.models import Case, CaseEvent, Dispatch, VerificationTask
@@ -59,6 +59,7 @@ from service.cases.schemas import (
 from service.cases.scoring import ListKind
 from service.cases.states import Action, CaseState, DispatchState
 from service.cases.stats import GroupBy
+from service.db import refs
 from service.deps import ClientDep, SessionDep, SettingsDep, require_roles
 from service.errors import ErrorResponse, Invalid
 from service.media_store import MediaStoreDep

@@ -17,9 +17,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.accounts.models import Role, User
-from service.cases import refs, states
+from service.cases import states
 from service.cases.models import Case, CaseEvent, Dispatch
 from service.cases.states import Action, Actor, CaseState, DispatchState
+from service.db import refs
 from service.errors import Conflict, Forbidden, NotFound
 
 _ROLE_ACTORS = {

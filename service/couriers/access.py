@@ -13,7 +13,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from service.accounts.models import Role, User
-from service.couriers import refs
+from service.db import refs
 from service.errors import Forbidden, NotFound
 
 CITY_WIDE = frozenset({Role.admin, Role.dispatcher})

@@ -25,7 +25,6 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from service.accounts.models import Role, User
-from service.couriers import refs
 from service.couriers.models import (
     CommunityPass,
     Company,
@@ -42,6 +41,7 @@ from service.couriers.models import (
     RiderGrid,
 )
 from service.couriers.programs import confirm_participation
+from service.db import refs
 
 DEMO_SEED = 20240607
 # Fixed "now" of the demo data, so that a reload on another day produces the same rows.

@@ -11,9 +11,10 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from service.accounts.models import Role, User
-from service.couriers import access, refs
+from service.couriers import access
 from service.couriers.companies import get_company, subtree_ids
 from service.couriers.models import Pairing, Rider, RiderGrid
+from service.db import refs
 from service.errors import Conflict, Forbidden, Invalid, NotFound
 
 

@@ -26,9 +26,9 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from service.accounts.models import Role, User
-from service.couriers import refs
 from service.couriers.models import EntryKind, PhotoClaim, PointsEntry, Settlement
 from service.couriers.points import append_entry, reverse_entry
+from service.db import refs
 
 # Flags (set at intake) that suggest gaming the points; a flagged report earns nothing.
 GAMING_FLAGS = frozenset({"photo_reused", "exif_time_old", "exif_far_from_device"})

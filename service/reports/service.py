@@ -17,12 +17,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import String, Uuid, column, func, literal_column, select, table, text
+from sqlalchemy import func, literal_column, select, text
 from sqlalchemy.orm import Session
 
 from geo.crs import Datum, to_wgs84
 from media.storage import MediaStore
 from service.accounts.models import Role, User
+from service.db import refs
 from service.errors import Invalid, NotFound
 from service.geography.schemas import RoutingPublic
 from service.reports.models import Photo, Report
@@ -33,11 +34,6 @@ UNIT_ROLES = frozenset({Role.officer, Role.street_team})
 REPORTED = "reported"
 # Case states in which a report no longer counts as an open problem for the duplicate hint.
 FINISHED_STATES = ("closed", "voided")
-
-_reports = table("reports", column("id", Uuid()), column("case_id", Uuid()))
-_cases = table("cases", column("id", Uuid()), column("state", String()))
-_dispatches = table("dispatches", column("id", Uuid()), column("case_id", Uuid()), column("unit_id", Uuid()))
-_tasks = table("verification_tasks", column("id", Uuid()), column("case_id", Uuid()))
 
 
 def media_url(store: MediaStore, key: str) -> str:
@@ -50,9 +46,9 @@ def report_statuses(*, session: Session, report_ids: Sequence[uuid.UUID]) -> dic
     if not report_ids:
         return {}
     stmt = (
-        select(_reports.c.id, func.coalesce(_cases.c.state, REPORTED))
-        .select_from(_reports.outerjoin(_cases, _cases.c.id == _reports.c.case_id))
-        .where(_reports.c.id.in_(report_ids))
+        select(refs.reports.c.id, func.coalesce(refs.cases.c.state, REPORTED))
+        .select_from(refs.reports.outerjoin(refs.cases, refs.cases.c.id == refs.reports.c.case_id))
+        .where(refs.reports.c.id.in_(report_ids))
     )
     return {row[0]: str(row[1]) for row in session.execute(stmt)}
 
@@ -165,10 +161,10 @@ def list_nearby(
         .scalar_subquery()
     )
     since = datetime.now(UTC) - timedelta(days=open_days)
-    status = func.coalesce(_cases.c.state, REPORTED)
+    status = func.coalesce(refs.cases.c.state, REPORTED)
     stmt = (
         select(Report, distance, first_thumb, status)
-        .outerjoin(_cases, _cases.c.id == literal_column("reports.case_id"))
+        .outerjoin(refs.cases, refs.cases.c.id == literal_column("reports.case_id"))
         .where(
             Report.category_code == category,
             Report.created_at >= since,
@@ -209,16 +205,17 @@ def _may_see_original(session: Session, user: User, photo: Photo) -> bool:
     if user.role_enum not in UNIT_ROLES or user.unit_id is None:
         return False
     # Owned by a report, a unit's result (`dispatch_id`) or a grid worker's verification: its case.
+    p, d, t, r = refs.photos.c, refs.dispatches.c, refs.verification_tasks.c, refs.reports.c
     dispatch_id, task_id = session.execute(
-        text("SELECT dispatch_id, verification_task_id FROM photos WHERE id = :id"), {"id": photo.id}
+        select(p.dispatch_id, p.verification_task_id).where(p.id == photo.id)
     ).one()
     if dispatch_id is not None:
-        case_of_photo = select(_dispatches.c.case_id).where(_dispatches.c.id == dispatch_id).scalar_subquery()
+        case_of_photo = select(d.case_id).where(d.id == dispatch_id)
     elif task_id is not None:
-        case_of_photo = select(_tasks.c.case_id).where(_tasks.c.id == task_id).scalar_subquery()
+        case_of_photo = select(t.case_id).where(t.id == task_id)
     else:
-        case_of_photo = select(_reports.c.case_id).where(_reports.c.id == photo.report_id).scalar_subquery()
+        case_of_photo = select(r.case_id).where(r.id == photo.report_id)
     assigned = select(func.count()).where(
-        _dispatches.c.case_id == case_of_photo, _dispatches.c.unit_id == user.unit_id
+        d.case_id == case_of_photo.scalar_subquery(), d.unit_id == user.unit_id
     )
     return bool(session.scalar(assigned))
