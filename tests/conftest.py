@@ -9,8 +9,7 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,15 +19,19 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, create_engine
 from sqlalchemy.orm import Session
 
-from service.accounts import service as accounts
-from service.accounts.models import Role, User
-from service.app import create_app
-from service.deps import get_session
-from service.settings import Settings, load_settings
+from service.settings import Settings, get_settings, load_settings
 from tests.support import databases
+from tests.support.rolled_back import (
+    Login,
+    UserFactory,
+    app_on_session,
+    login_with,
+    rolled_back_connection,
+    savepoint_session,
+    user_factory,
+)
 
 TEST_SECRET = "test-secret-" + "x" * 32
-PASSWORD = "correct horse battery"
 
 
 @pytest.fixture(scope="session")
@@ -52,6 +55,17 @@ def fresh_database_url(template_database: str) -> Iterator[str]:
     databases.drop(url)
 
 
+@pytest.fixture
+def cli_database_url(fresh_database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A database of its own, named by the environment the `whistle` command reads (tests of the CLI)."""
+    monkeypatch.setenv("WHISTLE_DATABASE__URL", fresh_database_url)
+    monkeypatch.setenv("WHISTLE_ENV", "test")
+    monkeypatch.setenv("WHISTLE_SECURITY__SECRET_KEY", TEST_SECRET)
+    get_settings.cache_clear()
+    yield fresh_database_url
+    get_settings.cache_clear()
+
+
 @pytest.fixture(scope="session")
 def engine(database_url: str) -> Iterator[Engine]:
     engine = create_engine(database_url)
@@ -61,17 +75,14 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 @pytest.fixture
 def connection(engine: Engine) -> Iterator[Connection]:
-    with engine.connect() as conn:
-        outer = conn.begin()
+    with rolled_back_connection(engine) as conn:
         yield conn
-        outer.rollback()
 
 
 @pytest.fixture
 def db(connection: Connection) -> Iterator[Session]:
-    session = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
-    yield session
-    session.close()
+    with savepoint_session(connection) as session:
+        yield session
 
 
 def make_settings(database_url: str, tmp_path: Path, **overrides: Any) -> Settings:
@@ -99,17 +110,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def app(settings: Settings, db: Session) -> FastAPI:
-    app = create_app(settings)
-
-    def _session() -> Iterator[Session]:
-        try:
-            yield db
-        except Exception:
-            db.rollback()  # as the real session would be discarded; the test's outer transaction stays
-            raise
-
-    app.dependency_overrides[get_session] = _session
-    return app
+    return app_on_session(settings, db)
 
 
 @pytest.fixture
@@ -118,35 +119,15 @@ def client(app: FastAPI) -> Iterator[TestClient]:
         yield client
 
 
-UserFactory = Callable[..., User]
-
-
 @pytest.fixture
 def make_user(db: Session) -> UserFactory:
-    def factory(role: Role = Role.grid_worker, *, username: str | None = None, **kw: Any) -> User:
-        user = accounts.create_user(
-            session=db,
-            username=username or f"{role.value}-{uuid.uuid4().hex[:8]}",
-            password=PASSWORD,
-            role=role,
-            **kw,
-        )
-        db.commit()
-        return user
-
-    return factory
+    return user_factory(db)
 
 
 @pytest.fixture
-def login(client: TestClient) -> Callable[[User], dict[str, str]]:
+def login(client: TestClient) -> Login:
     """Log a user in through the API and return the Authorization header."""
-
-    def do_login(user: User) -> dict[str, str]:
-        response = client.post("/api/v1/auth/login", json={"username": user.username, "password": PASSWORD})
-        assert response.status_code == 200, response.text
-        return {"Authorization": f"Bearer {response.json()['access_token']}"}
-
-    return do_login
+    return login_with(client)
 
 
 @pytest.fixture

@@ -11,9 +11,10 @@ import pytest
 
 from service.db import admin
 from service.db.migrate import upgrade
-from tests.conftest import PASSWORD, TEST_SECRET
+from tests.conftest import TEST_SECRET
 from tests.support.live_server import run_server
 from tests.support.private_cluster import PrivateCluster, private_cluster
+from tests.support.rolled_back import PASSWORD
 
 
 @pytest.fixture

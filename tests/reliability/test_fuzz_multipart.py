@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 from service.accounts.models import Role, User
 from service.reports.models import Photo, Report
 from service.settings import Settings
-from tests.conftest import UserFactory
 from tests.media.photo_factory import fixture_bytes
+from tests.support.rolled_back import UserFactory
 
 BOUNDARY = "fuzz-boundary"
 JPEG = fixture_bytes("landscape_6.jpg")

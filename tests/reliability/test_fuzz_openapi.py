@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.generation.case import Case
 
 from service.accounts.models import Role, User
-from tests.conftest import UserFactory
+from tests.support.rolled_back import UserFactory
 
 EXAMPLES = int(os.environ.get("WHISTLE_FUZZ_EXAMPLES", "12"))
 # Streams that never end by design cannot be fuzzed by a request/response client.

@@ -27,7 +27,7 @@ from service.accounts.models import Role, User
 from service.audit.models import AuditEvent
 from service.deps import get_current_user
 from service.settings import Settings
-from tests.conftest import UserFactory
+from tests.support.rolled_back import UserFactory
 
 
 @dataclass(frozen=True)

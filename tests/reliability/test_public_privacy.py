@@ -16,9 +16,9 @@ import mapbox_vector_tile
 from fastapi.testclient import TestClient
 
 from service.accounts.models import Role, User
-from tests.conftest import UserFactory
 from tests.media.photo_factory import fixture_bytes
 from tests.service.reports.conftest import post_report
+from tests.support.rolled_back import UserFactory
 
 LON, LAT = 126.5498761, 43.8612347  # 昌邑区, inside the urban grids
 SECRET_TEXT = "王秘密家门口"  # free text may name people or homes: never public

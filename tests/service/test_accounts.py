@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
-from service.accounts.models import AccessToken, Role, User
+from service.accounts.models import AccessToken, Role
 from service.audit.models import AuditEvent
-from tests.conftest import PASSWORD, UserFactory
-
-Login = Callable[[User], dict[str, str]]
+from tests.support.rolled_back import PASSWORD, Login, UserFactory
 
 
 def audit_rows(db: Session, action: str, subject_id: str | None = None) -> list[AuditEvent]:

@@ -2,28 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from service.cli import app as cli
-from service.settings import get_settings
-from tests.conftest import TEST_SECRET
 
 
-@pytest.fixture
-def cli_env(fresh_database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    monkeypatch.setenv("WHISTLE_DATABASE__URL", fresh_database_url)
-    monkeypatch.setenv("WHISTLE_ENV", "test")
-    monkeypatch.setenv("WHISTLE_SECURITY__SECRET_KEY", TEST_SECRET)
-    get_settings.cache_clear()
-    yield fresh_database_url
-    get_settings.cache_clear()
-
-
-def test_user_create_then_login(cli_env: str) -> None:
+def test_user_create_then_login(cli_database_url: str) -> None:
     runner = CliRunner()
     result = runner.invoke(
         cli,
@@ -52,7 +37,7 @@ def test_user_create_then_login(cli_env: str) -> None:
         assert response.json()["user"]["display_name"] == "张伟伟"
 
 
-def test_user_create_refuses_unknown_role_and_duplicates(cli_env: str) -> None:
+def test_user_create_refuses_unknown_role_and_duplicates(cli_database_url: str) -> None:
     runner = CliRunner()
     bad = runner.invoke(cli, ["user", "create", "x", "--role", "mayor", "--password", "12345678"])
     assert bad.exit_code == 1 and "unknown role" in bad.output
@@ -62,7 +47,7 @@ def test_user_create_refuses_unknown_role_and_duplicates(cli_env: str) -> None:
     assert again.exit_code == 1 and "taken" in again.output
 
 
-def test_db_ensure_and_upgrade_are_idempotent(cli_env: str) -> None:
+def test_db_ensure_and_upgrade_are_idempotent(cli_database_url: str) -> None:
     runner = CliRunner()
     assert runner.invoke(cli, ["db", "ensure"]).output.strip() == "the database exists"
     upgraded = runner.invoke(cli, ["db", "upgrade"])

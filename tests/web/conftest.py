@@ -29,9 +29,10 @@ from sqlalchemy.orm import Session
 from service.accounts import service as accounts
 from service.accounts.models import Role
 from service.settings import PROJECT_ROOT
-from tests.conftest import PASSWORD, TEST_SECRET
+from tests.conftest import TEST_SECRET
 from tests.support import databases
 from tests.support.live_server import run_server
+from tests.support.rolled_back import PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

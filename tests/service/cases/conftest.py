@@ -22,7 +22,7 @@ from service.accounts import service as accounts
 from service.accounts.models import Role, User
 from service.accounts.passwords import hash_password
 from service.settings import Settings
-from tests.conftest import PASSWORD
+from tests.support.rolled_back import PASSWORD
 
 # 德胜街道 (船营区) and 舒兰市北城街道正阳社区, as in the article.
 DESHENG = {

@@ -1,34 +1,20 @@
-"""``whistle cases score-no-shows`` (for cron) against a real database: scores each no-show once."""
+"""``whistle cases score-no-shows`` (for cron) against a real cli_database_url: scores each no-show once."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from service.cases import service as cases
 from service.cli import app as cli
-from service.settings import get_settings
-from tests.conftest import TEST_SECRET
 from tests.service.cases.conftest import SIGNBOARD, insert_report, make_people, seed_geography
 
 
-@pytest.fixture
-def database(fresh_database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    monkeypatch.setenv("WHISTLE_DATABASE__URL", fresh_database_url)
-    monkeypatch.setenv("WHISTLE_ENV", "test")
-    monkeypatch.setenv("WHISTLE_SECURITY__SECRET_KEY", TEST_SECRET)
-    get_settings.cache_clear()
-    yield fresh_database_url
-    get_settings.cache_clear()
-
-
-def test_score_no_shows_scores_an_unanswered_dispatch_once(database: str) -> None:
-    engine = create_engine(database)
+def test_score_no_shows_scores_an_unanswered_dispatch_once(cli_database_url: str) -> None:
+    engine = create_engine(cli_database_url)
     with Session(engine) as session:
         units = seed_geography(session)
         people = make_people(session, units)

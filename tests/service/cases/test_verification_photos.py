@@ -11,6 +11,7 @@ import io
 import uuid
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -49,6 +50,16 @@ def _verifying_dispatch(
     return dispatch.id
 
 
+def _worker_tasks(client: TestClient, city: City, auth: Auth) -> list[dict[str, Any]]:
+    """The grid worker's verification tasks, decided ones included, as the phone lists them."""
+    answer = client.get(
+        "/api/v1/verification/tasks?include_done=true", headers=auth(city.users["desheng_worker"])
+    )
+    assert answer.status_code == 200, answer.text
+    tasks: list[dict[str, Any]] = answer.json()
+    return tasks
+
+
 def _stored_objects(settings: Settings) -> list[Path]:
     return sorted(p for p in Path(settings.media.root).rglob("*") if p.is_file())
 
@@ -84,7 +95,7 @@ def test_the_task_shows_the_units_result_photos_and_passing_records_the_workers_
     assert passed.status_code == 200, passed.text
     assert passed.json()["state"] == "closed"
 
-    [done] = client.get("/api/v1/verification/tasks?include_done=true", headers=worker).json()
+    [done] = _worker_tasks(client, city, auth)
     assert done["state"] == "passed" and done["note"] == "现场复核：已整改"
     [mine] = done["photos"]
     original = (Path(__file__).resolve().parents[2] / "fixtures" / "photos" / "DSCN0010.jpg").read_bytes()
@@ -137,9 +148,7 @@ def test_failing_with_a_photo_sends_the_dispatch_back_for_rework(
     assert failed.status_code == 200, failed.text
     assert failed.json()["state"] == "checked_in" and failed.json()["rework_count"] == 1
     assert _photo_rows(db, dispatch_id) == 1
-    [task] = client.get(
-        "/api/v1/verification/tasks?include_done=true", headers=auth(city.users["desheng_worker"])
-    ).json()
+    [task] = _worker_tasks(client, city, auth)
     assert task["state"] == "failed" and task["flags"] == [], "a photo without GPS or time raises nothing"
 
 
@@ -168,9 +177,7 @@ def test_a_photo_taken_on_site_after_the_result_raises_no_flag(
         VERIFY.format(id=dispatch_id, decision="pass"), files=near, headers=auth(city.users["desheng_worker"])
     )
     assert passed.status_code == 200, passed.text
-    [task] = client.get(
-        "/api/v1/verification/tasks?include_done=true", headers=auth(city.users["desheng_worker"])
-    ).json()
+    [task] = _worker_tasks(client, city, auth)
     assert task["flags"] == []
 
     # The same check 500 m away is flagged with the distance.
@@ -179,9 +186,7 @@ def test_a_photo_taken_on_site_after_the_result_raises_no_flag(
     client.post(
         VERIFY.format(id=dispatch_id, decision="pass"), files=far, headers=auth(city.users["desheng_worker"])
     )
-    tasks = client.get(
-        "/api/v1/verification/tasks?include_done=true", headers=auth(city.users["desheng_worker"])
-    ).json()
+    tasks = _worker_tasks(client, city, auth)
     [flags] = [t["flags"] for t in tasks if t["dispatch"]["id"] == str(dispatch_id)]
     assert [f["code"] for f in flags] == ["photo_far_from_case"]
     assert "52" in flags[0]["message"], flags[0]["message"]  # 0.0065° of longitude at 43.84° N ≈ 522 m

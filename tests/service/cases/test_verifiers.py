@@ -8,8 +8,8 @@ from sqlalchemy.orm import Session
 
 from service.accounts.models import Role
 from service.cases import service as cases
-from tests.conftest import UserFactory
 from tests.service.cases.conftest import DESHENG, Auth, City, ReportFactory
+from tests.support.rolled_back import UserFactory
 
 # Another grid of 德胜's first community in the demo city (the test city's own grid is 220204001001991).
 NEIGHBOUR_GRID = "220204001001002"

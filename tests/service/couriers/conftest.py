@@ -7,7 +7,6 @@ Divisions are inserted only when the database lacks them (the demo city may hold
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
@@ -16,7 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from service.accounts.models import Role, User
-from tests.conftest import UserFactory
+from tests.support.rolled_back import Login, UserFactory
 
 DISTRICT = "220211"
 # Codes and a place no real or demo division uses (street 980, far west of Jilin City), so that the
@@ -28,8 +27,6 @@ GRID_A = CHANGJIANG + "001"
 GRID_B = CHANGJIANG + "002"
 GRID_N = NEIGHBOUR + "001"
 CENTRE = (124.5651, 45.5010)
-
-Login = Callable[[User], dict[str, str]]
 
 
 def square(lon: float, lat: float, half: float) -> str:

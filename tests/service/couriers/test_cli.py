@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,24 +12,17 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from service.cli import app as cli
-from service.settings import get_settings
-from tests.conftest import TEST_SECRET
 from tests.service.couriers.conftest import seed_places
 
 
 @pytest.fixture
-def cli_env(fresh_database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    monkeypatch.setenv("WHISTLE_DATABASE__URL", fresh_database_url)
-    monkeypatch.setenv("WHISTLE_ENV", "test")
-    monkeypatch.setenv("WHISTLE_SECURITY__SECRET_KEY", TEST_SECRET)
-    get_settings.cache_clear()
-    engine = create_engine(fresh_database_url)
+def cli_env(cli_database_url: str) -> str:
+    engine = create_engine(cli_database_url)
     with Session(engine) as session:
         seed_places(session)
         session.commit()
     engine.dispose()
-    yield fresh_database_url
-    get_settings.cache_clear()
+    return cli_database_url
 
 
 def test_demo_settle_and_export(cli_env: str, tmp_path: Path) -> None:

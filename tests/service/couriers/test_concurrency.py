@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from service.accounts import service as accounts
 from service.accounts.models import Role
-from tests.conftest import PASSWORD
 from tests.service.couriers.conftest import CHANGJIANG, GRID_A, assign, seed_places
+from tests.support.rolled_back import PASSWORD
 
 THREADS = 12
 BALANCE = 35

@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 from fastapi.testclient import TestClient
 
 from service.couriers.passes import mask_name
-from tests.service.couriers.conftest import CHANGJIANG, NEIGHBOUR, Login, Place, register
+from tests.service.couriers.conftest import CHANGJIANG, NEIGHBOUR, Place, register
+from tests.support.rolled_back import Login
 
 
 def test_mask_name() -> None:

@@ -15,7 +15,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from service.couriers import points
-from tests.service.couriers.conftest import CHANGJIANG, NEIGHBOUR, Login, Place, register
+from tests.service.couriers.conftest import CHANGJIANG, NEIGHBOUR, Place, register
+from tests.support.rolled_back import Login
 
 
 def offer(

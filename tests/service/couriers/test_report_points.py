@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 
 from service.accounts.models import Role, User
 from service.couriers import points, settlement
-from tests.conftest import UserFactory
-from tests.service.couriers.conftest import CENTRE, CHANGJIANG, GRID_A, Login, Place, register, square
+from tests.service.couriers.conftest import CENTRE, CHANGJIANG, GRID_A, Place, register, square
+from tests.support.rolled_back import Login, UserFactory
 
 PHOTOS = Path(__file__).resolve().parents[2] / "fixtures" / "photos"
 HAZARD = "9801"  # a test category: 井盖缺失 (a hazard on the street)

@@ -4,16 +4,8 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from tests.service.couriers.conftest import (
-    CHANGJIANG,
-    GRID_A,
-    GRID_B,
-    GRID_N,
-    NEIGHBOUR,
-    Login,
-    Place,
-    register,
-)
+from tests.service.couriers.conftest import CHANGJIANG, GRID_A, GRID_B, GRID_N, NEIGHBOUR, Place, register
+from tests.support.rolled_back import Login
 
 
 def test_company_tree_and_kinds(client: TestClient, place: Place, login: Login) -> None:

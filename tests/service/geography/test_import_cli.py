@@ -22,7 +22,6 @@ from geo.demo.divisions import DISTRICTS_FILE
 from service.cli import app as cli
 from service.geography.routing import route
 from service.settings import get_settings
-from tests.conftest import TEST_SECRET
 
 TABLES = (
     "districts",
@@ -41,18 +40,8 @@ DESHENG = "220204001000"
 
 
 @pytest.fixture
-def cli_db(fresh_database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    monkeypatch.setenv("WHISTLE_DATABASE__URL", fresh_database_url)
-    monkeypatch.setenv("WHISTLE_ENV", "test")
-    monkeypatch.setenv("WHISTLE_SECURITY__SECRET_KEY", TEST_SECRET)
-    get_settings.cache_clear()
-    yield fresh_database_url
-    get_settings.cache_clear()
-
-
-@pytest.fixture
-def session(cli_db: str) -> Iterator[Session]:
-    engine = create_engine(cli_db)
+def session(cli_database_url: str) -> Iterator[Session]:
+    engine = create_engine(cli_database_url)
     with Session(engine) as s:
         yield s
     engine.dispose()
@@ -98,7 +87,7 @@ def current(session: Session, table: str, code: str) -> shapely.Geometry:
     return shapely.from_wkb(bytes(wkb))
 
 
-def test_the_real_district_file_reports_and_repairs_shulan(cli_db: str, session: Session) -> None:
+def test_the_real_district_file_reports_and_repairs_shulan(cli_database_url: str, session: Session) -> None:
     result = run(
         "import",
         "boundaries",
@@ -136,7 +125,7 @@ BOWTIE = {
     ],
 )
 def test_broken_files_fail_clearly_and_change_nothing(
-    cli_db: str, session: Session, tmp_path: Path, case: str, level: str, expected: str
+    cli_database_url: str, session: Session, tmp_path: Path, case: str, level: str, expected: str
 ) -> None:
     desheng = current(session, "streets", DESHENG)
     community = current(session, "communities", "220204001001")
@@ -171,7 +160,7 @@ def test_broken_files_fail_clearly_and_change_nothing(
 
 
 def test_a_grid_changed_later_routes_old_reports_by_the_old_outline(
-    cli_db: str, session: Session, tmp_path: Path
+    cli_database_url: str, session: Session, tmp_path: Path
 ) -> None:
     grids = (
         session.execute(
@@ -251,7 +240,9 @@ def test_a_grid_changed_later_routes_old_reports_by_the_old_outline(
     assert fingerprint(session) == after  # an unchanged file writes nothing, not even a revision
 
 
-def test_categories_units_and_grid_workers_import(cli_db: str, session: Session, tmp_path: Path) -> None:
+def test_categories_units_and_grid_workers_import(
+    cli_database_url: str, session: Session, tmp_path: Path
+) -> None:
     result = run("import", "categories")
     assert result.exit_code == 0, result.output
     assert "41 categories" in result.output
@@ -330,7 +321,7 @@ def test_categories_units_and_grid_workers_import(cli_db: str, session: Session,
 
 
 def test_demo_load_with_accounts_and_if_empty(
-    cli_db: str, session: Session, monkeypatch: pytest.MonkeyPatch
+    cli_database_url: str, session: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     skipped = run("demo", "load", "--if-empty")
     assert skipped.exit_code == 0 and "not loaded" in skipped.output
@@ -370,7 +361,9 @@ def test_demo_load_with_accounts_and_if_empty(
     assert refused.exit_code == 1 and "refused when WHISTLE_ENV=production" in refused.output
 
 
-def test_a_shapefile_in_gcj02_imports_new_grids(cli_db: str, session: Session, tmp_path: Path) -> None:
+def test_a_shapefile_in_gcj02_imports_new_grids(
+    cli_database_url: str, session: Session, tmp_path: Path
+) -> None:
     import shapefile  # pyshp
 
     from geo.crs import geometry_from_wgs84

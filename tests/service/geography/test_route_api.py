@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -14,12 +13,11 @@ from sqlalchemy.orm import Session
 
 from geo import crs
 from geo.router import Router
-from service.accounts.models import Role, User
+from service.accounts.models import Role
 from service.geography.reference import reference_route
-from tests.conftest import UserFactory
 from tests.service.geography.helpers import URBAN_BBOX, current_router
+from tests.support.rolled_back import Login, UserFactory
 
-Login = Callable[[User], dict[str, str]]
 DESHENG = "220204001000"
 
 

@@ -20,14 +20,20 @@ from sqlalchemy.orm import Session
 
 from geo.demo import DemoCity, build_demo_city
 from service.accounts.models import Role, User
-from service.app import create_app
-from service.deps import get_session
 from service.publicmap.loading import load_demo_public_map
-from service.publicmap.routers import PUBLICMAP_ROUTERS
 from service.publicmap.settings import PublicMapSettings
 from service.settings import Settings
-from tests.conftest import PASSWORD, make_settings
+from tests.conftest import make_settings
 from tests.support import databases
+from tests.support.rolled_back import (
+    Login,
+    UserFactory,
+    app_on_session,
+    login_with,
+    rolled_back_connection,
+    savepoint_session,
+    user_factory,
+)
 
 PARENTS = {
     "districts": None,
@@ -119,17 +125,14 @@ def pm_engine(publicmap_database_url: str) -> Iterator[Engine]:
 
 @pytest.fixture
 def pm_connection(pm_engine: Engine) -> Iterator[Connection]:
-    with pm_engine.connect() as conn:
-        outer = conn.begin()
+    with rolled_back_connection(pm_engine) as conn:
         yield conn
-        outer.rollback()
 
 
 @pytest.fixture
 def pm_db(pm_connection: Connection) -> Iterator[Session]:
-    session = Session(bind=pm_connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
-    yield session
-    session.close()
+    with savepoint_session(pm_connection) as session:
+        yield session
 
 
 @pytest.fixture
@@ -144,17 +147,8 @@ def map_settings() -> PublicMapSettings:
 
 @pytest.fixture
 def pm_app(pm_settings: Settings, pm_db: Session, map_settings: PublicMapSettings) -> FastAPI:
-    app = create_app(pm_settings)
+    app = app_on_session(pm_settings, pm_db)
     app.state.publicmap_settings = map_settings
-    paths = {getattr(route, "path", None) for route in app.routes}
-    if "/ogc/conformance" not in paths:  # until service.app registers them (with migration 0005)
-        for router in PUBLICMAP_ROUTERS:
-            app.include_router(router)
-
-    def _session() -> Iterator[Session]:
-        yield pm_db
-
-    app.dependency_overrides[get_session] = _session
     return app
 
 
@@ -165,29 +159,13 @@ def pm_client(pm_app: FastAPI) -> Iterator[TestClient]:
 
 
 @pytest.fixture
-def pm_user(pm_db: Session) -> Callable[..., User]:
-    from service.accounts import service as accounts
-
-    def factory(role: Role = Role.grid_worker) -> User:
-        user = accounts.create_user(
-            session=pm_db, username=f"{role.value}-{uuid.uuid4().hex[:8]}", password=PASSWORD, role=role
-        )
-        pm_db.commit()
-        return user
-
-    return factory
+def pm_user(pm_db: Session) -> UserFactory:
+    return user_factory(pm_db)
 
 
 @pytest.fixture
-def pm_login(pm_client: TestClient) -> Callable[[User], dict[str, str]]:
-    def do_login(user: User) -> dict[str, str]:
-        response = pm_client.post(
-            "/api/v1/auth/login", json={"username": user.username, "password": PASSWORD}
-        )
-        assert response.status_code == 200, response.text
-        return {"Authorization": f"Bearer {response.json()['access_token']}"}
-
-    return do_login
+def pm_login(pm_client: TestClient) -> Login:
+    return login_with(pm_client)
 
 
 ReportMaker = Callable[..., uuid.UUID]

@@ -13,7 +13,7 @@ from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.orm import Session
 
 from service.accounts.models import Role, User
-from tests.conftest import UserFactory
+from tests.support.rolled_back import UserFactory
 
 CATEGORY = "0501"
 OTHER_CATEGORY = "0502"

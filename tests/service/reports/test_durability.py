@@ -23,9 +23,10 @@ from service.cli import app as cli
 from service.reports import intake
 from service.reports.models import IdempotencyKey, Photo, Report
 from service.settings import Settings, get_settings
-from tests.conftest import PASSWORD, TEST_SECRET, make_settings
+from tests.conftest import TEST_SECRET, make_settings
 from tests.media.photo_factory import fixture_bytes
 from tests.service.reports.conftest import Headers, post_report, prepare_database, report_fields
+from tests.support.rolled_back import PASSWORD
 
 
 @pytest.fixture

@@ -15,9 +15,9 @@ from service.accounts.models import Role, User
 from service.reports import idempotency
 from service.reports.form import parse_form, request_hash
 from service.reports.models import IdempotencyKey, Photo, Report
-from tests.conftest import UserFactory
 from tests.media.photo_factory import encode, scene
 from tests.service.reports.conftest import Headers, post_report, report_fields
+from tests.support.rolled_back import UserFactory
 
 PHOTO = encode(scene(64, 48), "JPEG", quality=90)
 

@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session
 from service.accounts import service as accounts
 from service.accounts.models import Role
 from service.reports.models import Photo, Report
-from tests.conftest import PASSWORD
 from tests.media.photo_factory import fixture_bytes
 from tests.service.reports.conftest import Headers, multipart_files, prepare_database, report_fields
+from tests.support.rolled_back import PASSWORD
 
 PHOTOS = [fixture_bytes("HMD_Nokia_8.3_5G.jpg"), fixture_bytes("landscape_8.jpg")]
 

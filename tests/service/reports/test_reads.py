@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -12,13 +11,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from geo.crs import wgs84_to_gcj02
-from service.accounts.models import Role, User
+from service.accounts.models import Role
 from service.audit.models import AuditEvent
-from tests.conftest import UserFactory
 from tests.media.photo_factory import encode, fixture_bytes, scene
 from tests.service.reports.conftest import JILIN_LAT, JILIN_LON, OTHER_CATEGORY, Headers, post_report
+from tests.support.rolled_back import Login, UserFactory
 
-Login = Callable[[User], Headers]
 # One metre of latitude in degrees.
 METRE = 1 / 111_195
 

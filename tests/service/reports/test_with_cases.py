@@ -4,20 +4,17 @@ hint drops voided and closed reports, and a dispatched unit may download the ori
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from service.accounts.models import Role, User
+from service.accounts.models import Role
 from service.cases.dispatching import dispatch_case
 from service.cases.triage import file_report, void_report
-from tests.conftest import UserFactory
 from tests.media.photo_factory import encode, scene
 from tests.service.reports.conftest import JILIN_LAT, JILIN_LON, Headers, post_report
-
-Login = Callable[[User], Headers]
+from tests.support.rolled_back import Login, UserFactory
 
 
 def filed(client: TestClient, headers: Headers, size: int) -> str:
