@@ -35,7 +35,7 @@ from service.cases import stats, triage
 from service.cases.stats import GroupBy
 from service.db import admin
 from service.db.migrate import upgrade
-from service.db.session import create_database
+from service.db.session import open_database
 from service.settings import DatabaseSettings
 from tests.support import databases
 
@@ -170,7 +170,7 @@ def seed(url: str, cases: int) -> None:
 
 
 def measure(url: str, runs: int, *, explain: bool = False) -> dict[str, float]:
-    db = create_database(DatabaseSettings(url=url, pool_size=2, statement_timeout_ms=60_000))
+    db = open_database(DatabaseSettings(url=url, pool_size=2, statement_timeout_ms=60_000))
     raw = psycopg.connect(databases_conninfo(url), autocommit=True)
     try:
         with db.session() as session:

@@ -34,8 +34,8 @@ import httpx
 from fastapi import Depends, FastAPI, Request, Response
 
 from service.app import create_app
-from service.media_store import media_limits
-from service.reports.multipart import read_report_parts
+from service.photos.store import media_limits
+from service.photos.upload import read_multipart
 from service.reports.views import reporter
 from tests.support.live_server import start_server
 
@@ -49,7 +49,7 @@ def create_bench_app() -> FastAPI:
     app = create_app()
 
     async def sink(request: Request, _user: Annotated[object, Depends(reporter)]) -> Response:
-        parts = await read_report_parts(request, limits=media_limits(request.app.state.settings.media))
+        parts = await read_multipart(request, limits=media_limits(request.app.state.settings.media))
         parts.close()
         return Response(b'{"ok":true}', status_code=201, media_type="application/json")
 

@@ -38,8 +38,8 @@ from PIL import Image
 from sqlalchemy import create_engine, text
 
 from service.accounts import service as accounts
+from service.accounts.hashing import hash_password, token_digest
 from service.accounts.models import Role
-from service.accounts.passwords import hash_password
 from service.settings import SecuritySettings
 from tests.support import databases
 from tests.support.live_server import run_server
@@ -107,7 +107,7 @@ def seed_accounts(url: str, phones: int, console: int) -> tuple[list[str], list[
                 {
                     "id": uuid.uuid4(),
                     "user": row["id"],
-                    "hash": accounts.token_digest(token, settings.secret_key),
+                    "hash": token_digest(token, settings.secret_key),
                 },
             )
             (console_tokens if row["r"] == Role.dispatcher.value else phone_tokens).append(token)

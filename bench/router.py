@@ -90,7 +90,7 @@ def measure_postgis(city: DemoCity, x: np.ndarray, y: np.ndarray) -> tuple[float
 
     from service.db import admin
     from service.db.migrate import upgrade
-    from service.db.session import create_database
+    from service.db.session import open_database
     from service.geography.demo import load_demo_city
     from service.geography.reference import reference_route
     from service.geography.routing import route
@@ -102,7 +102,7 @@ def measure_postgis(city: DemoCity, x: np.ndarray, y: np.ndarray) -> tuple[float
     try:
         admin.enable_postgis(url_text)
         upgrade(url_text)
-        db = create_database(DatabaseSettings(url=url_text, statement_timeout_ms=600_000))
+        db = open_database(DatabaseSettings(url=url_text, statement_timeout_ms=600_000))
         try:
             with db.session() as session:
                 t0 = time.perf_counter()

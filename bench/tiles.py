@@ -33,7 +33,7 @@ from geo.router import Router
 from geo.tiles import tile_of
 from service.db import admin
 from service.db.migrate import upgrade
-from service.publicmap.settings import PublicMapSettings
+from service.settings import PublicMapSettings
 from service.tiles import counts
 from service.tiles.service import render_tile
 from tests.support.databases import database_url, unique_name
@@ -325,12 +325,12 @@ def main() -> None:
     try:
         admin.enable_postgis(url)
         upgrade(url)
-        from service.geography.demo import load_demo_city  # stores the public map too
+        from service.demo.service import load_demo  # the divisions and the public map
 
         t0 = time.perf_counter()
         with Session(engine) as session:
             city = build_demo_city()
-            load_demo_city(session=session, city=city)
+            load_demo(session=session, city=city)
             session.commit()
         log(f"demo city loaded in {time.perf_counter() - t0:.1f} s")
         t0 = time.perf_counter()

@@ -320,8 +320,15 @@ def geometry_from_wgs84(geometry: shapely.Geometry, datum: Datum | str) -> shape
 
 # --- local metric frame ------------------------------------------------------------------------
 
-EARTH_RADIUS_M = 6371008.8
+EARTH_RADIUS_M = 6371008.8  # the IUGG mean radius: the one Earth radius of every spherical formula here
 M_PER_DEG = EARTH_RADIUS_M * math.pi / 180.0
+
+
+def haversine_m(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Great-circle distance in metres between two (lon, lat) points in degrees (WGS-84, spherical)."""
+    lon1, lat1, lon2, lat2 = map(math.radians, (*a, *b))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
 
 
 class LocalMetric:

@@ -9,19 +9,23 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from service.accounts.views import admin_router, auth_router
-from service.cases.views import console_router, department_router, verification_router
+from service.cases.views import ROUTERS as CASES_ROUTERS
 from service.couriers.views import COURIERS_ROUTERS
-from service.db.session import create_database
+from service.db.session import open_database
 from service.errors import install_error_handlers
 from service.geography.routing import warm_routers
 from service.geography.views import router as geography_router
 from service.health.views import router as health_router
-from service.media_store import build_media_store
 from service.middleware import SecurityHeaders
-from service.publicmap.routers import PUBLICMAP_ROUTERS
-from service.reports.views import media_router, photos_router
+from service.ogc.views import router as ogc_router
+from service.open311.views import router as open311_router
+from service.photos.store import build_media_store
+from service.photos.views import media_router
+from service.photos.views import router as photos_router
+from service.publicmap.views import router as public_router
 from service.reports.views import router as reports_router
 from service.settings import Settings, get_settings
+from service.tiles.views import router as tiles_router
 from service.web.views import mount_web_apps
 from service.web.views import router as web_router
 
@@ -40,7 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.db = create_database(settings.database)
+        app.state.db = open_database(settings.database)
         app.state.media_store = build_media_store(settings.media)
         warming = None
         if settings.router.warm_on_start:
@@ -73,10 +77,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         reports_router,
         photos_router,
         media_router,
-        console_router,
-        department_router,
-        verification_router,
-        *PUBLICMAP_ROUTERS,
+        *CASES_ROUTERS,
+        public_router,
+        tiles_router,
+        ogc_router,
+        open311_router,
         *COURIERS_ROUTERS,
     ):
         app.include_router(router)

@@ -1,21 +1,21 @@
-"""Dependencies shared by every router: the database session, settings, the current user, role checks."""
+"""Dependencies shared by every router that are not about who is asking: the database and its session,
+the settings (and their groups), the caller's address.
+
+Who is asking (the bearer token, role checks) is the accounts domain's: `service.accounts.deps`. The
+photo store of the running app is the photos domain's: `service.photos.store.MediaStoreDep`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
-from service.accounts import service as accounts
-from service.accounts.models import Role, User
-from service.audit import service as audit
 from service.audit.service import ClientInfo
 from service.db.session import Database
-from service.errors import Forbidden, Unauthorized
-from service.settings import Settings
+from service.settings import PublicMapSettings, Settings
 
 
 def get_database(request: Request) -> Database:
@@ -33,6 +33,10 @@ def get_settings(request: Request) -> Settings:
     return settings
 
 
+def get_publicmap_settings(request: Request) -> PublicMapSettings:
+    return get_settings(request).publicmap
+
+
 def get_client(request: Request) -> ClientInfo:
     return ClientInfo(
         ip=request.client.host if request.client else None,
@@ -40,70 +44,8 @@ def get_client(request: Request) -> ClientInfo:
     )
 
 
+DatabaseDep = Annotated[Database, Depends(get_database)]
 SessionDep = Annotated[Session, Depends(get_session)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+PublicMapSettingsDep = Annotated[PublicMapSettings, Depends(get_publicmap_settings)]
 ClientDep = Annotated[ClientInfo, Depends(get_client)]
-
-_bearer = HTTPBearer(auto_error=False, description="The opaque token returned by POST /api/v1/auth/login")
-
-
-def get_current_user(
-    request: Request,
-    session: SessionDep,
-    settings: SettingsDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> User:
-    if credentials is None or credentials.scheme.lower() != "bearer":
-        raise Unauthorized("this endpoint needs a bearer token (POST /api/v1/auth/login)")
-    user, token = accounts.resolve_token(
-        session=session, token=credentials.credentials, settings=settings.security
-    )
-    request.state.token_id = token.id
-    return user
-
-
-CurrentUser = Annotated[User, Depends(get_current_user)]
-
-
-def get_optional_user(
-    request: Request,
-    session: SessionDep,
-    settings: SettingsDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> User | None:
-    """The user when a valid token is sent, None for anonymous callers (public endpoints)."""
-    if credentials is None:
-        return None
-    return get_current_user(request, session, settings, credentials)
-
-
-OptionalUser = Annotated[User | None, Depends(get_optional_user)]
-
-
-def require_roles(*roles: Role) -> Callable[..., User]:
-    """A dependency that lets only the given roles through; a denial is answered 403 and audited."""
-    allowed = frozenset(roles)
-
-    def check(request: Request, user: CurrentUser, session: SessionDep, client: ClientDep) -> User:
-        if user.role_enum not in allowed:
-            audit.record(
-                session=session,
-                action="denied",
-                actor_id=user.id,
-                actor_username=user.username,
-                subject_type="endpoint",
-                subject_id=f"{request.method} {request.url.path}"[:128],
-                client=client,
-                detail={"role": user.role, "allowed": sorted(r.value for r in allowed)},
-            )
-            session.commit()
-            raise Forbidden(
-                f"role {user.role} may not do this; allowed: {', '.join(sorted(r.value for r in allowed))}"
-            )
-        return user
-
-    check.allowed_roles = allowed  # type: ignore[attr-defined]  # read by the permission-matrix test
-    return check
-
-
-AdminUser = Annotated[User, Depends(require_roles(Role.admin))]

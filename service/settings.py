@@ -15,9 +15,6 @@ from typing import Literal
 from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from service.cases.config import CasesSettings
-from service.reports.config import ReportsSettings
-
 DEFAULT_SECRET = "change-me-in-production"  # noqa: S105 - the value refused outside development
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -90,6 +87,73 @@ class ServerSettings(BaseModel):
     workers: int = 1
 
 
+class ReportsSettings(BaseModel):
+    """The intake (`WHISTLE_REPORTS__...`). The report id itself is unique forever: a retry after the
+    key window still never makes a second report."""
+
+    idempotency_retention_days: int = Field(
+        30, ge=1, description="Idempotency keys are kept this long: couriers stay offline for days."
+    )
+    in_flight_timeout_s: int = Field(
+        30, ge=1, description="A claimed key older than this was abandoned (a crash, a lost release)."
+    )
+    exif_time_old_hours: float = Field(
+        24.0, gt=0, description="A photo taken this much earlier than the report is flagged."
+    )
+    exif_far_from_device_m: float = Field(
+        500.0, gt=0, description="A photo's EXIF position this far from the device fix is flagged."
+    )
+    low_accuracy_m: float = Field(
+        100.0, gt=0, description="A fix worse than this cannot pick a grid reliably (grids are ~200 m)."
+    )
+    naive_exif_utc_offset_hours: float = Field(
+        8.0, ge=-14, le=14, description="Cameras without OffsetTime write local time: China Standard Time."
+    )
+    nearby_open_days: int = Field(30, ge=1, description="The duplicate hint looks at reports this recent.")
+    nearby_max_radius_m: float = Field(1000.0, gt=0, description="The duplicate hint's largest radius.")
+
+
+class CasesSettings(BaseModel):
+    """The case workflow (`WHISTLE_CASES__...`).
+
+    | setting | default | why |
+    |---|---|---|
+    | `verification_min_photos` | 1 | 核查 is on site: pass or fail needs a photo taken there (0: optional) |
+    | `verification_far_m` | 300 | a verification photo whose GPS is farther from the case is flagged |
+    """
+
+    verification_min_photos: int = Field(
+        1, ge=0, le=9, description="Photos a grid worker must take on site to pass or fail a verification."
+    )
+    verification_far_m: float = Field(
+        300.0, gt=0, description="A verification photo taken farther than this from the case is flagged."
+    )
+
+
+class PublicMapSettings(BaseModel):
+    """The public map, tiles and open interfaces (`WHISTLE_PUBLICMAP__...`), e.g.
+    `WHISTLE_PUBLICMAP__COARSEN_M=200` coarsens public positions to a 200 m grid."""
+
+    coarsen_m: float = Field(
+        100.0, gt=0, description="Public positions snap to the centres of cells this wide."
+    )
+    coarsen_srid: int = Field(
+        32652, description="Metric projection of the coarsening grid (UTM 52N covers Jilin City)."
+    )
+    timezone: str = Field("Asia/Shanghai", description="The city's clock for opening hours ('open now').")
+    point_zoom: int = Field(14, description="From this zoom the report layer carries single reports.")
+    tile_feature_limit: int = Field(5000, gt=0, description="At most this many features per layer and tile.")
+    tile_max_age_s: int = Field(60, ge=0, description="Cache-Control max-age of public tiles.")
+    counts_max_age_s: float = Field(
+        60.0, ge=0, description="City-zoom report counts are rebuilt when older than this."
+    )
+    counts_refresh_in_background: bool = Field(
+        True, description="Serve stale counts while a background thread rebuilds them (else rebuild inline)."
+    )
+    open311_window_days: int = 90
+    open311_max_requests: int = 1000
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="WHISTLE_", env_nested_delimiter="__", extra="ignore")
 
@@ -102,6 +166,7 @@ class Settings(BaseSettings):
     web: WebSettings = WebSettings()
     reports: ReportsSettings = ReportsSettings()
     cases: CasesSettings = CasesSettings()
+    publicmap: PublicMapSettings = PublicMapSettings()
 
     @model_validator(mode="after")
     def _check(self) -> Settings:

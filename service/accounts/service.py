@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -12,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from service.accounts.hashing import DUMMY_HASH, hash_password, token_digest, verify_password
 from service.accounts.models import UNIT_ROLES, AccessToken, Role, User
-from service.accounts.passwords import DUMMY_HASH, hash_password, verify_password
 from service.audit import service as audit
 from service.audit.service import ClientInfo
 from service.errors import Conflict, Invalid, NotFound, TooManyRequests, Unauthorized
@@ -24,11 +22,6 @@ TOKEN_PREFIX = "wst_"  # noqa: S105 - a marker that makes leaked tokens easy to 
 
 def now() -> datetime:
     return datetime.now(UTC)
-
-
-def token_digest(token: str, secret_key: str) -> bytes:
-    """Keyed hash of a bearer token: a stolen table of hashes cannot be replayed without the server secret."""
-    return hmac.new(secret_key.encode(), token.encode(), hashlib.sha256).digest()
 
 
 @dataclass(frozen=True)

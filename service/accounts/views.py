@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, status
 
 from service.accounts import service as accounts
+from service.accounts.deps import AdminUser, CurrentUser
 from service.accounts.models import Role
 from service.accounts.schemas import (
     AuditEventPublic,
@@ -19,7 +20,7 @@ from service.accounts.schemas import (
     UserPublic,
 )
 from service.audit import service as audit
-from service.deps import AdminUser, ClientDep, CurrentUser, SessionDep, SettingsDep
+from service.deps import ClientDep, SessionDep, SettingsDep
 from service.errors import ErrorResponse
 
 ERRORS: dict[int | str, dict[str, Any]] = {

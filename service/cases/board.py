@@ -18,16 +18,10 @@ from sqlalchemy.orm import Session
 from service.cases import sla
 from service.cases.calendar import WorkCalendar, default_calendar
 from service.cases.deadlines import LimitUnit
-from service.cases.states import DispatchState
+from service.cases.states import LIVE_DISPATCH_STATES, values
 from service.cases.workflow import utcnow
 
-LIVE_STATES = [
-    DispatchState.DISPATCHED.value,
-    DispatchState.CHECKED_IN.value,
-    DispatchState.EXTENSION_REQUESTED.value,
-    DispatchState.HANDLED.value,
-    DispatchState.VERIFYING.value,
-]
+LIVE_STATES = values(LIVE_DISPATCH_STATES)
 _RANK = {sla.Colour.GREEN: 0, sla.Colour.YELLOW: 1, sla.Colour.RED: 2}
 
 

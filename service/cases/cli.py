@@ -17,19 +17,12 @@ cases_app = typer.Typer(help="Case workflow: scheduled scoring.", no_args_is_hel
 def score_no_shows() -> None:
     """Score every dispatch unanswered past its report-in deadline (未报到); prints each one scored."""
     from service.cases import service as cases
-    from service.db.session import create_database
+    from service.db.session import command_session
     from service.settings import get_settings
 
-    db = create_database(get_settings().database, application_name="whistle-no-shows")
-    try:
-        with db.session() as session:
-            scored = cases.finalise_no_shows(session=session)
-            lines = [
-                f"{e.dispatch_id} unit {e.unit_id}: {e.score} ({e.list_kind or 'no list'})" for e in scored
-            ]
-            session.commit()
-    finally:
-        db.dispose()
+    with command_session(get_settings().database, application_name="whistle-no-shows") as session:
+        scored = cases.finalise_no_shows(session=session)
+        lines = [f"{e.dispatch_id} unit {e.unit_id}: {e.score} ({e.list_kind or 'no list'})" for e in scored]
     for line in lines:
         typer.echo(line)
     typer.echo(f"{len(lines)} no-show dispatch(es) scored")

@@ -14,14 +14,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.accounts.models import User
-from service.cases.case_photos import CasePhoto, record_photos
+from service.audit.service import ClientInfo
 from service.cases.deadlines import LimitUnit
 from service.cases.evaluation import evaluate_dispatch
 from service.cases.models import Case, Dispatch
 from service.cases.states import Action, DispatchState
 from service.cases.verification import open_verification
-from service.cases.workflow import lock_dispatch, next_state, transition_dispatch, utcnow
+from service.cases.workflow import audit, lock_dispatch, next_state, transition_dispatch, utcnow
 from service.errors import Forbidden, Invalid, NotFound
+from service.photos.pipeline import NewPhoto
+from service.photos.service import record_photos
 
 
 def _unit_of(user: User) -> uuid.UUID:
@@ -66,7 +68,13 @@ def _lock_mine(session: Session, user: User, dispatch_id: uuid.UUID) -> tuple[Ca
 
 
 def check_in(
-    *, session: Session, dispatch_id: uuid.UUID, user: User, note: str = "", at: datetime | None = None
+    *,
+    session: Session,
+    dispatch_id: uuid.UUID,
+    user: User,
+    note: str = "",
+    client: ClientInfo | None = None,
+    at: datetime | None = None,
 ) -> Dispatch:
     """报到: the unit accepts the whistle; on time when at or before the report-in deadline."""
     at = at or utcnow()
@@ -85,6 +93,7 @@ def check_in(
     dispatch.checked_in_at = at
     dispatch.checked_in_by = user.id
     session.flush()
+    audit(session, by=user, client=client, action="check_in", subject_type="dispatch", subject_id=dispatch_id)
     return dispatch
 
 
@@ -93,8 +102,9 @@ def submit_result(
     session: Session,
     dispatch_id: uuid.UUID,
     user: User,
+    client: ClientInfo | None = None,
     note: str,
-    photos: Sequence[CasePhoto] = (),
+    photos: Sequence[NewPhoto] = (),
     at: datetime | None = None,
 ) -> Dispatch:
     """处置反馈: the result with its photos; the case's grid worker then gets a verification task."""
@@ -118,6 +128,15 @@ def submit_result(
     record_photos(session, photos, dispatch_id=dispatch.id)
     session.flush()
     open_verification(session=session, case=case, dispatch=dispatch, by=None, at=at)
+    audit(
+        session,
+        by=user,
+        client=client,
+        action="submit_result",
+        subject_type="dispatch",
+        subject_id=dispatch_id,
+        detail={"photos": len(photos)},
+    )
     return dispatch
 
 
@@ -126,6 +145,7 @@ def request_extension(
     session: Session,
     dispatch_id: uuid.UUID,
     user: User,
+    client: ClientInfo | None = None,
     amount: Decimal,
     unit: LimitUnit,
     reason: str,
@@ -150,11 +170,25 @@ def request_extension(
     dispatch.extension_unit = unit.value
     dispatch.extension_reason = reason
     session.flush()
+    audit(
+        session,
+        by=user,
+        client=client,
+        action="request_extension",
+        subject_type="dispatch",
+        subject_id=dispatch_id,
+    )
     return dispatch
 
 
 def send_back(
-    *, session: Session, dispatch_id: uuid.UUID, user: User, reason: str, at: datetime | None = None
+    *,
+    session: Session,
+    dispatch_id: uuid.UUID,
+    user: User,
+    reason: str,
+    client: ClientInfo | None = None,
+    at: datetime | None = None,
 ) -> Dispatch:
     """退回 ("not ours"): the dispatch ends; with no live dispatch left the case returns to triage.
 
@@ -179,4 +213,7 @@ def send_back(
     dispatch.send_back_reason = reason
     session.flush()
     evaluate_dispatch(session=session, dispatch=dispatch, reason="sent_back", at=at)
+    audit(
+        session, by=user, client=client, action="send_back", subject_type="dispatch", subject_id=dispatch_id
+    )
     return dispatch

@@ -21,6 +21,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from service.accounts.models import Role, User
+from service.audit.service import ClientInfo
 from service.cases import deadlines
 from service.cases.calendar import WorkCalendar, default_calendar
 from service.cases.deadlines import Limit, LimitUnit
@@ -28,6 +29,7 @@ from service.cases.models import Case, Dispatch
 from service.cases.states import Action, CaseState, DispatchState
 from service.cases.workflow import (
     append_event,
+    audit,
     check_actor,
     derive_case,
     lock_case_or_triage,
@@ -222,6 +224,7 @@ def dispatch_case(
     case_id: uuid.UUID,
     unit_ids: Sequence[uuid.UUID],
     by: User,
+    client: ClientInfo | None = None,
     note: str = "",
     at: datetime | None = None,
     calendar: WorkCalendar | None = None,
@@ -308,6 +311,15 @@ def dispatch_case(
             },
         )
     session.flush()
+    audit(
+        session,
+        by=by,
+        client=client,
+        action="dispatch",
+        subject_type="case",
+        subject_id=case_id,
+        detail={"dispatches": [str(d.id) for d in created]},
+    )
     return created
 
 
@@ -317,6 +329,7 @@ def decide_extension(
     dispatch_id: uuid.UUID,
     grant: bool,
     by: User,
+    client: ClientInfo | None = None,
     note: str = "",
     amount: Decimal | None = None,
     unit: LimitUnit | None = None,
@@ -363,6 +376,14 @@ def decide_extension(
     dispatch.extension_unit = None
     dispatch.extension_reason = None
     session.flush()
+    audit(
+        session,
+        by=by,
+        client=client,
+        action="grant_extension" if grant else "deny_extension",
+        subject_type="dispatch",
+        subject_id=dispatch_id,
+    )
     return dispatch
 
 
@@ -371,7 +392,13 @@ _SETTLED_CASES = frozenset({CaseState.CLOSED, CaseState.VOIDED, CaseState.MERGED
 
 
 def reject_send_back(
-    *, session: Session, dispatch_id: uuid.UUID, by: User, reason: str, at: datetime | None = None
+    *,
+    session: Session,
+    dispatch_id: uuid.UUID,
+    by: User,
+    reason: str,
+    client: ClientInfo | None = None,
+    at: datetime | None = None,
 ) -> Dispatch:
     """退回不成立: the command center finds the sent-back item is the unit's after all.
 
@@ -405,4 +432,12 @@ def reject_send_back(
     dispatch.sent_back_at = None
     dispatch.send_back_rejected_at = at
     session.flush()
+    audit(
+        session,
+        by=by,
+        client=client,
+        action="reject_send_back",
+        subject_type="dispatch",
+        subject_id=dispatch_id,
+    )
     return dispatch

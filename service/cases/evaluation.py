@@ -17,13 +17,15 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from service.accounts.models import User
+from service.audit.service import ClientInfo
 from service.cases import scoring
 from service.cases.calendar import WorkCalendar, default_calendar
 from service.cases.deadlines import LimitUnit
 from service.cases.models import Dispatch, Evaluation
 from service.cases.scoring import DispatchFacts, ListKind, ScoringRules
 from service.cases.states import DispatchState
-from service.cases.workflow import utcnow
+from service.cases.workflow import audit, utcnow
 from service.db import refs
 
 _RULES = ScoringRules()
@@ -78,8 +80,17 @@ def evaluate_dispatch(
     return evaluation
 
 
-def finalise_no_shows(*, session: Session, as_of: datetime | None = None) -> list[Evaluation]:
-    """Score every dispatch still unanswered after its report-in deadline and not yet scored (约谈)."""
+def finalise_no_shows(
+    *,
+    session: Session,
+    as_of: datetime | None = None,
+    by: User | None = None,
+    client: ClientInfo | None = None,
+) -> list[Evaluation]:
+    """Score every dispatch still unanswered after its report-in deadline and not yet scored (约谈).
+
+    Audited as `case.finalise_no_shows` with the count, by `by`; a run by the system (`by` None, e.g. from
+    cron every few minutes) is audited when it scored something."""
     as_of = as_of or utcnow()
     pending = session.scalars(
         select(Dispatch)
@@ -92,7 +103,19 @@ def finalise_no_shows(*, session: Session, as_of: datetime | None = None) -> lis
         .order_by(Dispatch.check_in_deadline, Dispatch.id)
         .with_for_update(of=Dispatch, skip_locked=True)
     ).all()
-    return [evaluate_dispatch(session=session, dispatch=d, reason="no_show", at=as_of) for d in pending]
+    scored = [evaluate_dispatch(session=session, dispatch=d, reason="no_show", at=as_of) for d in pending]
+    if not scored and by is None:
+        return scored
+    audit(
+        session,
+        by=by,
+        client=client,
+        action="finalise_no_shows",
+        subject_type="evaluations",
+        subject_id=uuid.UUID(int=0),
+        detail={"count": len(scored)},
+    )
+    return scored
 
 
 def list_evaluations(

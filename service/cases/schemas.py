@@ -10,7 +10,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from service.cases.deadlines import LimitUnit
-from service.reports.schemas import FlagPublic, PhotoPublic
+from service.photos.schemas import PhotoPublic
+from service.reports.schemas import FlagPublic
 
 
 class _ORM(BaseModel):
@@ -286,3 +287,54 @@ class IndicatorsPublic(BaseModel):
     since: datetime
     until: datetime
     rows: list[IndicatorRowPublic]
+
+
+class ResultForm(BaseModel):
+    """The text field of a result upload (multipart, beside the photos)."""
+
+    note: str = Field(max_length=2000)
+
+
+class PassForm(BaseModel):
+    """The text field of a passed verification (multipart, beside the on-site photos)."""
+
+    note: str = Field("", max_length=2000)
+
+
+class FailForm(BaseModel):
+    """The text field of a failed verification (multipart, beside the on-site photos)."""
+
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+def _upload_schema(
+    text_field: str, *, required: bool, min_length: int = 0, photos_min: int = 0
+) -> dict[str, Any]:
+    """The multipart body of a result or verification, for the OpenAPI document (read as a stream)."""
+    text: dict[str, Any] = {"type": "string", "maxLength": 2000}
+    if min_length:
+        text["minLength"] = min_length
+    return {
+        "type": "object",
+        "required": [text_field] if required else [],
+        "properties": {
+            text_field: text,
+            "photos": {
+                "type": "array",
+                "items": {"type": "string", "format": "binary"},
+                "minItems": photos_min,
+                "maxItems": 9,
+                "description": "JPEG, HEIC/HEIF, PNG or WebP",
+            },
+        },
+    }
+
+
+RESULT_UPLOAD_SCHEMA = _upload_schema("note", required=True)
+PASS_UPLOAD_SCHEMA = _upload_schema("note", required=False)
+FAIL_UPLOAD_SCHEMA = _upload_schema("reason", required=True, min_length=1)
+
+
+def multipart_body(schema: dict[str, Any]) -> dict[str, Any]:
+    """`openapi_extra` of an endpoint whose multipart body is read as a stream (not by FastAPI)."""
+    return {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": schema}}}}

@@ -9,7 +9,6 @@ send back), `verification` (核查), `evaluation` (scores and unit lists), `boar
 from __future__ import annotations
 
 from service.cases.board import BoardRow, ClockEvent, board, overdue, turned_red
-from service.cases.case_photos import CasePhoto
 from service.cases.department import (
     check_in,
     get_my_dispatch,
@@ -18,6 +17,7 @@ from service.cases.department import (
     send_back,
     submit_result,
 )
+from service.cases.detail import CaseDetail, case_detail, list_cases
 from service.cases.dispatching import (
     Suggestion,
     UnitRef,
@@ -60,7 +60,7 @@ from service.cases.verification import (
 
 __all__ = [
     "BoardRow",
-    "CasePhoto",
+    "CaseDetail",
     "ClockEvent",
     "GroupBy",
     "IndicatorRow",
@@ -74,6 +74,7 @@ __all__ = [
     "act_on_case",
     "assign_verification",
     "board",
+    "case_detail",
     "check_in",
     "check_verifiable",
     "decide_extension",
@@ -87,6 +88,7 @@ __all__ = [
     "get_task",
     "indicator_rows",
     "indicators_csv",
+    "list_cases",
     "list_evaluations",
     "list_my_dispatches",
     "list_queue",

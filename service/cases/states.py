@@ -87,6 +87,33 @@ class Actor(StrEnum):
     SYSTEM = "system"
 
 
+# Case states as the other domains group them (the public map, tiles, Open311, the duplicate hint): one
+# place, so a new state is added to every reader at once.
+IN_PROGRESS_STATES: tuple[CaseState, ...] = (
+    CaseState.FILED,
+    CaseState.ON_HOLD,
+    CaseState.DISPATCHED,
+    CaseState.CHECKED_IN,
+    CaseState.HANDLED,
+    CaseState.VERIFYING,
+)  # accepted by the command center and not finished
+FINISHED_STATES: tuple[CaseState, ...] = (CaseState.CLOSED, CaseState.VOIDED, CaseState.MERGED)
+DISCARDED_STATES: tuple[CaseState, ...] = (CaseState.VOIDED, CaseState.MERGED)  # not a case of its own
+# Dispatch states whose clocks still run (the SLA board's rows).
+LIVE_DISPATCH_STATES: tuple[DispatchState, ...] = (
+    DispatchState.DISPATCHED,
+    DispatchState.CHECKED_IN,
+    DispatchState.EXTENSION_REQUESTED,
+    DispatchState.HANDLED,
+    DispatchState.VERIFYING,
+)
+
+
+def values(states: tuple[CaseState, ...] | tuple[DispatchState, ...]) -> list[str]:
+    """The states' string values, as SQL parameters take them."""
+    return [state.value for state in states]
+
+
 CASE_STATE_LABELS: Mapping[CaseState, str] = {
     CaseState.REPORTED: "待研判",
     CaseState.FILED: "已立案",

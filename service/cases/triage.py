@@ -18,10 +18,12 @@ from sqlalchemy import and_, literal_column, or_, select, update
 from sqlalchemy.orm import Session
 
 from service.accounts.models import User
+from service.audit.service import ClientInfo
 from service.cases.models import Case
 from service.cases.states import Action, CaseState
 from service.cases.workflow import (
     append_event,
+    audit,
     check_actor,
     lock_case,
     lock_case_or_triage,
@@ -218,6 +220,7 @@ def file_report(
     session: Session,
     report_id: uuid.UUID,
     by: User,
+    client: ClientInfo | None = None,
     category_code: str | None = None,
     note: str = "",
     at: datetime | None = None,
@@ -245,11 +248,26 @@ def file_report(
         report_id=report_id,
     )
     session.flush()
+    audit(
+        session,
+        by=by,
+        client=client,
+        action="file",
+        subject_type="report",
+        subject_id=report_id,
+        detail={"case_id": str(case.id)},
+    )
     return case
 
 
 def void_report(
-    *, session: Session, report_id: uuid.UUID, by: User, reason: str, at: datetime | None = None
+    *,
+    session: Session,
+    report_id: uuid.UUID,
+    by: User,
+    reason: str,
+    client: ClientInfo | None = None,
+    at: datetime | None = None,
 ) -> Case:
     """作废: the report leaves the queue as a voided case that keeps the reason."""
     at = at or utcnow()
@@ -260,6 +278,15 @@ def void_report(
         session=session, case=case, action=Action.VOID, actor=by, at=at, note=reason, report_id=report_id
     )
     session.flush()
+    audit(
+        session,
+        by=by,
+        client=client,
+        action="void",
+        subject_type="report",
+        subject_id=report_id,
+        detail={"case_id": str(case.id)},
+    )
     return case
 
 
@@ -269,6 +296,7 @@ def merge_report(
     report_id: uuid.UUID,
     into_case_id: uuid.UUID,
     by: User,
+    client: ClientInfo | None = None,
     note: str = "",
     at: datetime | None = None,
 ) -> Case:
@@ -296,12 +324,21 @@ def merge_report(
         detail={"into_case_id": str(target.id)},
     )
     session.flush()
+    audit(
+        session,
+        by=by,
+        client=client,
+        action="merge",
+        subject_type="report",
+        subject_id=report_id,
+        detail={"case_id": str(target.id)},
+    )
     return target
 
 
 def merge_case(
     *, session: Session, case_id: uuid.UUID, into_case_id: uuid.UUID, by: User, note: str = "",
-    at: datetime | None = None,
+    client: ClientInfo | None = None, at: datetime | None = None,
 ) -> Case:  # fmt: skip
     """A filed duplicate case is merged into another, which then answers for its reports."""
     at = at or utcnow()
@@ -340,6 +377,15 @@ def merge_case(
         detail={"merged_case_id": str(case.id)},
     )
     session.flush()
+    audit(
+        session,
+        by=by,
+        client=client,
+        action="merge",
+        subject_type="case",
+        subject_id=case_id,
+        detail={"into_case_id": str(into_case_id)},
+    )
     return case
 
 
@@ -349,6 +395,7 @@ def act_on_case(
     case_id: uuid.UUID,
     action: Action,
     by: User,
+    client: ClientInfo | None = None,
     note: str = "",
     at: datetime | None = None,
 ) -> Case:
@@ -361,6 +408,7 @@ def act_on_case(
     if action is Action.VOID:
         case.void_reason = note
     session.flush()
+    audit(session, by=by, client=client, action=action.value, subject_type="case", subject_id=case_id)
     return case
 
 

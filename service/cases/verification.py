@@ -17,15 +17,17 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from service.accounts.models import Role, User
-from service.cases.case_photos import CasePhoto, record_photos
-from service.cases.config import CasesSettings
+from service.audit.service import ClientInfo
 from service.cases.evaluation import evaluate_dispatch
 from service.cases.models import Case, Dispatch, VerificationTask
 from service.cases.states import Action, DispatchState
 from service.cases.verification_flags import verification_flags
-from service.cases.workflow import lock_dispatch, next_state, transition_dispatch, utcnow
+from service.cases.workflow import audit, lock_dispatch, next_state, transition_dispatch, utcnow
 from service.db import refs
 from service.errors import Forbidden, Invalid, NotFound
+from service.photos.pipeline import NewPhoto
+from service.photos.service import record_photos
+from service.settings import CasesSettings
 
 
 def find_verifier(*, session: Session, case: Case) -> uuid.UUID | None:
@@ -125,6 +127,7 @@ def assign_verification(
     dispatch_id: uuid.UUID,
     assignee_id: uuid.UUID,
     by: User,
+    client: ClientInfo | None = None,
     at: datetime | None = None,
 ) -> VerificationTask:
     """A dispatcher starts verification by hand, naming the grid worker who checks."""
@@ -138,6 +141,14 @@ def assign_verification(
         session=session, case=case, dispatch=dispatch, by=by, at=at, assignee_id=assignee_id
     )
     assert task is not None
+    audit(
+        session,
+        by=by,
+        client=client,
+        action="start_verification",
+        subject_type="dispatch",
+        subject_id=dispatch_id,
+    )
     return task
 
 
@@ -190,9 +201,10 @@ def verify(
     session: Session,
     dispatch_id: uuid.UUID,
     user: User,
+    client: ClientInfo | None = None,
     passed: bool,
     note: str = "",
-    photos: Sequence[CasePhoto] = (),
+    photos: Sequence[NewPhoto] = (),
     far_from_case_m: float = CasesSettings().verification_far_m,
     at: datetime | None = None,
 ) -> Dispatch:
@@ -241,6 +253,15 @@ def verify(
         dispatch.result_at = None
         dispatch.result_photo_count = 0
         session.flush()
+    audit(
+        session,
+        by=user,
+        client=client,
+        action="verify_pass" if passed else "verify_fail",
+        subject_type="dispatch",
+        subject_id=dispatch_id,
+        detail={"photos": len(photos)},
+    )
     return dispatch
 
 

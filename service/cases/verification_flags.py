@@ -12,13 +12,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service.cases.case_photos import CasePhoto
+from geo.crs import haversine_m
 from service.cases.models import Case, Dispatch
 from service.db import refs
-from service.reports.location import haversine_m
+from service.photos.pipeline import NewPhoto
+from service.photos.service import count_known
 
 PHOTO_REUSED = "photo_reused"
 PHOTO_BEFORE_RESULT = "photo_before_result"
@@ -30,29 +31,23 @@ CLOCK_SLACK = timedelta(minutes=5)
 
 
 def verification_flags(
-    *, session: Session, case: Case, dispatch: Dispatch, photos: Sequence[CasePhoto], far_m: float
+    *, session: Session, case: Case, dispatch: Dispatch, photos: Sequence[NewPhoto], far_m: float
 ) -> dict[str, str]:
     """Flag code → message (Simplified Chinese, shown in the apps), in `FLAG_CODES` order."""
     notes: dict[str, str] = {}
     if not photos:
         return notes
-    p = refs.photos.c
-    reused = session.scalar(
-        select(func.count(func.distinct(p.sha256))).where(p.sha256.in_({photo.sha256 for photo in photos}))
-    )
+    reused = count_known(session, [photo.sha256 for photo in photos])
     if reused:
         notes[PHOTO_REUSED] = f"有 {reused} 张核查照片与系统中已有照片相同（上报、处置或其他核查照片）"
-    taken: list[datetime] = [t for t in (photo.columns.get("taken_at") for photo in photos) if t is not None]
+    taken: list[datetime] = [photo.taken_at for photo in photos if photo.taken_at is not None]
     if dispatch.result_at is not None and taken and min(taken) < dispatch.result_at - CLOCK_SLACK:
         minutes = (dispatch.result_at - min(taken)).total_seconds() / 60
         notes[PHOTO_BEFORE_RESULT] = f"核查照片拍摄时间早于处置反馈 {minutes:.0f} 分钟"
     place = _case_position(session, case)
     if place is not None:
-        distances = [
-            haversine_m(place, (float(photo.columns["exif_lon"]), float(photo.columns["exif_lat"])))
-            for photo in photos
-            if photo.columns.get("exif_lon") is not None and photo.columns.get("exif_lat") is not None
-        ]
+        positions = [photo.exif_position for photo in photos]
+        distances = [haversine_m(place, p) for p in positions if p is not None]
         if distances and max(distances) > far_m:
             notes[PHOTO_FAR_FROM_CASE] = (
                 f"核查照片拍摄位置距案件位置 {max(distances):.0f} 米（阈值 {far_m:g} 米）"

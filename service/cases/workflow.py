@@ -1,4 +1,6 @@
-"""The one path every transition takes: lock, `states.apply`, write the new state, append the event.
+"""The one path every transition takes: lock, `states.apply`, write the new state, append the event; and
+the audit record of every action (`audit`), written in the same transaction whoever calls the action (the
+console, a unit's phone, `whistle cases score-no-shows`).
 
 Locking order is always case row, then dispatch row (`SELECT ... FOR UPDATE`), so two dispatchers
 filing the same report, or a unit checking in while the dispatcher whistles another unit, serialise
@@ -17,6 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.accounts.models import Role, User
+from service.audit import service as audit_log
+from service.audit.service import ClientInfo
 from service.cases import states
 from service.cases.models import Case, CaseEvent, Dispatch
 from service.cases.states import Action, Actor, CaseState, DispatchState
@@ -242,4 +246,27 @@ def transition_dispatch(
         at=at,
         note=note,
         detail=detail,
+    )
+
+
+def audit(
+    session: Session,
+    *,
+    by: User | None,
+    client: ClientInfo | None,
+    action: str,
+    subject_type: str,
+    subject_id: uuid.UUID,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Append the audit record of one workflow action (`case.<action>`); `by` None is the system."""
+    audit_log.record(
+        session=session,
+        action=f"case.{action}",
+        actor_id=by.id if by is not None else None,
+        actor_username=by.username if by is not None else Actor.SYSTEM.value,
+        subject_type=subject_type,
+        subject_id=str(subject_id),
+        client=client,
+        detail=detail or {},
     )

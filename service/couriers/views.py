@@ -14,6 +14,7 @@ from pydantic import AwareDatetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from service.accounts.deps import CurrentUser, require_roles
 from service.accounts.models import Role, User
 from service.couriers import (
     access,
@@ -29,7 +30,7 @@ from service.couriers import (
 )
 from service.couriers import schemas as s
 from service.couriers.models import CompanyKind, Participation, ProgramType, RedemptionItem, Rider
-from service.deps import CurrentUser, SessionDep, require_roles
+from service.deps import SessionDep
 from service.errors import ErrorResponse, Forbidden, Invalid
 
 Courier = Annotated[User, Depends(require_roles(Role.courier))]

@@ -140,4 +140,6 @@ case_events = table(
 
 dispatches = table("dispatches", column("id", Uuid()), column("case_id", Uuid()), column("unit_id", Uuid()))
 
-verification_tasks = table("verification_tasks", column("id", Uuid()), column("case_id", Uuid()))
+verification_tasks = table(
+    "verification_tasks", column("id", Uuid()), column("case_id", Uuid()), column("dispatch_id", Uuid())
+)

@@ -1,4 +1,5 @@
-"""Engine and session factory, built in the application's lifespan (never at import)."""
+"""Engine and session factory: opened in the application's lifespan (never at import), or for one
+command of the CLI (`command_session`)."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ class Database:
         self.engine.dispose()
 
 
-def create_database(settings: DatabaseSettings, *, application_name: str = "whistle") -> Database:
+def open_database(settings: DatabaseSettings, *, application_name: str = "whistle") -> Database:
     engine = create_engine(
         settings.url,
         pool_size=settings.pool_size,
@@ -46,3 +47,22 @@ def create_database(settings: DatabaseSettings, *, application_name: str = "whis
         dbapi_connection.prepare_threshold = 2  # type: ignore[attr-defined]
 
     return Database(engine=engine, sessions=sessionmaker(engine, expire_on_commit=False))
+
+
+@contextmanager
+def command_session(
+    settings: DatabaseSettings, *, application_name: str = "whistle-cli"
+) -> Iterator[Session]:
+    """A session on a database opened for one command: committed when the block ends without an
+    exception, rolled back otherwise; the engine is disposed either way."""
+    db = open_database(settings, application_name=application_name)
+    try:
+        with db.session() as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+    finally:
+        db.dispose()

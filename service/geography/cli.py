@@ -1,4 +1,4 @@
-"""``whistle import …`` and ``whistle demo load``: the city model from files, or the demo city.
+"""``whistle import …``: the city model from files (boundaries, units, categories, grid workers).
 
 Every command runs in one transaction: on any error nothing is stored, the message names the file
 (and the feature or line), and the exit code is 1.
@@ -6,8 +6,6 @@ Every command runs in one transaction: on any error nothing is stored, the messa
 
 from __future__ import annotations
 
-import os
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -20,14 +18,12 @@ from sqlalchemy.orm import Session
 from geo.boundaries import BoundaryError, read_boundaries
 from geo.categories import CATEGORIES_FILE, RULES_FILE, CategoryError, load_categories, load_rules
 from geo.crs import Datum
+from service.db.session import command_session
 from service.errors import DomainError
 from service.settings import get_settings
 
 import_app = typer.Typer(
     help="Import the city model from files (boundaries, units, categories, grid workers)."
-)
-demo_app = typer.Typer(
-    help="The demo city (Jilin City, generated outlines, marked demo).", no_args_is_help=True
 )
 
 
@@ -39,19 +35,8 @@ def fail(message: str) -> None:
 @contextmanager
 def transaction() -> Iterator[Session]:
     """One session, committed only when the block finishes without an exception."""
-    from service.db.session import create_database
-
-    db = create_database(get_settings().database, application_name="whistle-cli")
-    try:
-        with db.session() as session:
-            try:
-                yield session
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
-    finally:
-        db.dispose()
+    with command_session(get_settings().database) as session:
+        yield session
 
 
 def run_guarded(action: Callable[[], None]) -> None:
@@ -187,63 +172,5 @@ def import_grid_workers_command(
         with transaction() as session:
             counts = import_grid_workers(session=session, path=file)
         typer.echo(f"{sum(counts.values())} grid(s) assigned to {len(counts)} worker(s)")
-
-    run_guarded(act)
-
-
-@demo_app.command("load")
-def demo_load_command(
-    seed: Annotated[int | None, typer.Option(help="Seed of the generated outlines.")] = None,
-    if_empty: Annotated[bool, typer.Option("--if-empty", help="Do nothing when divisions exist.")] = False,
-    with_accounts: Annotated[
-        bool, typer.Option("--with-accounts", help="Also create the demo accounts (never in production).")
-    ] = False,
-) -> None:
-    """Build the demo city from a seed and store it (marked demo), with a progress display."""
-    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
-
-    from geo.demo import DEFAULT_SEED, build_demo_city
-    from service.geography.demo import DEMO_PASSWORD, create_demo_accounts, has_divisions, load_demo_city
-
-    settings = get_settings()
-    if with_accounts and (settings.env == "production" or os.environ.get("WHISTLE_ENV") == "production"):
-        fail(
-            "--with-accounts is refused when WHISTLE_ENV=production (demo accounts share one known password)"
-        )
-
-    def act() -> None:
-        started = time.perf_counter()
-        with transaction() as session:
-            if if_empty and has_divisions(session):
-                typer.echo("divisions exist: the demo city is not loaded (--if-empty)")
-                return
-            with Progress(
-                TextColumn("{task.description:28}"),
-                BarColumn(),
-                TaskProgressColumn(),
-                TimeElapsedColumn(),
-                transient=False,
-            ) as bar:
-                tasks: dict[str, object] = {}
-
-                def progress(stage: str, done: int, total: int) -> None:
-                    if stage not in tasks:
-                        tasks[stage] = bar.add_task(stage, total=max(total, 1))
-                    bar.update(tasks[stage], completed=done, total=max(total, 1))  # type: ignore[arg-type]
-
-                city = build_demo_city(seed if seed is not None else DEFAULT_SEED, progress)
-                counts = load_demo_city(session=session, city=city, progress=progress)
-            accounts = create_demo_accounts(session=session) if with_accounts else []
-        elapsed = time.perf_counter() - started
-        typer.echo(
-            f"demo city (seed {city.seed}) loaded in {elapsed:.1f} s: "
-            + ", ".join(f"{v} {k}" for k, v in counts.items())
-            + " — every row marked demo"
-        )
-        if accounts:
-            typer.echo("demo accounts:")
-            for line in accounts:
-                typer.echo(f"  {line}")
-            typer.secho(f"demo password for every demo account: {DEMO_PASSWORD}", bold=True)
 
     run_guarded(act)

@@ -1,4 +1,5 @@
-"""Loading the demo city (geo.demo) into the database, fast, and the demo accounts.
+"""Loading the demo city's geography (geo.demo) into the database, fast: divisions, river, units,
+categories. `service.demo` loads the rest of the demo (public map, accounts) on top.
 
 Divisions go in with COPY (hex EWKB text, a few thousand rows in well under a second); units and
 categories with the ordinary upserts. Every row is marked ``is_demo``. Loading again replaces the demo
@@ -9,7 +10,6 @@ refused, so a demo can never mix into a real city.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -30,11 +30,9 @@ from service.geography.imports import (
     upsert_units,
 )
 from service.geography.routing import record_revision
-from service.publicmap.loading import load_demo_public_map
 
 # The demo city's outlines hold for every report a demo will ever show.
 DEMO_VALID_FROM = datetime(2000, 1, 1, tzinfo=UTC)
-DEMO_PASSWORD = "whistle-demo"  # noqa: S105 - documented on purpose; refused in production
 
 
 def has_divisions(session: Session) -> bool:
@@ -115,7 +113,6 @@ def load_demo_city(*, session: Session, city: DemoCity, progress: Progress = no_
     upsert_units(session=session, units=units)
     progress("storing units and categories", 1, 1)
     record_revision(session=session, what="demo", detail={"seed": city.seed, "grids": len(city.grids)})
-    load_demo_public_map(session=session, city=city)  # stations, pairing points, warm-new streets
     return {
         "districts": len(city.districts),
         "streets": len(city.streets),
@@ -124,69 +121,3 @@ def load_demo_city(*, session: Session, city: DemoCity, progress: Progress = no_
         "units": len(units),
         "categories": len(categories),
     }
-
-
-@dataclass(frozen=True)
-class DemoAccount:
-    username: str
-    role: str
-    display_name: str
-    unit_code: str | None = None
-    grids_of_community: str | None = None  # name of a named community: its grids become the worker's
-
-
-DEMO_ACCOUNTS = (
-    DemoAccount("admin", "admin", "系统管理员（演示）"),
-    DemoAccount("dispatcher", "dispatcher", "指挥中心值班员（演示）"),
-    DemoAccount("grid-zhengyang", "grid_worker", "正阳社区网格员（演示）", grids_of_community="正阳社区"),
-    DemoAccount("grid-changjiang", "grid_worker", "长江社区网格员（演示）", grids_of_community="长江社区"),
-    DemoAccount("courier", "courier", "外卖骑手（演示）"),
-    DemoAccount("police-beijinglu", "officer", "北京路派出所民警（演示）", unit_code="name:北京路派出所"),
-    DemoAccount("market-city", "officer", "市场监管执法员（演示）", unit_code="name:吉林市市场监督管理局"),
-    DemoAccount(
-        "team-desheng", "street_team", "德胜街道综合执法队员（演示）", unit_code="name:德胜街道综合行政执法队"
-    ),
-)
-
-
-def create_demo_accounts(*, session: Session, password: str = DEMO_PASSWORD) -> list[str]:
-    """Create the demo accounts that do not exist yet; returns lines describing each account."""
-    from service.accounts import service as accounts
-    from service.accounts.models import Role
-    from service.geography.imports import assign_grids
-
-    lines = []
-    for a in DEMO_ACCOUNTS:
-        unit_id = None
-        if a.unit_code is not None:
-            name = a.unit_code.removeprefix("name:")
-            unit_id = session.execute(
-                text("SELECT id FROM department_units WHERE name = :n ORDER BY code LIMIT 1"), {"n": name}
-            ).scalar_one()
-        existing = accounts.get_user_by_username(session=session, username=a.username)
-        if existing is not None:
-            lines.append(f"{a.username:18} {a.role:12} exists, left unchanged")
-            continue
-        user = accounts.create_user(
-            session=session,
-            username=a.username,
-            password=password,
-            role=Role(a.role),
-            display_name=a.display_name,
-            unit_id=unit_id,
-        )
-        note = a.display_name
-        if a.grids_of_community is not None:
-            grids = list(
-                session.execute(
-                    text(
-                        "SELECT g.code FROM grids g JOIN communities c ON c.code = g.community_code "
-                        "AND c.valid_to IS NULL WHERE g.valid_to IS NULL AND c.name = :n ORDER BY g.code"
-                    ),
-                    {"n": a.grids_of_community},
-                ).scalars()
-            )
-            assign_grids(session=session, user_id=user.id, grid_codes=grids)
-            note += f", {len(grids)} grid(s) of {a.grids_of_community}"
-        lines.append(f"{a.username:18} {a.role:12} {note}")
-    return lines

@@ -22,18 +22,18 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
 import shapely
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from geo.crs import Datum
+from geo.crs import Datum, to_wgs84
 from geo.router import Area, Division, GridRecord, Router, UnitArea, UnitRouter
 from service.errors import Invalid
-from service.geography.schemas import DivisionRef, RoutedUnit, RoutingPublic, RoutingResult
 from service.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -43,6 +43,75 @@ MAX_DATABASES = 8
 MAX_EPOCHS = 4
 
 _VALID_AT = "valid_from <= :at AND (valid_to IS NULL OR valid_to > :at)"
+
+
+@dataclass(frozen=True, slots=True)
+class DivisionRef:
+    code: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class RoutedUnit:
+    id: uuid.UUID
+    code: str
+    name: str
+    kind: str  # department kind code, e.g. public_security
+    role: str  # primary | joint | street_team
+
+
+@dataclass(frozen=True, slots=True)
+class Routing:
+    """Where a point lands: grid, community, street, district, the responsible units, and why."""
+
+    status: str  # routed | snapped | unrouted
+    lon: float  # WGS-84, after datum conversion
+    lat: float
+    district: DivisionRef | None
+    street: DivisionRef | None
+    community: DivisionRef | None
+    grid: DivisionRef | None
+    snapped_distance_m: float | None
+    units: tuple[RoutedUnit, ...]
+    trace: tuple[str, ...]
+
+    def code(self, level: str) -> str | None:
+        """The code of the district, street, community or grid, when there is one."""
+        ref: DivisionRef | None = getattr(self, level)
+        return ref.code if ref is not None else None
+
+    def as_json(self) -> dict[str, Any]:
+        """The JSON a report keeps (`reports.routing`) and `/api/v1/route` answers."""
+        data = asdict(self)
+        data["units"] = [{**u, "id": str(u["id"])} for u in data["units"]]
+        data["trace"] = list(data["trace"])
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryRule:
+    """What routing needs of a category: the department kinds responsible, and the street list."""
+
+    code: str
+    name: str
+    primary_kind: str
+    joint_kinds: tuple[str, ...]
+    on_street_list: bool
+    active: bool
+
+
+def category_rule(*, session: Session, code: str) -> CategoryRule | None:
+    """The category's rule, or None for a code that does not exist (retired ones have `active` False)."""
+    row = session.execute(
+        text(
+            "SELECT code, name, primary_kind, joint_kinds, on_street_list, active FROM categories "
+            "WHERE code = CAST(:c AS text)"
+        ),
+        {"c": code},
+    ).one_or_none()
+    if row is None:
+        return None
+    return CategoryRule(row[0], row[1], row[2], tuple(row[3] or ()), bool(row[4]), bool(row[5]))
 
 
 def current_revision(session: Session) -> int:
@@ -237,14 +306,16 @@ def route(
     lat: float,
     datum: Datum | str = Datum.WGS84,
     category_code: str | None = None,
+    rule: CategoryRule | None = None,
     at: datetime | None = None,
     tolerance_m: float | None = None,
-) -> RoutingResult:
+) -> Routing:
     """Route one point: grid, community, street, district, responsible units and a trace.
 
     ``at`` routes by the outlines valid then (default now; old reports keep their old outlines).
-    ``category_code`` picks the units by the category's rule; without it no units are chosen.
-    Raises :class:`service.errors.Invalid` for an unknown datum or category.
+    The units follow the category's rule: pass ``rule`` when the caller has read it already (the
+    intake does, to refuse an unknown category before anything else), else ``category_code``; with
+    neither, no units are chosen. Raises :class:`service.errors.Invalid` for an unknown datum or category.
     """
     try:
         datum = Datum(datum)
@@ -254,19 +325,22 @@ def route(
     if when.tzinfo is None:
         raise Invalid("the routing time needs a UTC offset")
     tolerance = get_settings().router.snap_tolerance_m if tolerance_m is None else tolerance_m
-    # One round trip: the revision (routers are cached per revision) and the category's rule.
-    row = session.execute(
-        text(
-            "SELECT (SELECT max(id) FROM geography_revisions), c.primary_kind, c.joint_kinds, "
-            "c.on_street_list, c.name FROM (SELECT 1) AS one "
-            "LEFT JOIN categories c ON c.code = CAST(:c AS text)"
-        ),
-        {"c": category_code},
-    ).one()
-    revision = int(row[0] or 0)
-    rule = tuple(row[1:]) if row[1] is not None else None
-    if category_code is not None and rule is None:
-        raise Invalid(f"unknown category {category_code!r}")
+    if rule is not None or category_code is None:
+        revision = current_revision(session)
+    else:
+        # One round trip: the revision (routers are cached per revision) and the category's rule.
+        row = session.execute(
+            text(
+                "SELECT (SELECT max(id) FROM geography_revisions), c.code, c.name, c.primary_kind, "
+                "c.joint_kinds, c.on_street_list, c.active FROM (SELECT 1) AS one "
+                "LEFT JOIN categories c ON c.code = CAST(:c AS text)"
+            ),
+            {"c": category_code},
+        ).one()
+        revision = int(row[0] or 0)
+        if row[1] is None:
+            raise Invalid(f"unknown category {category_code!r}")
+        rule = CategoryRule(row[1], row[2], row[3], tuple(row[4] or ()), bool(row[5]), bool(row[6]))
     snap, router = ROUTERS.get(session=session, at=when, tolerance_m=tolerance, revision=revision)
     if router is None:
         status, x, y = "unrouted", float(lon), float(lat)
@@ -274,8 +348,6 @@ def route(
         distance = None
         trace = ["no grid boundaries are loaded for that time: unrouted"]
         if datum not in (Datum.WGS84, Datum.CGCS2000):
-            from geo.crs import to_wgs84
-
             x, y = to_wgs84(lon, lat, datum)
     else:
         a = router.route(lon, lat, datum)
@@ -292,16 +364,20 @@ def route(
         trace.append("no department units are loaded")
     else:
         responsible, unit_trace = snap.units.responsible(
-            x, y, primary_kind=rule[0], joint_kinds=tuple(rule[1] or ()), on_street_list=bool(rule[2])
+            x,
+            y,
+            primary_kind=rule.primary_kind,
+            joint_kinds=rule.joint_kinds,
+            on_street_list=rule.on_street_list,
         )
-        trace.append(f"category {category_code} {rule[3]}")
+        trace.append(f"category {rule.code} {rule.name}")
         trace.extend(unit_trace)
         for r in responsible:
             if r.unit is None:
                 continue
             unit_id, kind = snap.unit_ids[r.unit.code]
             units.append(RoutedUnit(id=unit_id, code=r.unit.code, name=r.unit.name, kind=kind, role=r.role))
-    return RoutingPublic(
+    return Routing(
         status=status,
         lon=x,
         lat=y,
@@ -310,6 +386,6 @@ def route(
         community=_ref(community),
         grid=_ref(grid),
         snapped_distance_m=round(distance, 2) if distance is not None else None,
-        units=units,
-        trace=trace,
+        units=tuple(units),
+        trace=tuple(trace),
     )

@@ -39,10 +39,6 @@ class RoutingPublic(BaseModel):
     trace: list[str]
 
 
-# The Python API returns the public shape itself: one type from the router to the JSON answer.
-RoutingResult = RoutingPublic
-
-
 class TimeLimitPublic(BaseModel):
     amount: Decimal
     unit: Literal["urgent_hours", "work_hours", "work_days", "natural_days"]

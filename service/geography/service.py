@@ -1,8 +1,8 @@
 """The geography domain's public Python API for the other domains.
 
-* :func:`route` — a point (any datum) → status, district/street/community/grid, units, trace, as the
-  pydantic :class:`RoutingPublic` (alias ``RoutingResult``) that ``/api/v1/route`` answers and reports
-  embed. ``route_point`` is the same function under the name notes/schema.md uses.
+* :func:`route` — a point (any datum) → :class:`Routing`: status, district/street/community/grid, units,
+  trace (``Routing.as_json()`` is what ``/api/v1/route`` answers and reports keep); :func:`category_rule`
+  reads what routing needs of a category, once.
 * :func:`reference_route` — the PostGIS answer to the same question (tests, bench).
 * Reading: :func:`list_categories`, :func:`list_divisions`, :func:`get_division`, :func:`list_units`.
 * Writing (one caller transaction each, see :mod:`service.geography.imports`): :func:`import_boundaries`,
@@ -14,17 +14,27 @@ from __future__ import annotations
 from service.geography.imports import assign_grids, import_boundaries, upsert_categories, upsert_units
 from service.geography.queries import get_division, list_categories, list_divisions, list_units
 from service.geography.reference import ReferenceAnswer, reference_route, reference_route_many
-from service.geography.routing import ROUTERS, current_revision, record_revision, route
-from service.geography.schemas import RoutingPublic, RoutingResult
-
-route_point = route
+from service.geography.routing import (
+    ROUTERS,
+    CategoryRule,
+    DivisionRef,
+    RoutedUnit,
+    Routing,
+    category_rule,
+    current_revision,
+    record_revision,
+    route,
+)
 
 __all__ = [
     "ROUTERS",
+    "CategoryRule",
+    "DivisionRef",
     "ReferenceAnswer",
-    "RoutingPublic",
-    "RoutingResult",
+    "RoutedUnit",
+    "Routing",
     "assign_grids",
+    "category_rule",
     "current_revision",
     "get_division",
     "import_boundaries",
@@ -35,7 +45,6 @@ __all__ = [
     "reference_route",
     "reference_route_many",
     "route",
-    "route_point",
     "upsert_categories",
     "upsert_units",
 ]

@@ -7,7 +7,8 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 
-from service.deps import CurrentUser, SessionDep, SettingsDep
+from service.accounts.deps import CurrentUser
+from service.deps import SessionDep, SettingsDep
 from service.errors import ErrorResponse, Invalid
 from service.geography import queries
 from service.geography.routing import route as route_point
@@ -42,7 +43,7 @@ def route(
     at: Annotated[datetime | None, Query(description="route by the outlines valid then (ISO 8601)")] = None,
 ) -> RoutingPublic:
     """Where a point lands: status routed|snapped|unrouted, district/street/community/grid, units, trace."""
-    return route_point(
+    routing = route_point(
         session=session,
         lon=lon,
         lat=lat,
@@ -51,6 +52,7 @@ def route(
         at=at,
         tolerance_m=settings.router.snap_tolerance_m,
     )
+    return RoutingPublic.model_validate(routing.as_json())
 
 
 @router.get("/categories", response_model=list[CategoryPublic])

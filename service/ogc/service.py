@@ -28,7 +28,7 @@ from service.publicmap.public_reports import (
     count_public_reports,
     list_public_reports,
 )
-from service.publicmap.settings import PublicMapSettings
+from service.settings import PublicMapSettings
 
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 1000

@@ -5,18 +5,16 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
-from service.deps import SessionDep
+from service.deps import PublicMapSettingsDep, SessionDep
 from service.errors import ErrorResponse
 from service.ogc import service
 from service.ogc.route import OgcRoute
 from service.publicmap.service import parse_bbox
-from service.publicmap.settings import PublicMapSettings, get_publicmap_settings
 
 router = APIRouter(prefix="/ogc", tags=["OGC API – Features"], route_class=OgcRoute)
-PublicMapSettingsDep = Annotated[PublicMapSettings, Depends(get_publicmap_settings)]
 GEOJSON = "application/geo+json"
 JSON = "application/json"
 ERRORS: dict[int | str, dict[str, Any]] = {400: {"model": ErrorResponse}, 404: {"model": ErrorResponse}}

@@ -1,4 +1,9 @@
-"""Open311 API keys: shown once, stored as SHA-256 only, tied to the account their reports are filed under."""
+"""Open311 API keys: shown once, stored hashed like login tokens (`accounts.hashing.token_digest`, HMAC
+under the server secret), tied to the account their reports are filed under.
+
+Keys created before the keyed hash were stored as plain SHA-256; such a key is still accepted, and its
+stored hash is replaced by the keyed one the first time it is used.
+"""
 
 from __future__ import annotations
 
@@ -12,14 +17,15 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from service.accounts import service as accounts
+from service.accounts.hashing import token_digest
 from service.accounts.models import Role, User
 from service.errors import Conflict, NotFound
-from service.publicmap.models import Open311Key
+from service.open311.models import Open311Key
 
 KEY_PREFIX = "o311_"
 
 
-def hash_key(key: str) -> bytes:
+def _legacy_hash(key: str) -> bytes:
     return hashlib.sha256(key.encode()).digest()
 
 
@@ -30,7 +36,7 @@ class CreatedKey:
     user: User
 
 
-def create_key(*, session: Session, name: str, username: str | None = None) -> CreatedKey:
+def create_key(*, session: Session, name: str, secret_key: str, username: str | None = None) -> CreatedKey:
     """A new key called ``name``. Reports posted with it are filed under ``username`` (an existing
     account), or under a new grid-worker account ``open311-<name>`` that cannot log in."""
     if session.scalar(select(Open311Key.id).where(Open311Key.name == name)) is not None:
@@ -48,21 +54,24 @@ def create_key(*, session: Session, name: str, username: str | None = None) -> C
             display_name=f"Open311：{name}",
         )
     key = KEY_PREFIX + secrets.token_urlsafe(32)
-    record = Open311Key(id=uuid.uuid4(), name=name, key_hash=hash_key(key), user_id=user.id)
+    record = Open311Key(id=uuid.uuid4(), name=name, key_hash=token_digest(key, secret_key), user_id=user.id)
     session.add(record)
     session.flush()
     return CreatedKey(key, record, user)
 
 
-def verify_key(*, session: Session, key: str | None) -> tuple[Open311Key, User] | None:
+def verify_key(*, session: Session, key: str | None, secret_key: str) -> tuple[Open311Key, User] | None:
     """The key's record and account, or None for a missing, unknown or revoked key (or inactive user)."""
     if not key:
         return None
-    record = session.scalar(
-        select(Open311Key).where(Open311Key.key_hash == hash_key(key), Open311Key.revoked_at.is_(None))
-    )
+    digest = token_digest(key, secret_key)
+    live = Open311Key.revoked_at.is_(None)
+    record = session.scalar(select(Open311Key).where(Open311Key.key_hash == digest, live))
     if record is None:
-        return None
+        record = session.scalar(select(Open311Key).where(Open311Key.key_hash == _legacy_hash(key), live))
+        if record is None:
+            return None
+        record.key_hash = digest  # upgraded to the keyed hash on first use
     user = session.get(User, record.user_id)
     if user is None or not user.is_active:
         return None

@@ -19,19 +19,19 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from geoalchemy2.shape import from_shape
-from shapely.geometry import Point
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from geo.crs import Datum, to_wgs84
+from geo.crs import Datum
 from service.accounts.models import User
 from service.geography.models import Category
-from service.geography.service import route
-from service.publicmap.models import Open311Key, Open311Request
+from service.geography.service import category_rule, route
+from service.open311.models import Open311Key, Open311Request
 from service.publicmap.public_reports import PublicReport, ReportFilter, list_public_reports
-from service.publicmap.settings import PublicMapSettings
-from service.reports.models import Report
+from service.reports.form import DeviceFix
+from service.reports.location import choose_location
+from service.reports.service import create_report
+from service.settings import PublicMapSettings
 
 UNIT_WORDS = {
     "urgent_hours": "紧急小时",
@@ -144,12 +144,16 @@ def _number(value: str | None, name: str) -> float | None:
     return number
 
 
-def create_request(*, session: Session, key: Open311Key, user: User, form: dict[str, str]) -> PostedRequest:
+def create_request(
+    *, session: Session, key: Open311Key, user: User, form: dict[str, str], tolerance_m: float
+) -> PostedRequest:
     """File one report from a POST (the caller has checked the key). Caller commits."""
     code = (form.get("service_code") or "").strip()
     if not code:
         raise Open311Error(400, "service_code is required")
-    category = _category(session, code)
+    rule = category_rule(session=session, code=code)
+    if rule is None or not rule.active:
+        raise Open311Error(404, f"service_code {code!r} is not a service of this endpoint")
     lat, lon = _number(form.get("lat"), "lat"), _number(form.get("long"), "long")
     if lat is None or lon is None:
         if form.get("address_string") or form.get("address_id"):
@@ -171,55 +175,32 @@ def create_request(*, session: Session, key: Open311Key, user: User, form: dict[
     if len(description) > MAX_DESCRIPTION:
         raise Open311Error(400, f"description is longer than {MAX_DESCRIPTION} characters")
 
-    wgs_lon, wgs_lat = to_wgs84(lon, lat, datum)
-    routing = route(session=session, lon=wgs_lon, lat=wgs_lat, datum="wgs84", category_code=category.code)
-    routed = routing.model_dump(mode="json")
-
-    def code_of(level: str) -> str | None:
-        ref = routed.get(level)
-        return ref.get("code") if isinstance(ref, dict) else None
-
+    location = choose_location(DeviceFix(lon=lon, lat=lat, datum=datum, accuracy_m=accuracy), [])
+    routing = route(
+        session=session, lon=location.lon, lat=location.lat, datum="wgs84", rule=rule, tolerance_m=tolerance_m
+    )
     flags = {"open311": "经 Open311 接口提交，无现场照片"}
     if routing.status == "unrouted":
         flags["unrouted"] = "位置不在任何网格内，需人工研判"
-    report_id = uuid.uuid4()
-    now = datetime.now(UTC)
-    point = from_shape(Point(wgs_lon, wgs_lat), srid=4326)
-    session.add(
-        Report(
-            id=report_id,
-            reporter_id=user.id,
-            category_code=category.code,
-            text=description,
-            created_at=now,
-            lon=wgs_lon,
-            lat=wgs_lat,
-            geom=point,
-            location_source="device",
-            datum=datum.value,
-            device_lon=lon,
-            device_lat=lat,
-            accuracy_m=accuracy,
-            device_geom=point,
-            routing_status=routing.status,
-            district_code=code_of("district"),
-            street_code=code_of("street"),
-            community_code=code_of("community"),
-            grid_code=code_of("grid"),
-            routing=routed,
-            flags=list(flags),
-            flag_notes=flags,
-            request_hash=secrets.token_hex(32),
-        )
+    report = create_report(
+        session=session,
+        report_id=uuid.uuid4(),
+        reporter_id=user.id,
+        category_code=rule.code,
+        text=description,
+        location=location,
+        routing=routing,
+        flags=flags,
+        request_hash=secrets.token_hex(32),
+        created_at=datetime.now(UTC),
     )
-    session.flush()
     token = secrets.token_urlsafe(16)
-    session.add(Open311Request(token=token, report_id=report_id, key_id=key.id))
+    session.add(Open311Request(token=token, report_id=report.id, key_id=key.id))
     session.flush()
     notice = "已受理，指挥中心研判后派遣" + (
         "；照片链接未下载，请用手机端补充照片" if form.get("media_url") else ""
     )
-    return PostedRequest(report_id, token, notice)
+    return PostedRequest(report.id, token, notice)
 
 
 def _request_fields(report: PublicReport, base_url: str) -> dict[str, Any]:

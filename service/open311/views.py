@@ -9,19 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 
-from service.deps import SessionDep
+from service.deps import PublicMapSettingsDep, SessionDep, SettingsDep
 from service.open311 import keys
 from service.open311 import service as open311
 from service.open311.formats import FORMATS, error, render
 from service.open311.service import Open311Error
-from service.publicmap.settings import PublicMapSettings, get_publicmap_settings
 
 router = APIRouter(prefix="/open311/v2", tags=["Open311 GeoReport v2"])
-PublicMapSettingsDep = Annotated[PublicMapSettings, Depends(get_publicmap_settings)]
 SPEC_URL = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-11-27T00:00:00Z"
 DOC: dict[int | str, dict[str, Any]] = {200: {"content": {"application/json": {}, "text/xml": {}}}}
@@ -79,18 +77,22 @@ def service_definition(session: SessionDep, service_code: str, fmt: str) -> Resp
 
 
 @router.post("/requests.{fmt}", responses=DOC)
-async def post_request(request: Request, session: SessionDep, fmt: str) -> Response:
+async def post_request(request: Request, session: SessionDep, settings: SettingsDep, fmt: str) -> Response:
     """Create a request (form-encoded; ``api_key`` required; ``lat``/``long`` required)."""
     form = {k: str(v) for k, v in (await request.form()).items()}
 
     def produce() -> list[dict[str, Any]]:
         verified = keys.verify_key(
-            session=session, key=form.get("api_key") or request.query_params.get("api_key")
+            session=session,
+            key=form.get("api_key") or request.query_params.get("api_key"),
+            secret_key=settings.security.secret_key,
         )
         if verified is None:
             raise Open311Error(403, "api_key is missing or invalid")
         key, user = verified
-        posted = open311.create_request(session=session, key=key, user=user, form=form)
+        posted = open311.create_request(
+            session=session, key=key, user=user, form=form, tolerance_m=settings.router.snap_tolerance_m
+        )
         session.commit()
         return [
             {

@@ -1,5 +1,4 @@
-"""Tables of the public map: warm-new stations, pairing points, warm-new streets, the report-count
-summary the city-zoom tiles read, and the Open311 API keys and request tokens.
+"""Tables of the public map: warm-new stations, pairing points, warm-new streets.
 
 Every geometry is stored in WGS-84 (``geom``) and, for the vector tiles, once more in web mercator
 (``geom_3857``, a generated column with its own GiST index, so no tile ever transforms on the fly).
@@ -18,9 +17,6 @@ from sqlalchemy import (
     CheckConstraint,
     Computed,
     DateTime,
-    ForeignKey,
-    Integer,
-    LargeBinary,
     String,
     Text,
     func,
@@ -103,68 +99,3 @@ class CommercialStreet(Base):
     geom_3857: Mapped[Any] = mercator("LINESTRING")
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-
-
-class ReportCount(Base):
-    """Reports per grid, community or street, by state and SLA colour: what a city-zoom tile draws.
-
-    Rebuilt as a whole by ``service.tiles.counts.refresh`` (one GROUP BY over all reports) when the
-    reports changed or the colours may have moved on (see the max-age setting), never per tile.
-    """
-
-    __tablename__ = "report_counts"
-    __table_args__ = (CheckConstraint("level IN ('grid', 'community', 'street')", name="level_known"),)
-
-    level: Mapped[str] = mapped_column(String(10), primary_key=True)
-    code: Mapped[str] = mapped_column(String(15), primary_key=True)
-    name: Mapped[str] = mapped_column(Text, default="")
-    label_3857: Mapped[Any] = mapped_column(Geometry("POINT", srid=3857, spatial_index=False))
-    total: Mapped[int] = mapped_column(Integer, default=0)
-    reported: Mapped[int] = mapped_column(Integer, default=0)
-    in_progress: Mapped[int] = mapped_column(Integer, default=0)
-    closed: Mapped[int] = mapped_column(Integer, default=0)
-    voided: Mapped[int] = mapped_column(Integer, default=0)
-    public_total: Mapped[int] = mapped_column(Integer, default=0)
-    public_open: Mapped[int] = mapped_column(Integer, default=0)
-    public_closed: Mapped[int] = mapped_column(Integer, default=0)
-    green: Mapped[int] = mapped_column(Integer, default=0)
-    yellow: Mapped[int] = mapped_column(Integer, default=0)
-    red: Mapped[int] = mapped_column(Integer, default=0)
-
-
-class ReportCountsState(Base):
-    """One row: when the counts were last rebuilt and from which reports version."""
-
-    __tablename__ = "report_counts_state"
-    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, default=1)
-    refreshed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    source_version: Mapped[str] = mapped_column(Text)
-    version: Mapped[int] = mapped_column(Integer, default=0)
-
-
-class Open311Key(Base):
-    """An API key for Open311 POST requests; only its SHA-256 is stored."""
-
-    __tablename__ = "open311_keys"
-
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
-    name: Mapped[str] = mapped_column(Text, unique=True)
-    key_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
-    # The account the key's reports are filed under (a report always has a reporter).
-    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-
-
-class Open311Request(Base):
-    """A report created through Open311, with the token the client may look it up by."""
-
-    __tablename__ = "open311_requests"
-
-    token: Mapped[str] = mapped_column(Text, primary_key=True)
-    report_id: Mapped[uuid.UUID] = mapped_column(unique=True)
-    key_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("open311_keys.id"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

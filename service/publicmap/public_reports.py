@@ -24,11 +24,12 @@ from typing import Any, Literal
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from service.publicmap.settings import PublicMapSettings
+from service.cases.states import FINISHED_STATES, IN_PROGRESS_STATES, CaseState, values
+from service.settings import PublicMapSettings
 
-PUBLIC_OPEN_STATES = ("filed", "on_hold", "dispatched", "checked_in", "handled", "verifying")
-PUBLIC_CLOSED_STATES = ("closed",)
-CLOSED_STATES = ("closed", "voided", "merged")
+PUBLIC_OPEN_STATES = tuple(values(IN_PROGRESS_STATES))
+PUBLIC_CLOSED_STATES = (CaseState.CLOSED.value,)
+CLOSED_STATES = tuple(values(FINISHED_STATES))
 MEDIA_PREFIX = "/media/public/"
 
 Visibility = Literal["public_map", "open311"]

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
-from service.deps import SessionDep
+from service.deps import PublicMapSettingsDep, SessionDep
 from service.errors import ErrorResponse
 from service.publicmap import service
 from service.publicmap.public_reports import ReportFilter, list_public_reports
@@ -20,10 +20,8 @@ from service.publicmap.schemas import (
     PublicReportPublic,
     StationPublic,
 )
-from service.publicmap.settings import PublicMapSettings, get_publicmap_settings
 
 router = APIRouter(prefix="/api/v1/public", tags=["public map"])
-PublicMapSettingsDep = Annotated[PublicMapSettings, Depends(get_publicmap_settings)]
 ERRORS: dict[int | str, dict[str, Any]] = {422: {"model": ErrorResponse}}
 
 ServiceQuery = Annotated[

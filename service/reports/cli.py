@@ -19,26 +19,22 @@ def sweep(
     dry_run: Annotated[bool, typer.Option(help="List what would be removed, remove nothing.")] = False,
 ) -> None:
     """Remove stored photos no report points to, and idempotency keys past their retention window."""
-    from service.db.session import create_database
-    from service.media_store import build_media_store
+    from service.db.session import command_session
+    from service.photos.store import build_media_store
+    from service.photos.sweep import sweep_orphans
     from service.reports import idempotency
-    from service.reports.sweep import sweep_orphans
     from service.settings import get_settings
 
     settings = get_settings()
     grace = timedelta(seconds=settings.media.orphan_grace_s if grace_seconds is None else grace_seconds)
-    db = create_database(settings.database, application_name="whistle-sweep")
     store = build_media_store(settings.media)
-    try:
-        with db.session() as session:
-            result = sweep_orphans(session=session, store=store, grace=grace, dry_run=dry_run)
-            for key in result.removed:
-                typer.echo(f"{'would remove' if dry_run else 'removed'} {key}")
-            retention = settings.reports.idempotency_retention_days
-            cutoff = idempotency.retention_cutoff(datetime.now(UTC), retention)
-            pruned = 0 if dry_run else idempotency.prune(session=session, older_than=cutoff)
-    finally:
-        db.dispose()
+    with command_session(settings.database, application_name="whistle-sweep") as session:
+        result = sweep_orphans(session=session, store=store, grace=grace, dry_run=dry_run)
+        for key in result.removed:
+            typer.echo(f"{'would remove' if dry_run else 'removed'} {key}")
+        retention = settings.reports.idempotency_retention_days
+        cutoff = idempotency.retention_cutoff(datetime.now(UTC), retention)
+        pruned = 0 if dry_run else idempotency.prune(session=session, older_than=cutoff)
     typer.echo(
         f"{len(result.removed)} orphan object(s) {'to remove' if dry_run else 'removed'}, "
         f"{result.kept} old object(s) still in use, {result.temporaries} stale temporary file(s) removed, "

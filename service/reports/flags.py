@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from service.reports.config import ReportsSettings
 from service.reports.location import ChosenLocation
+from service.settings import ReportsSettings
 
 PHOTO_REUSED = "photo_reused"
 EXIF_TIME_OLD = "exif_time_old"

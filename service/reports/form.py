@@ -17,10 +17,10 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from geo.crs import Datum
-from service.errors import Invalid
+from service.photos.upload import parse_fields
 
 MAX_TEXT_CHARS = 2000
 
@@ -73,21 +73,7 @@ class ReportForm(BaseModel):
 
 def parse_form(fields: Mapping[str, str]) -> ReportForm:
     """Validate the text fields; empty strings count as absent. Raises `Invalid` (422) with details."""
-    present = {k: v for k, v in fields.items() if v.strip() != ""}
-    try:
-        return ReportForm.model_validate(present)
-    except ValidationError as exc:
-        details = [
-            {
-                "loc": [str(p) for p in err.get("loc", ())],
-                "msg": err.get("msg", ""),
-                "type": err.get("type", ""),
-            }
-            for err in exc.errors()
-        ]
-        first = details[0]
-        where = ".".join(first["loc"])
-        raise Invalid(f"{where}: {first['msg']}" if where else str(first["msg"]), details=details) from None
+    return parse_fields(ReportForm, fields, empty_is_absent=True)
 
 
 def request_hash(form: ReportForm, photo_sha256s: Sequence[str]) -> str:

@@ -23,33 +23,29 @@ Runs in a worker thread (`run_in_threadpool`): photo decoding and the database c
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from geoalchemy2.shape import from_shape
-from shapely.geometry import Point
-from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from media.storage import MediaStore
 from service.accounts.models import User
 from service.errors import Invalid
-from service.geography.models import Category
-from service.geography.service import route
-from service.media_store import media_limits
+from service.geography.service import CategoryRule, category_rule, route
+from service.photos.pipeline import process_uploads, store_photos
+from service.photos.service import count_known, record_photos, report_photos
+from service.photos.store import media_limits
+from service.photos.upload import UploadedPhoto
 from service.reports import idempotency
 from service.reports.flags import integrity_flags
 from service.reports.form import ReportForm
 from service.reports.idempotency import StoredAnswer
-from service.reports.location import ChosenLocation, choose_location
-from service.reports.models import Photo, Report
-from service.reports.multipart import UploadedPhoto
-from service.reports.photos import photo_columns, process_uploads, store_uploaded_photos
-from service.reports.service import report_public
+from service.reports.location import choose_location
+from service.reports.models import Report
+from service.reports.service import create_report, report_public
 from service.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -92,7 +88,7 @@ class Answer:
 
 def submit_report(*, session: Session, store: MediaStore, settings: Settings, upload: Upload) -> Answer:
     """File one report exactly once; see the module docstring for the order and its reasons."""
-    _check_category(session, upload.form.category)
+    rule = _category(session, upload.form.category)
     try:
         stored = idempotency.claim(
             session=session,
@@ -113,7 +109,7 @@ def submit_report(*, session: Session, store: MediaStore, settings: Settings, up
             # Filed before under another key (or this key was pruned): answer with that report.
             _finish(session, upload, existing)
             return existing
-        return _file(session, store, settings, upload)
+        return _file(session, store, settings, upload, rule)
     except IntegrityError as exc:
         session.rollback()
         try:
@@ -151,10 +147,12 @@ def _id_used(upload: Upload) -> ReportIdUsed:
     )
 
 
-def _check_category(session: Session, code: str) -> None:
-    active = session.scalar(select(Category.active).where(Category.code == code))
-    if not active:
+def _category(session: Session, code: str) -> CategoryRule:
+    """The category's rule, read once per report (routing uses it too)."""
+    rule = category_rule(session=session, code=code)
+    if rule is None or not rule.active:
         raise UnknownCategory(f"unknown or retired category {code!r}; see GET /api/v1/categories")
+    return rule
 
 
 def _answer_for_existing(session: Session, store: MediaStore, upload: Upload) -> Answer | None:
@@ -166,16 +164,21 @@ def _answer_for_existing(session: Session, store: MediaStore, upload: Upload) ->
     if report.reporter_id != upload.user.id or report.request_hash != upload.request_hash:
         session.rollback()
         raise _id_used(upload)
-    photos = list(session.scalars(select(Photo).where(Photo.report_id == report.id)))
+    photos = report_photos(session=session, report_ids=[report.id])[report.id]
     body = report_public(report, photos, store).model_dump(mode="json")
     return Answer(CREATED, body, replayed=True)
 
 
-def _file(session: Session, store: MediaStore, settings: Settings, upload: Upload) -> Answer:
+def _file(
+    session: Session, store: MediaStore, settings: Settings, upload: Upload, rule: CategoryRule
+) -> Answer:
     form = upload.form
     processed = process_uploads([p.read() for p in upload.photos], limits=media_limits(settings.media))
     location = choose_location(form.device_fix, [p.metadata for p in processed])
-    stored = store_uploaded_photos(processed, store)
+    local_offset = (form.captured_at.utcoffset() if form.captured_at is not None else None) or timedelta(
+        hours=settings.reports.naive_exif_utc_offset_hours
+    )
+    photos = store_photos(processed, store, local_offset=local_offset)
 
     now = datetime.now(UTC)
     routing = route(
@@ -183,32 +186,32 @@ def _file(session: Session, store: MediaStore, settings: Settings, upload: Uploa
         lon=location.lon,
         lat=location.lat,
         datum="wgs84",
-        category_code=form.category,
+        rule=rule,
         tolerance_m=settings.router.snap_tolerance_m,
     )
-    local_offset = (form.captured_at.utcoffset() if form.captured_at is not None else None) or timedelta(
-        hours=settings.reports.naive_exif_utc_offset_hours
-    )
-    rows = [
-        photo_columns(p, s, position=i, report_id=form.id, local_offset=local_offset)
-        for i, (p, s) in enumerate(zip(processed, stored, strict=True))
-    ]
-    reused = _reused_photo_count(session, [s.sha256 for s in stored], form.id)
     notes = integrity_flags(
         location=location,
-        photo_times_utc=[row["taken_at"] for row in rows],
+        photo_times_utc=[p.taken_at for p in photos],
         report_time=form.captured_at or now,
-        reused_photos=reused,
+        reused_photos=count_known(session, [p.sha256 for p in photos], other_than_report=form.id),
         routing_status=routing.status,
         settings=settings.reports,
     )
-    report = _report_row(upload, location, routing.model_dump(mode="json"), notes, now)
-    photos = [Photo(**row) for row in rows]
-    session.add(report)
-    session.flush()  # the report id's uniqueness is decided here (IntegrityError: a concurrent send won)
-    session.add_all(photos)
-    session.flush()
-    body = report_public(report, photos, store).model_dump(mode="json")
+    report = create_report(
+        session=session,
+        report_id=form.id,
+        reporter_id=upload.user.id,
+        category_code=form.category,
+        text=form.text,
+        location=location,
+        routing=routing,
+        flags=notes,
+        request_hash=upload.request_hash,
+        created_at=now,
+        captured_at=form.captured_at,
+    )
+    rows = record_photos(session, photos, report_id=report.id)
+    body = report_public(report, rows, store).model_dump(mode="json")
     idempotency.finish(
         session=session,
         user_id=upload.user.id,
@@ -220,60 +223,6 @@ def _file(session: Session, store: MediaStore, settings: Settings, upload: Uploa
         hook(session)
     session.commit()
     return Answer(CREATED, body)
-
-
-def _report_row(
-    upload: Upload,
-    location: ChosenLocation,
-    routing: dict[str, Any],
-    notes: dict[str, str],
-    now: datetime,
-) -> Report:
-    form = upload.form
-    return Report(
-        id=form.id,
-        reporter_id=upload.user.id,
-        category_code=form.category,
-        text=form.text,
-        created_at=now,
-        captured_at=form.captured_at,
-        lon=location.lon,
-        lat=location.lat,
-        geom=_point(location.lon, location.lat),
-        location_source=location.source,
-        datum=location.datum if location.source == "device" else None,
-        device_lon=location.device_raw[0] if location.device_raw else None,
-        device_lat=location.device_raw[1] if location.device_raw else None,
-        accuracy_m=location.accuracy_m,
-        device_geom=_point(*location.device) if location.device else None,
-        exif_geom=_point(*location.exif) if location.exif else None,
-        exif_device_distance_m=location.distance_m,
-        routing_status=routing["status"],
-        district_code=_code(routing.get("district")),
-        street_code=_code(routing.get("street")),
-        community_code=_code(routing.get("community")),
-        grid_code=_code(routing.get("grid")),
-        routing=routing,
-        flags=list(notes),
-        flag_notes=notes,
-        request_hash=upload.request_hash,
-    )
-
-
-def _code(ref: Any) -> str | None:
-    return str(ref["code"]) if isinstance(ref, dict) and ref.get("code") else None
-
-
-def _point(lon: float, lat: float) -> Any:
-    return from_shape(Point(lon, lat), srid=4326)
-
-
-def _reused_photo_count(session: Session, sha256s: Sequence[str], report_id: uuid.UUID) -> int:
-    """How many of these photos already belong to another report (or to a unit's result)."""
-    stmt = select(func.count(func.distinct(Photo.sha256))).where(
-        Photo.sha256.in_(set(sha256s)), Photo.report_id.is_distinct_from(report_id)
-    )
-    return int(session.scalar(stmt) or 0)
 
 
 def _release_quietly(session: Session, upload: Upload) -> None:

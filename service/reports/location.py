@@ -8,17 +8,14 @@ distance, so a dispatcher can see when they disagree.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
 
-from geo.crs import Datum, to_wgs84
+from geo.crs import Datum, haversine_m, to_wgs84
 from media.exif import PhotoMetadata
 from service.errors import Invalid
+from service.photos.pipeline import exif_position
 from service.reports.form import DeviceFix
-
-EARTH_RADIUS_M = 6_371_008.8
 
 
 class NoPosition(Invalid):
@@ -37,22 +34,6 @@ class ChosenLocation:
     exif: tuple[float, float] | None  # first photo's EXIF GPS (WGS-84)
     exif_photo: int | None  # which photo gave `exif`
     distance_m: float | None  # between `device` and `exif` when both exist
-
-
-def haversine_m(a: tuple[float, float], b: tuple[float, float]) -> float:
-    """Great-circle distance in metres between two (lon, lat) points in degrees."""
-    lon1, lat1, lon2, lat2 = map(math.radians, (*a, *b))
-    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
-
-
-def exif_position(meta: PhotoMetadata) -> tuple[float, float] | None:
-    """The photo's GPS position when usable: in range, and not the (0, 0) some cameras write for "no fix"."""
-    if meta.lon is None or meta.lat is None:
-        return None
-    if not (-180 <= meta.lon <= 180 and -90 <= meta.lat <= 90) or (meta.lon == 0 and meta.lat == 0):
-        return None
-    return meta.lon, meta.lat
 
 
 def choose_location(device: DeviceFix | None, photos: Sequence[PhotoMetadata]) -> ChosenLocation:
@@ -94,13 +75,3 @@ def choose_location(device: DeviceFix | None, photos: Sequence[PhotoMetadata]) -
         "The report has no position: the phone sent no location (lon/lat) and no photo carries GPS "
         "data. Turn on location and send again; nothing was stored."
     )
-
-
-def exif_time_utc(meta: PhotoMetadata, *, local_offset: timedelta) -> datetime | None:
-    """The photo's capture time in UTC. A time without an offset is the camera's local clock, read
-    in `local_offset` (the reporter's own offset when known, else China Standard Time)."""
-    if meta.taken_at is None:
-        return meta.gps_time_utc.astimezone(UTC) if meta.gps_time_utc else None
-    if meta.taken_at.tzinfo is not None:
-        return meta.taken_at.astimezone(UTC)
-    return meta.taken_at.replace(tzinfo=timezone(local_offset)).astimezone(UTC)

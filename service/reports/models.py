@@ -1,9 +1,7 @@
-"""Tables of the intake: reports, their photos, and the idempotency keys that make retries safe.
+"""Tables of the intake: reports and the idempotency keys that make retries safe (their photos are
+`service.photos.models.Photo`).
 
 - `reports.id` is the phone's own UUID: unique forever, so no retry, however late, makes a second report.
-- `photos` is the one registry of stored media objects: every key in the store that no `photos` row
-  names is an orphan the sweep may remove. Result photos of the case workflow live here too (0004 adds
-  `dispatch_id`; `report_id` is then NULL), which is why most descriptive columns are nullable.
 - `idempotency_keys` caches the first answer per (user, key) for `ReportsSettings.idempotency_retention_days`.
 """
 
@@ -22,13 +20,12 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
-    UniqueConstraint,
     func,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from service.db.base import Base, new_id
+from service.db.base import Base
 
 LOCATION_SOURCES = ("device", "exif")
 ROUTING_STATUSES = ("routed", "snapped", "unrouted")
@@ -83,32 +80,6 @@ class Report(Base):
     flags: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
     flag_notes: Mapped[dict[str, str]] = mapped_column(JSONB, default=dict)
     request_hash: Mapped[str] = mapped_column(String(64))
-
-
-class Photo(Base):
-    """A stored photo: the private original and its two public derivatives, named by content hash."""
-
-    __tablename__ = "photos"
-    __table_args__ = (UniqueConstraint("report_id", "position", name="uq_photos_report_id_position"),)
-
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
-    report_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("reports.id"))
-    position: Mapped[int] = mapped_column(Integer, default=0)
-    sha256: Mapped[str] = mapped_column(String(64))
-    original_key: Mapped[str] = mapped_column(Text)
-    display_key: Mapped[str] = mapped_column(Text)
-    thumb_key: Mapped[str] = mapped_column(Text)
-    format: Mapped[str | None] = mapped_column(String(10))
-    byte_size: Mapped[int | None] = mapped_column(Integer)
-    width: Mapped[int | None] = mapped_column(Integer)
-    height: Mapped[int | None] = mapped_column(Integer)
-    orientation: Mapped[int | None] = mapped_column(Integer)
-    exif_lon: Mapped[float | None] = mapped_column(Float)
-    exif_lat: Mapped[float | None] = mapped_column(Float)
-    taken_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    # Every fact read from the photo (altitude, direction, device, warnings...), for the console.
-    exif: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 class IdempotencyKey(Base):

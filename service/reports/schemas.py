@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from service.geography.schemas import RoutingPublic
+from service.photos.schemas import PhotoPublic
 
 
 class LocationPublic(BaseModel):
@@ -24,13 +25,6 @@ class FlagPublic(BaseModel):
         description="photo_reused | exif_time_old | exif_far_from_device | low_accuracy | unrouted"
     )
     message: str
-
-
-class PhotoPublic(BaseModel):
-    id: uuid.UUID
-    sha256: str = Field(description="SHA-256 of the original as uploaded")
-    display_url: str
-    thumb_url: str
 
 
 class ReportPublic(BaseModel):

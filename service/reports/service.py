@@ -1,8 +1,8 @@
-"""Reading reports and photos: one report, my reports, open reports nearby, a photo for download.
+"""Writing a report (the one way: the phone intake and Open311 both call `create_report`) and reading
+reports: one report, my reports, open reports nearby (their photos: `service.photos`).
 
 Who sees what (DESIGN.md §8): a reporter sees their own reports; the command center (dispatchers) and
 admins see every report. Someone else's report answers 404, never 403, so report ids cannot be probed.
-Originals (evidence with EXIF) go to the command center and to the units a case was dispatched to.
 
 A report's `status` is its case's state once the command center has acted on it (`reports.case_id`,
 added by 0004_cases), else `reported` (in the triage queue). The case tables are reached through Core
@@ -12,33 +12,87 @@ added by 0004_cases), else `reported` (in the triage queue). The case tables are
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+from geoalchemy2.shape import from_shape
+from shapely.geometry import Point
 from sqlalchemy import func, literal_column, select, text
 from sqlalchemy.orm import Session
 
 from geo.crs import Datum, to_wgs84
 from media.storage import MediaStore
 from service.accounts.models import Role, User
+from service.cases.states import CaseState
 from service.db import refs
 from service.errors import Invalid, NotFound
 from service.geography.schemas import RoutingPublic
-from service.reports.models import Photo, Report
-from service.reports.schemas import FlagPublic, LocationPublic, NearbyReportPublic, PhotoPublic, ReportPublic
+from service.geography.service import Routing
+from service.photos.models import Photo
+from service.photos.service import first_thumb_key, media_url, photo_public
+from service.reports.location import ChosenLocation
+from service.reports.models import Report
+from service.reports.schemas import FlagPublic, LocationPublic, NearbyReportPublic, ReportPublic
 
 COMMAND_ROLES = frozenset({Role.dispatcher, Role.admin})
-UNIT_ROLES = frozenset({Role.officer, Role.street_team})
 REPORTED = "reported"
 # Case states in which a report no longer counts as an open problem for the duplicate hint.
-FINISHED_STATES = ("closed", "voided")
+HINT_ENDED_STATES = (CaseState.CLOSED.value, CaseState.VOIDED.value)
 
 
-def media_url(store: MediaStore, key: str) -> str:
-    """Where a public derivative is fetched: the store's own public URL, else this service's /media/."""
-    return store.public_url(key) or f"/media/{key}"
+def create_report(
+    *,
+    session: Session,
+    report_id: uuid.UUID,
+    reporter_id: uuid.UUID,
+    category_code: str,
+    text: str,
+    location: ChosenLocation,
+    routing: Routing,
+    flags: Mapping[str, str],
+    request_hash: str,
+    created_at: datetime,
+    captured_at: datetime | None = None,
+) -> Report:
+    """Add one report and flush: the report id's uniqueness is decided here (IntegrityError when a
+    concurrent send of the same id won). The caller records its photos and commits."""
+    report = Report(
+        id=report_id,
+        reporter_id=reporter_id,
+        category_code=category_code,
+        text=text,
+        created_at=created_at,
+        captured_at=captured_at,
+        lon=location.lon,
+        lat=location.lat,
+        geom=_point(location.lon, location.lat),
+        location_source=location.source,
+        datum=location.datum if location.source == "device" else None,
+        device_lon=location.device_raw[0] if location.device_raw else None,
+        device_lat=location.device_raw[1] if location.device_raw else None,
+        accuracy_m=location.accuracy_m,
+        device_geom=_point(*location.device) if location.device else None,
+        exif_geom=_point(*location.exif) if location.exif else None,
+        exif_device_distance_m=location.distance_m,
+        routing_status=routing.status,
+        district_code=routing.code("district"),
+        street_code=routing.code("street"),
+        community_code=routing.code("community"),
+        grid_code=routing.code("grid"),
+        routing=routing.as_json(),
+        flags=list(flags),
+        flag_notes=dict(flags),
+        request_hash=request_hash,
+    )
+    session.add(report)
+    session.flush()
+    return report
+
+
+def _point(lon: float, lat: float) -> Any:
+    return from_shape(Point(lon, lat), srid=4326)
 
 
 def report_statuses(*, session: Session, report_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
@@ -75,26 +129,8 @@ def report_public(
         ),
         routing=RoutingPublic.model_validate(report.routing),
         flags=[FlagPublic(code=code, message=report.flag_notes.get(code, code)) for code in report.flags],
-        photos=[
-            PhotoPublic(
-                id=p.id,
-                sha256=p.sha256,
-                display_url=media_url(store, p.display_key),
-                thumb_url=media_url(store, p.thumb_key),
-            )
-            for p in sorted(photos, key=lambda p: p.position)
-        ],
+        photos=[photo_public(p, store) for p in sorted(photos, key=lambda p: p.position)],
     )
-
-
-def photos_of(*, session: Session, report_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[Photo]]:
-    by_report: dict[uuid.UUID, list[Photo]] = defaultdict(list)
-    if report_ids:
-        stmt = select(Photo).where(Photo.report_id.in_(report_ids)).order_by(Photo.report_id, Photo.position)
-        for photo in session.scalars(stmt):
-            if photo.report_id is not None:
-                by_report[photo.report_id].append(photo)
-    return by_report
 
 
 def can_see_every_report(user: User) -> bool:
@@ -153,13 +189,7 @@ def list_nearby(
     here = func.ST_SetSRID(func.ST_MakePoint(x, y), 4326)
     geog = text("reports.geom::geography")
     distance = func.ST_Distance(geog, func.Geography(here)).label("distance_m")
-    first_thumb = (
-        select(Photo.thumb_key)
-        .where(Photo.report_id == Report.id)
-        .order_by(Photo.position)
-        .limit(1)
-        .scalar_subquery()
-    )
+    first_thumb = first_thumb_key(Report.id)
     since = datetime.now(UTC) - timedelta(days=open_days)
     status = func.coalesce(refs.cases.c.state, REPORTED)
     stmt = (
@@ -169,7 +199,7 @@ def list_nearby(
             Report.category_code == category,
             Report.created_at >= since,
             func.ST_DWithin(geog, func.Geography(here), radius_m),
-            status.not_in(FINISHED_STATES),
+            status.not_in(HINT_ENDED_STATES),
         )
         .order_by(distance)
         .limit(limit)
@@ -187,35 +217,3 @@ def nearby_public(item: NearbyReport, store: MediaStore) -> NearbyReportPublic:
         created_at=item.report.created_at,
         thumb_url=media_url(store, item.thumb_key) if item.thumb_key else None,
     )
-
-
-def get_original(*, session: Session, photo_id: uuid.UUID, user: User) -> Photo:
-    """A photo whose original `user` may download: the command center any; an officer or street team
-    member only photos of a case dispatched to their unit (report, result and verification photos alike).
-    Anything else is `NotFound`."""
-    photo = session.get(Photo, photo_id)
-    if photo is None or not _may_see_original(session, user, photo):
-        raise NotFound(f"photo {photo_id} does not exist")
-    return photo
-
-
-def _may_see_original(session: Session, user: User, photo: Photo) -> bool:
-    if can_see_every_report(user):
-        return True
-    if user.role_enum not in UNIT_ROLES or user.unit_id is None:
-        return False
-    # Owned by a report, a unit's result (`dispatch_id`) or a grid worker's verification: its case.
-    p, d, t, r = refs.photos.c, refs.dispatches.c, refs.verification_tasks.c, refs.reports.c
-    dispatch_id, task_id = session.execute(
-        select(p.dispatch_id, p.verification_task_id).where(p.id == photo.id)
-    ).one()
-    if dispatch_id is not None:
-        case_of_photo = select(d.case_id).where(d.id == dispatch_id)
-    elif task_id is not None:
-        case_of_photo = select(t.case_id).where(t.id == task_id)
-    else:
-        case_of_photo = select(r.case_id).where(r.id == photo.report_id)
-    assigned = select(func.count()).where(
-        d.case_id == case_of_photo.scalar_subquery(), d.unit_id == user.unit_id
-    )
-    return bool(session.scalar(assigned))

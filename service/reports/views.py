@@ -1,11 +1,8 @@
-"""Phone API for reports (notes/api-contract.md) and photo downloads.
+"""Phone API for reports (notes/api-contract.md); photo downloads are `service.photos.views`.
 
-- `POST /api/v1/reports`: multipart upload, parsed as a stream (see `service.reports.multipart`);
+- `POST /api/v1/reports`: multipart upload, parsed as a stream (see `service.photos.upload`);
   the work runs in a worker thread (`service.reports.intake`).
 - `GET /api/v1/reports/nearby`, `/mine`, `/{id}`.
-- `GET /api/v1/photos/{id}/original`: the evidence, for the command center and the units a case was
-  dispatched to; every download is audited.
-- `GET /media/public/{key}`: public derivatives (metadata-free JPEGs named by their hash: immutable).
 """
 
 from __future__ import annotations
@@ -19,19 +16,17 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from geo.crs import Datum
-from media.errors import MediaError
-from media.hashing import PUBLIC_PREFIX, is_valid_key
-from media.sniff import ImageFormat
+from service.accounts.deps import require_roles
 from service.accounts.models import Role, User
-from service.audit import service as audit
-from service.deps import ClientDep, SessionDep, SettingsDep, require_roles
-from service.errors import DomainError, ErrorResponse, NotFound
-from service.media_store import MediaStoreDep, media_error, media_limits
+from service.deps import SessionDep, SettingsDep
+from service.errors import DomainError, ErrorResponse
+from service.photos.service import report_photos
+from service.photos.store import MediaStoreDep, media_limits
+from service.photos.upload import UPLOAD_ERRORS, read_form
 from service.reports import service as reports
 from service.reports.form import parse_form, request_hash
 from service.reports.idempotency import BadIdempotencyKey, parse_key
 from service.reports.intake import Upload, submit_report
-from service.reports.multipart import read_report_parts
 from service.reports.schemas import REPORT_UPLOAD_SCHEMA, NearbyReportPublic, ReportPublic
 
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -39,27 +34,11 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     403: {"model": ErrorResponse},
     404: {"model": ErrorResponse},
 }
-UPLOAD_ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"model": ErrorResponse, "description": "malformed multipart body or Idempotency-Key"},
-    409: {"model": ErrorResponse, "description": "the same Idempotency-Key is still being processed"},
-    413: {"model": ErrorResponse, "description": "a photo or the whole body is over the size limit"},
-    415: {"model": ErrorResponse, "description": "a file is not JPEG, HEIC/HEIF, PNG or WebP"},
-    422: {
-        "model": ErrorResponse,
-        "description": "invalid field, photo count, broken image or bomb, no position, key reused",
-    },
-    503: {"model": ErrorResponse, "description": "database or photo store unavailable (Retry-After)"},
-    507: {"model": ErrorResponse, "description": "the photo store is full"},
-}
 
 REPORTER_ROLES = (Role.grid_worker, Role.courier, Role.admin)
 READER_ROLES = (Role.grid_worker, Role.courier, Role.dispatcher, Role.admin)
-ORIGINAL_ROLES = (Role.dispatcher, Role.admin, Role.officer, Role.street_team)
-IMMUTABLE = "public, max-age=31536000, immutable"
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"], responses=ERRORS)
-photos_router = APIRouter(prefix="/api/v1/photos", tags=["reports"], responses=ERRORS)
-media_router = APIRouter(tags=["reports"])
 
 
 def reporter(user: Annotated[User, Depends(require_roles(*REPORTER_ROLES))], session: SessionDep) -> User:
@@ -109,10 +88,7 @@ async def create_report(
     key_header = keys[0] if keys else None
     if key_header is not None:
         parse_key(key_header, default=uuid.UUID(int=0))  # format checked before the body is read
-    try:
-        parts = await read_report_parts(request, limits=media_limits(settings.media))
-    except MediaError as exc:
-        raise media_error(exc) from exc
+    parts = await read_form(request, limits=media_limits(settings.media))
     try:
         form = parse_form(parts.fields)
         upload = Upload(
@@ -169,7 +145,7 @@ def mine(
 ) -> list[ReportPublic]:
     rows = reports.list_mine(session=session, user=user, limit=limit, before=before)
     ids = [r.id for r in rows]
-    photos = reports.photos_of(session=session, report_ids=ids)
+    photos = report_photos(session=session, report_ids=ids)
     statuses = reports.report_statuses(session=session, report_ids=ids)
     return [reports.report_public(r, photos.get(r.id, []), store, status=statuses[r.id]) for r in rows]
 
@@ -179,69 +155,6 @@ def get_report(
     report_id: uuid.UUID, user: ReaderUser, session: SessionDep, store: MediaStoreDep
 ) -> ReportPublic:
     report = reports.get_report(session=session, report_id=report_id, user=user)
-    photos = reports.photos_of(session=session, report_ids=[report.id])
+    photos = report_photos(session=session, report_ids=[report.id])
     status = reports.report_statuses(session=session, report_ids=[report.id])[report.id]
     return reports.report_public(report, photos.get(report.id, []), store, status=status)
-
-
-@photos_router.get(
-    "/{photo_id}/original",
-    summary="The original photo as uploaded (evidence: command center and the case's units; audited)",
-    response_class=Response,
-    responses={200: {"content": {f.mime_type: {} for f in ImageFormat}}},
-)
-def original(
-    photo_id: uuid.UUID,
-    user: Annotated[User, Depends(require_roles(*ORIGINAL_ROLES))],
-    session: SessionDep,
-    client: ClientDep,
-    store: MediaStoreDep,
-) -> Response:
-    photo = reports.get_original(session=session, photo_id=photo_id, user=user)
-    try:
-        data = store.get(photo.original_key)
-    except MediaError as exc:
-        raise media_error(exc) from exc
-    audit.record(
-        session=session,
-        action="photo_original_viewed",
-        actor_id=user.id,
-        actor_username=user.username,
-        subject_type="photo",
-        subject_id=str(photo.id),
-        client=client,
-        detail={"report_id": str(photo.report_id) if photo.report_id else None, "sha256": photo.sha256},
-    )
-    session.commit()
-    fmt = ImageFormat(photo.format) if photo.format else ImageFormat.JPEG
-    return Response(
-        data,
-        media_type=fmt.mime_type,
-        headers={
-            "Cache-Control": "private, no-store",
-            "Content-Disposition": f'inline; filename="{photo.sha256}.{fmt.extension}"',
-        },
-    )
-
-
-@media_router.get(
-    "/media/public/{rest:path}",
-    summary="A public derivative (metadata-free JPEG, named by its SHA-256)",
-    response_class=Response,
-    responses={200: {"content": {"image/jpeg": {}}}, 404: {"model": ErrorResponse}},
-)
-def public_media(rest: str, store: MediaStoreDep) -> Response:
-    key = PUBLIC_PREFIX + rest
-    if not is_valid_key(key):
-        raise NotFound("no such photo")
-    try:
-        data = store.get(key)
-    except MediaError as exc:
-        if exc.http_status == 404:
-            raise NotFound("no such photo") from None
-        raise media_error(exc) from exc
-    return Response(
-        data,
-        media_type="image/jpeg",
-        headers={"Cache-Control": IMMUTABLE, "ETag": f'"{rest.rsplit("/", 1)[-1].split(".")[0]}"'},
-    )

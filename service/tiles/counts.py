@@ -20,14 +20,14 @@ from datetime import UTC, datetime
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from service.cases.states import DISCARDED_STATES, IN_PROGRESS_STATES, values
 from service.db.session import Database
 from service.publicmap.public_reports import PUBLIC_CLOSED_STATES, PUBLIC_OPEN_STATES
 from service.tiles.layers import COLOUR_RANK, OPEN_DISPATCH
 
 log = logging.getLogger(__name__)
 LOCK_KEY = 0x5748_4953  # "WHIS": one refresher at a time across every instance
-IN_PROGRESS_STATES = ("filed", "on_hold", "dispatched", "checked_in", "handled", "verifying")
-VOIDED_STATES = ("voided", "merged")
+
 
 REFRESH_SQL = f"""
     WITH case_colour AS (
@@ -96,8 +96,8 @@ def refresh(*, session: Session, now: datetime) -> CountsState:
         text(REFRESH_SQL),
         {
             "now": now,
-            "in_progress": list(IN_PROGRESS_STATES),
-            "voided": list(VOIDED_STATES),
+            "in_progress": values(IN_PROGRESS_STATES),
+            "voided": values(DISCARDED_STATES),
             "public_open": list(PUBLIC_OPEN_STATES),
             "public_closed": list(PUBLIC_CLOSED_STATES),
         },

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from geo.tiles import HALF_WORLD_M, valid_tile
 from service.errors import NotFound
 from service.publicmap.public_reports import CLOSED_STATES, PUBLIC_CLOSED_STATES, PUBLIC_OPEN_STATES
-from service.publicmap.settings import PublicMapSettings
+from service.settings import PublicMapSettings
 from service.tiles import counts
 from service.tiles.layers import (
     BUFFER,

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 
+from service.accounts.deps import OptionalUser
 from service.accounts.models import Role, User
-from service.deps import OptionalUser, SessionDep, get_database
+from service.deps import PublicMapSettingsDep, SessionDep, get_database
 from service.errors import ErrorResponse
-from service.publicmap.settings import PublicMapSettings, get_publicmap_settings
 from service.tiles import counts, service
 from service.tiles.layers import REPORTS_LAYER
 
 router = APIRouter(tags=["vector tiles"])
-PublicMapSettingsDep = Annotated[PublicMapSettings, Depends(get_publicmap_settings)]
 MVT_MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
 STAFF_ROLES = frozenset({Role.dispatcher, Role.admin})
 

@@ -15,7 +15,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from service.accounts.models import Role, User
-from service.reports.models import Photo, Report
+from service.photos.models import Photo
+from service.reports.models import Report
 from service.settings import Settings
 from tests.media.photo_factory import fixture_bytes
 from tests.support.rolled_back import UserFactory

@@ -23,9 +23,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from service.accounts import service as accounts
+from service.accounts.deps import get_current_user
 from service.accounts.models import Role, User
 from service.audit.models import AuditEvent
-from service.deps import get_current_user
 from service.settings import Settings
 from tests.support.rolled_back import UserFactory
 

@@ -50,12 +50,13 @@ def create_template() -> str:
 
 
 def load_demo_city(url: str) -> None:
-    """The demo city (no accounts) in the template: every test database starts with Jilin City."""
+    """The demo city (no accounts) in the template: every test database starts with Jilin City, its
+    stations, pairing points and warm-new streets."""
     from sqlalchemy import create_engine
     from sqlalchemy.orm import Session
 
     from geo.demo import build_demo_city
-    from service.geography.demo import load_demo_city as store
+    from service.demo.service import load_demo as store
 
     engine = create_engine(url)
     try:

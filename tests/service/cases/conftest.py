@@ -19,8 +19,8 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from service.accounts import service as accounts
+from service.accounts.hashing import hash_password
 from service.accounts.models import Role, User
-from service.accounts.passwords import hash_password
 from service.settings import Settings
 from tests.support.rolled_back import PASSWORD
 

@@ -26,12 +26,12 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from service.cases import service as cases
-from service.cases.case_photos import CasePhoto
 from service.cases.models import Case, Dispatch, Evaluation
+from service.photos.pipeline import NewPhoto
 from tests.service.cases.conftest import Auth, City, ReportFactory
 
 SH = ZoneInfo("Asia/Shanghai")
-PHOTO = CasePhoto(sha256="a" * 64, original_key="originals/a", display_key="public/a", thumb_key="public/t")
+PHOTO = NewPhoto(sha256="a" * 64, original_key="originals/a", display_key="public/a", thumb_key="public/t")
 
 
 def at(day: int, hour: int, minute: int = 0) -> datetime:

@@ -19,10 +19,10 @@ from sqlalchemy.orm import Session
 from service.accounts.models import User
 from service.cases import service as cases
 from service.cases import states
-from service.cases.case_photos import CasePhoto
 from service.cases.deadlines import LimitUnit
 from service.cases.models import Case, Dispatch
 from service.cases.states import CASE_TRANSITIONS, DISPATCH_TRANSITIONS, Action, CaseState, DispatchState
+from service.photos.pipeline import NewPhoto
 from tests.service.cases.conftest import Auth, City, ReportFactory, site_photo
 
 CASE_ACTIONS = sorted({a for _, a in CASE_TRANSITIONS}, key=list(Action).index)
@@ -31,7 +31,7 @@ CASE_PAIRS = [(s, a) for s in CaseState for a in CASE_ACTIONS if (s, a) not in C
 DISPATCH_PAIRS = [
     (s, a) for s in DispatchState for a in DISPATCH_ACTIONS if (s, a) not in DISPATCH_TRANSITIONS
 ]
-PHOTO = CasePhoto(sha256="0" * 64, original_key="originals/x", display_key="public/x", thumb_key="public/t")
+PHOTO = NewPhoto(sha256="0" * 64, original_key="originals/x", display_key="public/x", thumb_key="public/t")
 NOBODY = {"place": {"district": "220204", "street": "220204001000", "community": "220204001009",
                     "grid": "220204001009999"}}  # fmt: skip
 

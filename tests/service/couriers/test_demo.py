@@ -6,8 +6,8 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from service.accounts import service as accounts
+from service.accounts.hashing import verify_password
 from service.accounts.models import Role, User
-from service.accounts.passwords import verify_password
 from service.couriers import demo, points
 from service.couriers.models import CommunityPass, Company, Pairing, Participation, PointsEntry, Rider
 from service.couriers.stats import courier_stats

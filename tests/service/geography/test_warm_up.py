@@ -12,7 +12,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from service.app import create_app
-from service.db.session import create_database
+from service.db.session import open_database
 from service.geography.routing import ROUTERS, warm_routers
 from tests.conftest import make_settings
 
@@ -20,7 +20,7 @@ TOLERANCE_M = 50.0
 
 
 def _is_warm(database_url: str) -> bool:
-    database = create_database(make_settings(database_url, Path()).database)
+    database = open_database(make_settings(database_url, Path()).database)
     try:
         with database.session() as session:
             return ROUTERS.is_warm(session=session, at=datetime.now(UTC), tolerance_m=TOLERANCE_M)
@@ -37,7 +37,7 @@ def test_the_service_builds_the_router_while_it_starts(fresh_database_url: str, 
 
 
 def test_warming_builds_the_router_the_first_report_would_use(fresh_database_url: str) -> None:
-    database = create_database(make_settings(fresh_database_url, Path()).database)
+    database = open_database(make_settings(fresh_database_url, Path()).database)
     try:
         seconds = warm_routers(database.sessions, tolerance_m=TOLERANCE_M)
         assert seconds is not None and seconds > 0

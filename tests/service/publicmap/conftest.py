@@ -1,180 +1,68 @@
-"""A database of the public-map tests: the suite's template plus the demo city's divisions (when the
-template lacks them), two categories, and the demo stations, pairing points and streets.
-
-Built once per run (a clone of the template); every test runs in a transaction rolled back afterwards.
-"""
+"""Fixtures of the public-map tests. The suite's template holds the demo city with its public map
+(stations, pairing points, warm-new streets); these tests run on it like every other test, with the
+city-zoom report counts rebuilt inline (no background thread, no age)."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
-from fastapi.testclient import TestClient
-from sqlalchemy import Connection, Engine, create_engine, text
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from geo.demo import DemoCity, build_demo_city
 from service.accounts.models import Role, User
-from service.publicmap.loading import load_demo_public_map
-from service.publicmap.settings import PublicMapSettings
-from service.settings import Settings
+from service.settings import PublicMapSettings, Settings
 from tests.conftest import make_settings
-from tests.support import databases
-from tests.support.rolled_back import (
-    Login,
-    UserFactory,
-    app_on_session,
-    login_with,
-    rolled_back_connection,
-    savepoint_session,
-    user_factory,
-)
-
-PARENTS = {
-    "districts": None,
-    "streets": "district_code",
-    "communities": "street_code",
-    "grids": "community_code",
-}
-CATEGORIES = (("0101", "01", "市容环境", "01", "私搭乱建"), ("0502", "05", "街面秩序", "02", "占道经营"))
 
 
-@pytest.fixture(scope="session")
-def demo_city() -> DemoCity:
-    return build_demo_city()
-
-
-def _ensure_divisions(session: Session, city: DemoCity) -> None:
-    if session.scalar(text("SELECT count(*) FROM grids")):
-        return
-    levels = (
-        ("districts", city.districts),
-        ("streets", city.streets),
-        ("communities", city.communities),
-        ("grids", city.grids),
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return make_settings(
+        database_url,
+        tmp_path,
+        publicmap={"counts_max_age_s": 0, "counts_refresh_in_background": False},
     )
-    for table, rows in levels:
-        parent = PARENTS[table]
-        columns = "id, code, name, kind, geom, valid_from, is_demo" + (f", {parent}" if parent else "")
-        values = "gen_random_uuid(), :code, :name, :kind, ST_GeomFromText(:wkt, 4326), '2020-01-01', true"
-        values += ", :parent" if parent else ""
-        session.execute(
-            text(f"INSERT INTO {table} ({columns}) VALUES ({values})"),
-            [
-                {
-                    "code": d.code,
-                    "name": d.name,
-                    "kind": d.kind,
-                    "wkt": d.geometry.wkt,
-                    "parent": d.parent_code,
-                }
-                for d in rows
-            ],
-        )
 
 
-def _ensure_categories(session: Session) -> None:
-    session.execute(
+# 0502 is not a demo category: the Open311 tests file reports under a second service code.
+EXTRA_CATEGORY = ("0502", "05", "街面秩序", "02", "占道经营")
+
+
+@pytest.fixture(autouse=True)
+def extra_category(db: Session) -> None:
+    code, major, major_name, minor, name = EXTRA_CATEGORY
+    db.execute(
         text(
-            "INSERT INTO department_kinds (code, name, enforcement, sort) "
-            "VALUES ('urban_management', '城管', true, 1) ON CONFLICT DO NOTHING"
-        )
+            """
+            INSERT INTO categories (code, major_code, major_name, minor_code, name, note, primary_kind,
+                joint_kinds, on_street_list, report_in_amount, report_in_unit, handling_amount,
+                handling_unit, points, active, sort)
+            VALUES (:code, :major, :major_name, :minor, :name, '', 'urban_management', '{}', false,
+                    2, 'work_hours', 3, 'work_days', 10, true, 0)
+            ON CONFLICT (code) DO NOTHING
+            """
+        ),
+        {"code": code, "major": major, "major_name": major_name, "minor": minor, "name": name},
     )
-    for code, major, major_name, minor, name in CATEGORIES:
-        session.execute(
-            text(
-                """
-                INSERT INTO categories (code, major_code, major_name, minor_code, name, note, primary_kind,
-                    joint_kinds, on_street_list, report_in_amount, report_in_unit, handling_amount,
-                    handling_unit, points, active, sort)
-                VALUES (:code, :major, :major_name, :minor, :name, '', 'urban_management', '{}', false,
-                        2, 'work_hours', 3, 'work_days', 10, true, 0)
-                ON CONFLICT (code) DO NOTHING
-                """
-            ),
-            {"code": code, "major": major, "major_name": major_name, "minor": minor, "name": name},
-        )
-
-
-@pytest.fixture(scope="session")
-def publicmap_database_url(template_database: str, demo_city: DemoCity) -> Iterator[str]:
-    url = databases.clone(template_database, prefix="whistle_pm")
-    engine = create_engine(url)
-    with Session(engine) as session:
-        _ensure_divisions(session, demo_city)
-        _ensure_categories(session)
-        if not session.scalar(text("SELECT count(*) FROM stations")):
-            load_demo_public_map(session=session, city=demo_city)
-        session.commit()
-    engine.dispose()
-    yield url
-    databases.drop(url)
-
-
-@pytest.fixture(scope="session")
-def pm_engine(publicmap_database_url: str) -> Iterator[Engine]:
-    engine = create_engine(publicmap_database_url)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture
-def pm_connection(pm_engine: Engine) -> Iterator[Connection]:
-    with rolled_back_connection(pm_engine) as conn:
-        yield conn
-
-
-@pytest.fixture
-def pm_db(pm_connection: Connection) -> Iterator[Session]:
-    with savepoint_session(pm_connection) as session:
-        yield session
-
-
-@pytest.fixture
-def pm_settings(publicmap_database_url: str, tmp_path: Path) -> Settings:
-    return make_settings(publicmap_database_url, tmp_path)
-
-
-@pytest.fixture
-def map_settings() -> PublicMapSettings:
-    return PublicMapSettings(counts_max_age_s=0, counts_refresh_in_background=False)
-
-
-@pytest.fixture
-def pm_app(pm_settings: Settings, pm_db: Session, map_settings: PublicMapSettings) -> FastAPI:
-    app = app_on_session(pm_settings, pm_db)
-    app.state.publicmap_settings = map_settings
-    return app
-
-
-@pytest.fixture
-def pm_client(pm_app: FastAPI) -> Iterator[TestClient]:
-    with TestClient(pm_app) as client:
-        yield client
-
-
-@pytest.fixture
-def pm_user(pm_db: Session) -> UserFactory:
-    return user_factory(pm_db)
-
-
-@pytest.fixture
-def pm_login(pm_client: TestClient) -> Login:
-    return login_with(pm_client)
+def map_settings(settings: Settings) -> PublicMapSettings:
+    """The public-map settings the app reads (a test may change one for its own request)."""
+    return settings.publicmap
 
 
 ReportMaker = Callable[..., uuid.UUID]
 
 
 @pytest.fixture
-def make_report(pm_db: Session, pm_user: Callable[..., User]) -> ReportMaker:
+def make_report(db: Session, make_user: Callable[..., User]) -> ReportMaker:
     """Insert a report at (lon, lat), optionally filed as a case in ``state`` with one dispatch."""
-    reporter = pm_user(Role.grid_worker)
+    reporter = make_user(Role.grid_worker)
 
     def factory(
         lon: float,
@@ -187,7 +75,7 @@ def make_report(pm_db: Session, pm_user: Callable[..., User]) -> ReportMaker:
         dispatch_deadline: datetime | None = None,
     ) -> uuid.UUID:
         report_id = uuid.uuid4()
-        codes = pm_db.execute(
+        codes = db.execute(
             text(
                 """
                 SELECT g.code AS grid, g.community_code AS community, c.street_code AS street,
@@ -213,7 +101,7 @@ def make_report(pm_db: Session, pm_user: Callable[..., User]) -> ReportMaker:
             "district": codes.district if codes else None,
             "status": "routed" if codes else "unrouted",
         }
-        pm_db.execute(
+        db.execute(
             text(
                 """
                 INSERT INTO reports (id, reporter_id, category_code, text, created_at, lon, lat, geom,
@@ -227,7 +115,7 @@ def make_report(pm_db: Session, pm_user: Callable[..., User]) -> ReportMaker:
             values,
         )
         for position in range(photos):
-            pm_db.execute(
+            db.execute(
                 text(
                     "INSERT INTO photos (id, report_id, position, sha256, original_key, display_key, thumb_key) "
                     "VALUES (gen_random_uuid(), :r, :p, :sha, :o, :d, :t)"
@@ -244,7 +132,7 @@ def make_report(pm_db: Session, pm_user: Callable[..., User]) -> ReportMaker:
         if state is not None:
             case_id = uuid.uuid4()
             closed_at = values["created"] if state == "closed" else None
-            pm_db.execute(
+            db.execute(
                 text(
                     """
                     INSERT INTO cases (id, state, category_code, primary_report_id, district_code, street_code,
@@ -255,12 +143,10 @@ def make_report(pm_db: Session, pm_user: Callable[..., User]) -> ReportMaker:
                 ),
                 {**values, "id": case_id, "state": state, "report": report_id, "closed_at": closed_at},
             )
-            pm_db.execute(
-                text("UPDATE reports SET case_id = :c WHERE id = :r"), {"c": case_id, "r": report_id}
-            )
+            db.execute(text("UPDATE reports SET case_id = :c WHERE id = :r"), {"c": case_id, "r": report_id})
             if dispatch_deadline is not None:
-                unit = pm_db.scalar(text("SELECT id FROM department_units ORDER BY code LIMIT 1"))
-                pm_db.execute(
+                unit = db.scalar(text("SELECT id FROM department_units ORDER BY code LIMIT 1"))
+                db.execute(
                     text(
                         """
                         INSERT INTO dispatches (id, case_id, unit_id, role, district_code, street_code, state,
@@ -279,7 +165,7 @@ def make_report(pm_db: Session, pm_user: Callable[..., User]) -> ReportMaker:
                         "deadline": dispatch_deadline,
                     },
                 )
-        pm_db.flush()
+        db.flush()
         return report_id
 
     return factory

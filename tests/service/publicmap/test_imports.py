@@ -29,25 +29,25 @@ def a_community(db: Session) -> tuple[str, float, float, float, float]:
     return row.code, row.x, row.y, row.x + 0.5, row.y + 0.5
 
 
-def test_station_import_upserts_by_code(pm_db: Session, tmp_path: Path) -> None:
-    code, x, y, _, _ = a_community(pm_db)
+def test_station_import_upserts_by_code(db: Session, tmp_path: Path) -> None:
+    code, x, y, _, _ = a_community(db)
     path = tmp_path / "s.csv"
     path.write_text(
         STATIONS + f"imp-1,新驿站,解放路1号,{x},{y},toilet|rest,24/7,邮政,{code}\n", encoding="utf-8"
     )
-    assert import_stations(session=pm_db, path=path) == 1
+    assert import_stations(session=db, path=path) == 1
     path.write_text(
         STATIONS + f"imp-1,改名驿站,解放路1号,{x},{y},rest,daily 08:00-20:00,邮政,{code}\n", encoding="utf-8"
     )
-    import_stations(session=pm_db, path=path)
-    row = pm_db.execute(
+    import_stations(session=db, path=path)
+    row = db.execute(
         text("SELECT name, services, always_open, is_demo FROM stations WHERE code = 'imp-1'")
     ).one()
     assert (row.name, row.services, row.always_open, row.is_demo) == ("改名驿站", ["rest"], False, False)
 
 
-def test_unknown_community_refuses_the_whole_file(pm_db: Session, tmp_path: Path) -> None:
-    code, x, y, _, _ = a_community(pm_db)
+def test_unknown_community_refuses_the_whole_file(db: Session, tmp_path: Path) -> None:
+    code, x, y, _, _ = a_community(db)
     path = tmp_path / "s.csv"
     path.write_text(
         STATIONS
@@ -56,13 +56,13 @@ def test_unknown_community_refuses_the_whole_file(pm_db: Session, tmp_path: Path
         encoding="utf-8",
     )
     with pytest.raises(PointFileError) as caught:
-        import_stations(session=pm_db, path=path)
+        import_stations(session=db, path=path)
     assert caught.value.problems == ["code imp-bad: community_code 220299999999 is not a current community"]
-    assert pm_db.scalar(text("SELECT count(*) FROM stations WHERE code LIKE 'imp-%'")) == 0
+    assert db.scalar(text("SELECT count(*) FROM stations WHERE code LIKE 'imp-%'")) == 0
 
 
-def test_pairing_points_must_lie_in_their_community(pm_db: Session, tmp_path: Path) -> None:
-    code, x, y, far_x, far_y = a_community(pm_db)
+def test_pairing_points_must_lie_in_their_community(db: Session, tmp_path: Path) -> None:
+    code, x, y, far_x, far_y = a_community(db)
     path = tmp_path / "p.csv"
     path.write_text(
         PAIRINGS
@@ -70,13 +70,13 @@ def test_pairing_points_must_lie_in_their_community(pm_db: Session, tmp_path: Pa
         encoding="utf-8",
     )
     with pytest.raises(PointFileError, match="code pp-2: the point lies outside its community"):
-        import_pairings(session=pm_db, path=path)
+        import_pairings(session=db, path=path)
     path.write_text(
         PAIRINGS + f"pp-1,市统计局,{code},{x},{y},科长,王强,李敏,图书角\npp-3,市审计局,{code},,,,,,\n",
         encoding="utf-8",
     )
-    assert import_pairings(session=pm_db, path=path) == 2
-    placed = pm_db.execute(
+    assert import_pairings(session=db, path=path) == 2
+    placed = db.execute(
         text(
             "SELECT ST_Covers(c.geom, p.geom) FROM pairings p JOIN communities c ON c.code = p.community_code "
             "AND c.valid_to IS NULL WHERE p.code = 'pp-3'"

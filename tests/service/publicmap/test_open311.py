@@ -15,6 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from service.open311.keys import create_key
+from service.settings import Settings
 from tests.service.publicmap.test_public_reports import assert_cell_centre
 
 BASE = "/open311/v2"
@@ -22,9 +23,11 @@ CODE = "0101"
 
 
 @pytest.fixture
-def api_key(pm_db: Session) -> str:
-    created = create_key(session=pm_db, name=f"hotline-{uuid.uuid4().hex[:6]}")
-    pm_db.commit()
+def api_key(db: Session, settings: Settings) -> str:
+    created = create_key(
+        session=db, name=f"hotline-{uuid.uuid4().hex[:6]}", secret_key=settings.security.secret_key
+    )
+    db.commit()
     return created.key
 
 
@@ -63,12 +66,12 @@ def errors_of(response: Any, fmt: str) -> list[tuple[int, str]]:
     return [(int(e.findtext("code") or 0), e.findtext("description") or "") for e in root.findall("error")]
 
 
-def test_discovery(pm_client: TestClient) -> None:
-    doc = pm_client.get(f"{BASE}/discovery.json").json()
+def test_discovery(client: TestClient) -> None:
+    doc = client.get(f"{BASE}/discovery.json").json()
     endpoint = doc["endpoints"][0]
     assert endpoint["specification"] == "http://wiki.open311.org/GeoReport_v2"
     assert endpoint["url"].endswith("/open311/v2") and "text/xml" in endpoint["formats"]
-    xml = parse_xml(pm_client.get(f"{BASE}/discovery.xml").content)
+    xml = parse_xml(client.get(f"{BASE}/discovery.xml").content)
     assert xml.tag == "discovery" and xml.findtext("endpoints/endpoint/type") == "production"
     assert [f.text for f in xml.findall("endpoints/endpoint/formats/format")] == [
         "text/xml",
@@ -76,25 +79,25 @@ def test_discovery(pm_client: TestClient) -> None:
     ]
 
 
-def test_service_list_and_definition(pm_client: TestClient) -> None:
-    services = pm_client.get(f"{BASE}/services.json").json()
+def test_service_list_and_definition(client: TestClient) -> None:
+    services = client.get(f"{BASE}/services.json").json()
     ours = next(s for s in services if s["service_code"] == CODE)
     assert ours["metadata"] is True and ours["type"] == "realtime" and ours["service_name"]
-    xml = pm_client.get(f"{BASE}/services.xml")
+    xml = client.get(f"{BASE}/services.xml")
     assert xml.headers["content-type"].startswith("text/xml")
     root = parse_xml(xml.content)
     assert root.tag == "services"
     codes = [s.findtext("service_code") for s in root.findall("service")]
     assert codes == [s["service_code"] for s in services]
     assert root.find("service/metadata").text == "true"  # type: ignore[union-attr]
-    definition = pm_client.get(f"{BASE}/services/{CODE}.json").json()
+    definition = client.get(f"{BASE}/services/{CODE}.json").json()
     assert definition["service_code"] == CODE
     datum = next(a for a in definition["attributes"] if a["code"] == "datum")
     assert datum["datatype"] == "singlevaluelist" and {v["key"] for v in datum["values"]} >= {
         "wgs84",
         "gcj02",
     }
-    xml_def = parse_xml(pm_client.get(f"{BASE}/services/{CODE}.xml").content)
+    xml_def = parse_xml(client.get(f"{BASE}/services/{CODE}.xml").content)
     assert xml_def.tag == "service_definition"
     assert [a.findtext("code") for a in xml_def.findall("attributes/attribute")] == [
         a["code"] for a in definition["attributes"]
@@ -102,17 +105,17 @@ def test_service_list_and_definition(pm_client: TestClient) -> None:
 
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])
-def test_unknown_service_code_is_404(pm_client: TestClient, fmt: str) -> None:
-    response = pm_client.get(f"{BASE}/services/9999.{fmt}")
+def test_unknown_service_code_is_404(client: TestClient, fmt: str) -> None:
+    response = client.get(f"{BASE}/services/9999.{fmt}")
     assert response.status_code == 404
     assert errors_of(response, fmt)[0][0] == 404
 
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])
 def test_post_request_creates_a_routed_report(
-    pm_client: TestClient, pm_db: Session, api_key: str, fmt: str
+    client: TestClient, db: Session, api_key: str, fmt: str
 ) -> None:
-    response = pm_client.post(f"{BASE}/requests.{fmt}", data=spec_post(api_key))
+    response = client.post(f"{BASE}/requests.{fmt}", data=spec_post(api_key))
     assert response.status_code == 201, response.text
     if fmt == "json":
         (answer,) = response.json()
@@ -122,7 +125,7 @@ def test_post_request_creates_a_routed_report(
         assert root.tag == "service_requests"
         request_id = root.findtext("request/service_request_id") or ""
         token = root.findtext("request/token") or ""
-    row = pm_db.execute(
+    row = db.execute(
         text(
             "SELECT r.category_code, r.grid_code, r.text, u.username FROM reports r JOIN users u ON u.id = r.reporter_id WHERE r.id = :id"
         ),
@@ -130,15 +133,15 @@ def test_post_request_creates_a_routed_report(
     ).one()
     assert row.category_code == CODE and row.grid_code is not None
     assert row.username.startswith("open311-hotline") and row.text == "路边私搭乱建的棚子"
-    looked_up = pm_client.get(f"{BASE}/tokens/{token}.json").json()
+    looked_up = client.get(f"{BASE}/tokens/{token}.json").json()
     assert looked_up == [{"service_request_id": request_id, "token": token}]
-    one = pm_client.get(f"{BASE}/requests/{request_id}.{fmt}")
+    one = client.get(f"{BASE}/requests/{request_id}.{fmt}")
     assert one.status_code == 200
     if fmt == "json":
         (request,) = one.json()
         assert request["status"] == "open" and request["service_code"] == CODE
         assert request["description"] is None  # free text stays inside
-        assert_cell_centre(pm_db, uuid.UUID(request_id), request["long"], request["lat"])
+        assert_cell_centre(db, uuid.UUID(request_id), request["long"], request["lat"])
     else:
         root = parse_xml(one.content)
         assert root.findtext("request/status") == "open"
@@ -146,7 +149,7 @@ def test_post_request_creates_a_routed_report(
 
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])
-def test_post_errors(pm_client: TestClient, api_key: str, fmt: str) -> None:
+def test_post_errors(client: TestClient, api_key: str, fmt: str) -> None:
     url = f"{BASE}/requests.{fmt}"
     cases = [
         (spec_post(None), 403),
@@ -158,61 +161,60 @@ def test_post_errors(pm_client: TestClient, api_key: str, fmt: str) -> None:
         (spec_post(api_key, **{"attribute[datum]": "mars"}), 400),
     ]
     for form, status in cases:
-        response = pm_client.post(url, data=form)
+        response = client.post(url, data=form)
         assert response.status_code == status, (form, response.text)
         ((code, description),) = errors_of(response, fmt)
         assert code == status and description
-    missing_location = pm_client.post(url, data=spec_post(api_key, lat=None, long=None))
+    missing_location = client.post(url, data=spec_post(api_key, lat=None, long=None))
     assert "geocode" in errors_of(missing_location, fmt)[0][1]
 
 
 def test_get_requests_filters_and_window(
-    pm_client: TestClient, pm_db: Session, make_report: Callable[..., uuid.UUID]
+    client: TestClient, db: Session, make_report: Callable[..., uuid.UUID]
 ) -> None:
     now = datetime.now(UTC)
     open_id = make_report(126.5535, 43.8625, state="dispatched")
     closed_id = make_report(126.5545, 43.8635, state="closed")
     other = make_report(126.5555, 43.8645, state="filed", category="0502")
     old = make_report(126.5565, 43.8655, state="filed", created_at=now - timedelta(days=200))
-    listed = {r["service_request_id"]: r for r in pm_client.get(f"{BASE}/requests.json").json()}
+    listed = {r["service_request_id"]: r for r in client.get(f"{BASE}/requests.json").json()}
     assert {str(open_id), str(closed_id), str(other)} <= set(listed) and str(old) not in listed
     assert listed[str(closed_id)]["status"] == "closed" and listed[str(closed_id)]["status_notes"] == "已办结"
     assert listed[str(open_id)]["status"] == "open"
     closed = {
         r["service_request_id"]
-        for r in pm_client.get(f"{BASE}/requests.json", params={"status": "closed"}).json()
+        for r in client.get(f"{BASE}/requests.json", params={"status": "closed"}).json()
     }
     assert str(closed_id) in closed and str(open_id) not in closed
     by_code = {
-        r["service_code"]
-        for r in pm_client.get(f"{BASE}/requests.json", params={"service_code": "0502"}).json()
+        r["service_code"] for r in client.get(f"{BASE}/requests.json", params={"service_code": "0502"}).json()
     }
     assert by_code == {"0502"}
-    by_id = pm_client.get(f"{BASE}/requests.json", params={"service_request_id": f"{old},{open_id}"}).json()
+    by_id = client.get(f"{BASE}/requests.json", params={"service_request_id": f"{old},{open_id}"}).json()
     assert {r["service_request_id"] for r in by_id} == {str(old), str(open_id)}  # ids override the window
     window = {
         "start_date": (now - timedelta(days=210)).isoformat(),
         "end_date": (now - timedelta(days=190)).isoformat(),
     }
-    assert [
-        r["service_request_id"] for r in pm_client.get(f"{BASE}/requests.json", params=window).json()
-    ] == [str(old)]
+    assert [r["service_request_id"] for r in client.get(f"{BASE}/requests.json", params=window).json()] == [
+        str(old)
+    ]
     too_long = {"start_date": (now - timedelta(days=120)).isoformat(), "end_date": now.isoformat()}
-    response = pm_client.get(f"{BASE}/requests.xml", params=too_long)
+    response = client.get(f"{BASE}/requests.xml", params=too_long)
     assert response.status_code == 400 and errors_of(response, "xml")[0][0] == 400
-    xml = parse_xml(pm_client.get(f"{BASE}/requests.xml").content)
+    xml = parse_xml(client.get(f"{BASE}/requests.xml").content)
     assert xml.tag == "service_requests"
     assert str(open_id) in [r.findtext("service_request_id") for r in xml.findall("request")]
 
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])
-def test_unknown_request_and_token_are_404(pm_client: TestClient, fmt: str) -> None:
+def test_unknown_request_and_token_are_404(client: TestClient, fmt: str) -> None:
     for url in (
         f"{BASE}/requests/{uuid.uuid4()}.{fmt}",
         f"{BASE}/requests/nonsense.{fmt}",
         f"{BASE}/tokens/nope.{fmt}",
     ):
-        response = pm_client.get(url)
+        response = client.get(url)
         assert response.status_code == 404
         assert errors_of(response, fmt)[0][0] == 404
-    assert pm_client.get(f"{BASE}/services.yaml").status_code == 404
+    assert client.get(f"{BASE}/services.yaml").status_code == 404

@@ -55,15 +55,15 @@ def assert_cell_centre(db: Session, report_id: uuid.UUID, lon: float, lat: float
 
 
 def test_public_reports_are_coarsened_and_stripped(
-    pm_client: TestClient, pm_db: Session, make_report: Callable[..., uuid.UUID]
+    client: TestClient, db: Session, make_report: Callable[..., uuid.UUID]
 ) -> None:
-    points = off_centre_points(pm_db, 12)
+    points = off_centre_points(db, 12)
     states = ["dispatched", "closed", "filed", "checked_in", None, "voided"] * 2
     ids = {
         make_report(lon, lat, state=state, photos=2): state
         for (lon, lat), state in zip(points, states, strict=True)
     }
-    response = pm_client.get("/api/v1/public/reports", params={"limit": 1000})
+    response = client.get("/api/v1/public/reports", params={"limit": 1000})
     assert response.status_code == 200
     shown = {uuid.UUID(r["id"]): r for r in response.json()}
     public = {i for i, s in ids.items() if s in ("dispatched", "closed", "filed", "checked_in")}
@@ -71,7 +71,7 @@ def test_public_reports_are_coarsened_and_stripped(
     assert not (set(ids) - public) & set(shown)  # triage and voided reports stay inside
     for report_id in public:
         report = shown[report_id]
-        assert_cell_centre(pm_db, report_id, report["lon"], report["lat"])
+        assert_cell_centre(db, report_id, report["lon"], report["lat"])
         assert report["status"] == ("closed" if ids[report_id] == "closed" else "open")
         assert set(report) & {"reporter_id", "reporter", "text", "routing", "flags"} == set()
         for photo in report["photos"]:
@@ -81,27 +81,27 @@ def test_public_reports_are_coarsened_and_stripped(
 
 
 def test_bbox_applies_to_the_coarse_position(
-    pm_client: TestClient, pm_db: Session, make_report: Callable[..., uuid.UUID]
+    client: TestClient, db: Session, make_report: Callable[..., uuid.UUID]
 ) -> None:
-    ((lon, lat),) = off_centre_points(pm_db, 1)
+    ((lon, lat),) = off_centre_points(db, 1)
     report_id = make_report(lon, lat, state="filed")
-    shown = pm_client.get("/api/v1/public/reports", params={"limit": 1000}).json()
+    shown = client.get("/api/v1/public/reports", params={"limit": 1000}).json()
     centre = next(r for r in shown if r["id"] == str(report_id))
     # A tiny box around the exact point but not its cell centre finds nothing.
     tiny = f"{lon - 1e-5},{lat - 1e-5},{lon + 1e-5},{lat + 1e-5}"
     assert str(report_id) not in {
-        r["id"] for r in pm_client.get("/api/v1/public/reports", params={"bbox": tiny}).json()
+        r["id"] for r in client.get("/api/v1/public/reports", params={"bbox": tiny}).json()
     }
     around_centre = (
         f"{centre['lon'] - 1e-5},{centre['lat'] - 1e-5},{centre['lon'] + 1e-5},{centre['lat'] + 1e-5}"
     )
-    found = pm_client.get("/api/v1/public/reports", params={"bbox": around_centre}).json()
+    found = client.get("/api/v1/public/reports", params={"bbox": around_centre}).json()
     assert str(report_id) in {r["id"] for r in found}
 
 
-def test_status_filter(pm_client: TestClient, pm_db: Session, make_report: Callable[..., uuid.UUID]) -> None:
-    (a, b) = off_centre_points(pm_db, 2)
+def test_status_filter(client: TestClient, db: Session, make_report: Callable[..., uuid.UUID]) -> None:
+    (a, b) = off_centre_points(db, 2)
     open_id = make_report(*a, state="dispatched")
     closed_id = make_report(*b, state="closed")
-    closed = {r["id"] for r in pm_client.get("/api/v1/public/reports", params={"status": "closed"}).json()}
+    closed = {r["id"] for r in client.get("/api/v1/public/reports", params={"status": "closed"}).json()}
     assert str(closed_id) in closed and str(open_id) not in closed

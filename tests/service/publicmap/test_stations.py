@@ -18,8 +18,8 @@ NOON = datetime(2026, 11, 25, 7, 0, tzinfo=UTC)
 NIGHT = datetime(2026, 11, 28, 19, 0, tzinfo=UTC)
 
 
-def test_all_stations_are_listed_with_their_services_and_hours(pm_client: TestClient) -> None:
-    response = pm_client.get("/api/v1/public/stations")
+def test_all_stations_are_listed_with_their_services_and_hours(client: TestClient) -> None:
+    response = client.get("/api/v1/public/stations")
     assert response.status_code == 200
     stations = response.json()
     assert len(stations) == 267
@@ -37,34 +37,34 @@ def test_all_stations_are_listed_with_their_services_and_hours(pm_client: TestCl
     assert set(first["opening_hours"]) == {"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
 
 
-def test_service_filter_keeps_only_stations_offering_every_service(pm_client: TestClient) -> None:
-    both = pm_client.get("/api/v1/public/stations", params={"service": "toilet,microwave"}).json()
+def test_service_filter_keeps_only_stations_offering_every_service(client: TestClient) -> None:
+    both = client.get("/api/v1/public/stations", params={"service": "toilet,microwave"}).json()
     assert both and all({"toilet", "microwave"} <= set(s["services"]) for s in both)
-    toilets = pm_client.get("/api/v1/public/stations", params=[("service", "toilet")]).json()
+    toilets = client.get("/api/v1/public/stations", params=[("service", "toilet")]).json()
     assert len(both) < len(toilets) < 267
 
 
-def test_unknown_service_is_refused(pm_client: TestClient) -> None:
-    response = pm_client.get("/api/v1/public/stations", params={"service": "sauna"})
+def test_unknown_service_is_refused(client: TestClient) -> None:
+    response = client.get("/api/v1/public/stations", params={"service": "sauna"})
     assert response.status_code == 422
     assert "sauna" in response.json()["error"]["message"]
 
 
-def test_open_now_follows_the_city_clock(pm_db: Session) -> None:
-    noon = service.list_stations(session=pm_db, services=[], at=NOON, timezone=TZ, open_now=True)
-    night = service.list_stations(session=pm_db, services=[], at=NIGHT, timezone=TZ, open_now=True)
+def test_open_now_follows_the_city_clock(db: Session) -> None:
+    noon = service.list_stations(session=db, services=[], at=NOON, timezone=TZ, open_now=True)
+    night = service.list_stations(session=db, services=[], at=NIGHT, timezone=TZ, open_now=True)
     assert len(night) < len(noon) < 267
     assert all(row.open_now for row in noon)
     always = {r.values["code"] for r in night if r.values["always_open"]}
     assert always and always <= {r.values["code"] for r in night}
 
 
-def test_bbox_filters_stations(pm_client: TestClient) -> None:
+def test_bbox_filters_stations(client: TestClient) -> None:
     box = "126.50,43.84,126.58,43.89"
-    stations = pm_client.get("/api/v1/public/stations", params={"bbox": box}).json()
+    stations = client.get("/api/v1/public/stations", params={"bbox": box}).json()
     assert 0 < len(stations) < 267
     assert all(126.50 <= s["lon"] <= 126.58 and 43.84 <= s["lat"] <= 43.89 for s in stations)
-    assert pm_client.get("/api/v1/public/stations", params={"bbox": "1,2,3"}).status_code == 422
+    assert client.get("/api/v1/public/stations", params={"bbox": "1,2,3"}).status_code == 422
 
 
 def haversine_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
@@ -76,11 +76,11 @@ def haversine_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
     return 2 * 6_371_008.8 * math.asin(math.sqrt(h))
 
 
-def test_nearest_stations_match_brute_force_for_random_points(pm_db: Session) -> None:
+def test_nearest_stations_match_brute_force_for_random_points(db: Session) -> None:
     """For 40 seeded random points and service mixes, the KNN answer equals a full scan ordered by the
     exact (spheroidal) distance, and the metres agree with a haversine computation to 0.5 %."""
     rng = np.random.default_rng(7)
-    everything = pm_db.execute(
+    everything = db.execute(
         text(
             "SELECT code, ST_X(geom) AS lon, ST_Y(geom) AS lat, services, open_minutes @> CAST(:m AS integer) AS open "
             "FROM stations"
@@ -93,9 +93,9 @@ def test_nearest_stations_match_brute_force_for_random_points(pm_db: Session) ->
         wanted = mixes[k % len(mixes)]
         open_now = k % 2 == 0
         answer = service.nearest_stations(
-            session=pm_db, lon=lon, lat=lat, services=wanted, at=NOON, timezone=TZ, open_now=open_now, limit=5
+            session=db, lon=lon, lat=lat, services=wanted, at=NOON, timezone=TZ, open_now=open_now, limit=5
         )
-        exact = pm_db.execute(
+        exact = db.execute(
             text(
                 "SELECT code, ST_Distance(geog, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)::geography) AS d "
                 "FROM stations WHERE services @> CAST(:s AS text[]) "
@@ -118,8 +118,8 @@ def test_nearest_stations_match_brute_force_for_random_points(pm_db: Session) ->
             assert abs(mine - theirs) <= 0.005 * theirs + 0.5
 
 
-def test_nearest_endpoint_answers_metres(pm_client: TestClient) -> None:
-    response = pm_client.get(
+def test_nearest_endpoint_answers_metres(client: TestClient) -> None:
+    response = client.get(
         "/api/v1/public/stations/nearest",
         params={"lon": 126.553, "lat": 43.862, "service": "charging", "open_now": "false", "limit": 3},
     )
@@ -128,11 +128,11 @@ def test_nearest_endpoint_answers_metres(pm_client: TestClient) -> None:
     assert len(answer) == 3
     assert answer[0]["distance_m"] <= answer[1]["distance_m"] <= answer[2]["distance_m"]
     assert all("charging" in s["services"] for s in answer)
-    assert pm_client.get("/api/v1/public/stations/nearest", params={"lon": 500, "lat": 43}).status_code == 422
+    assert client.get("/api/v1/public/stations/nearest", params={"lon": 500, "lat": 43}).status_code == 422
 
 
-def test_pairings_carry_unit_community_secretary_and_projects(pm_client: TestClient) -> None:
-    pairings = pm_client.get("/api/v1/public/pairings").json()
+def test_pairings_carry_unit_community_secretary_and_projects(client: TestClient) -> None:
+    pairings = client.get("/api/v1/public/pairings").json()
     assert len(pairings) == 215
     by_unit = {p["unit_name"]: p for p in pairings}
     education = by_unit["吉林市教育局"]
@@ -140,12 +140,10 @@ def test_pairings_carry_unit_community_secretary_and_projects(pm_client: TestCli
     assert education["first_secretary"]["name"] == "付政达"
     assert "口袋公园建设" in education["projects"]
     assert by_unit["吉林市政协"]["community"]["name"] == "泰和社区"
-    one = pm_client.get(
-        "/api/v1/public/pairings", params={"community": education["community"]["code"]}
-    ).json()
+    one = client.get("/api/v1/public/pairings", params={"community": education["community"]["code"]}).json()
     assert [p["code"] for p in one] == [education["code"]]
 
 
-def test_commercial_streets_are_lines(pm_client: TestClient) -> None:
-    streets = pm_client.get("/api/v1/public/commercial-streets").json()
+def test_commercial_streets_are_lines(client: TestClient) -> None:
+    streets = client.get("/api/v1/public/commercial-streets").json()
     assert [s["geometry"]["type"] for s in streets] == ["LineString"] * 3

@@ -50,7 +50,7 @@ def fetch(client: TestClient, layer: str, z: int, lon: float, lat: float, **kw: 
     ],
 )
 def test_layer_tile_holds_the_features_of_its_envelope(
-    pm_client: TestClient, pm_db: Session, layer: str, z: int, table: str, key: str
+    client: TestClient, db: Session, layer: str, z: int, table: str, key: str
 ) -> None:
     x, y = tile_of(*CENTRE, z)
     minx, miny, maxx, maxy = tile_bounds_3857(z, x, y)
@@ -59,7 +59,7 @@ def test_layer_tile_holds_the_features_of_its_envelope(
 
     def inside(pad: float) -> set[str]:
         return set(
-            pm_db.scalars(
+            db.scalars(
                 text(
                     f"SELECT {key} FROM {table} WHERE {where} "
                     "ST_Intersects(geom_3857, ST_MakeEnvelope(:a, :b, :c, :d, 3857))"
@@ -70,11 +70,11 @@ def test_layer_tile_holds_the_features_of_its_envelope(
 
     expected = inside(0.0)
     assert expected, "the test tile should not be empty"
-    features = fetch(pm_client, layer, z, *CENTRE)["features"]
+    features = fetch(client, layer, z, *CENTRE)["features"]
     got = {f["properties"][key] for f in features}
     assert expected <= got <= inside(margin)
     if layer == "stations":
-        station = pm_db.execute(
+        station = db.execute(
             text("SELECT ST_X(geom_3857) AS x, ST_Y(geom_3857) AS y, services FROM stations WHERE code = :c"),
             {"c": features[0]["properties"]["code"]},
         ).one()
@@ -84,33 +84,33 @@ def test_layer_tile_holds_the_features_of_its_envelope(
         assert features[0]["properties"]["services"] == ",".join(station.services)
 
 
-def test_layers_below_their_minimum_zoom_are_empty(pm_client: TestClient) -> None:
-    assert fetch(pm_client, "grids", 6, *CENTRE)["features"] == []
+def test_layers_below_their_minimum_zoom_are_empty(client: TestClient) -> None:
+    assert fetch(client, "grids", 6, *CENTRE)["features"] == []
 
 
-def test_unknown_layer_or_tile_is_404(pm_client: TestClient) -> None:
-    assert pm_client.get("/tiles/secrets/1/0/0.mvt").status_code == 404
-    assert pm_client.get("/tiles/grids/3/8/0.mvt").status_code == 404
+def test_unknown_layer_or_tile_is_404(client: TestClient) -> None:
+    assert client.get("/tiles/secrets/1/0/0.mvt").status_code == 404
+    assert client.get("/tiles/grids/3/8/0.mvt").status_code == 404
 
 
 def test_public_report_tile_never_holds_an_exact_position(
-    pm_client: TestClient,
-    pm_db: Session,
+    client: TestClient,
+    db: Session,
     make_report: Callable[..., uuid.UUID],
-    pm_user: Callable[..., User],
-    pm_login: Callable[[User], dict[str, str]],
+    make_user: Callable[..., User],
+    login: Callable[[User], dict[str, str]],
 ) -> None:
     z = 16
-    points = off_centre_points(pm_db, 8)
+    points = off_centre_points(db, 8)
     ids = [make_report(lon, lat, state="dispatched") for lon, lat in points]
     hidden = make_report(points[0][0], points[0][1])  # still in triage: not public
     seen: dict[str, tuple[float, float]] = {}
     staff_seen: dict[str, tuple[float, float]] = {}
-    staff = pm_login(pm_user(Role.dispatcher))
+    staff = login(make_user(Role.dispatcher))
     for lon, lat in points:
         x, y = tile_of(lon, lat, z)
         for headers, into in (({}, seen), (staff, staff_seen)):
-            response = pm_client.get(f"/tiles/reports/{z}/{x}/{y}.mvt", headers=headers)
+            response = client.get(f"/tiles/reports/{z}/{x}/{y}.mvt", headers=headers)
             for feature in decode(response.content).get("reports", {"features": []})["features"]:
                 into[feature["properties"]["id"]] = tile_pixel_to_3857(
                     z, x, y, *feature["geometry"]["coordinates"]
@@ -119,7 +119,7 @@ def test_public_report_tile_never_holds_an_exact_position(
     assert str(hidden) not in seen and str(hidden) in staff_seen
     pixel = (tile_bounds_3857(z, 0, 0)[2] - tile_bounds_3857(z, 0, 0)[0]) / 4096
     for report_id in ids:
-        row = pm_db.execute(
+        row = db.execute(
             text(
                 """
                 SELECT ST_X(r.geom_3857) AS ex, ST_Y(r.geom_3857) AS ey,
@@ -140,11 +140,11 @@ def test_public_report_tile_never_holds_an_exact_position(
 
 
 def test_city_zoom_report_tile_carries_counts_per_grid(
-    pm_client: TestClient,
-    pm_db: Session,
+    client: TestClient,
+    db: Session,
     make_report: Callable[..., uuid.UUID],
-    pm_user: Callable[..., User],
-    pm_login: Callable[[User], dict[str, str]],
+    make_user: Callable[..., User],
+    login: Callable[[User], dict[str, str]],
 ) -> None:
     lon, lat = 126.5535, 43.8625
     now = datetime.now(UTC)
@@ -155,21 +155,21 @@ def test_city_zoom_report_tile_carries_counts_per_grid(
     make_report(lon, lat, state="dispatched", dispatch_deadline=now + timedelta(days=30))  # green
     make_report(lon, lat, state="closed")
     make_report(lon, lat)  # triage
-    grid = pm_db.scalar(
+    grid = db.scalar(
         text(
             "SELECT grid_code FROM reports WHERE ST_Equals(geom, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)) LIMIT 1"
         ),
         {"lon": lon, "lat": lat},
     )
-    staff = pm_login(pm_user(Role.dispatcher))
-    features = fetch(pm_client, "reports", 12, lon, lat, headers=staff)["features"]
+    staff = login(make_user(Role.dispatcher))
+    features = fetch(client, "reports", 12, lon, lat, headers=staff)["features"]
     mine = [f for f in features if f["properties"]["code"] == grid]
     assert len(mine) == 1 and mine[0]["geometry"]["type"] == "Point"
     counts = mine[0]["properties"]
     assert counts["level"] == "grid"
     assert (counts["total"], counts["reported"], counts["in_progress"], counts["closed"]) == (5, 1, 3, 1)
     assert (counts["red"], counts["yellow"], counts["green"]) == (1, 1, 1)
-    public = fetch(pm_client, "reports", 12, lon, lat)["features"]
+    public = fetch(client, "reports", 12, lon, lat)["features"]
     (mine_public,) = [f for f in public if f["properties"]["code"] == grid]
     assert mine_public["properties"] == {
         "level": "grid",
@@ -180,33 +180,31 @@ def test_city_zoom_report_tile_carries_counts_per_grid(
         "closed": 1,
     }
     assert "red" not in mine_public["properties"]
-    assert {f["properties"]["level"] for f in fetch(pm_client, "reports", 10, lon, lat)["features"]} <= {
+    assert {f["properties"]["level"] for f in fetch(client, "reports", 10, lon, lat)["features"]} <= {
         "community"
     }
-    assert {f["properties"]["level"] for f in fetch(pm_client, "reports", 8, lon, lat)["features"]} <= {
-        "street"
-    }
+    assert {f["properties"]["level"] for f in fetch(client, "reports", 8, lon, lat)["features"]} <= {"street"}
 
 
-def test_feature_limit_per_tile(pm_client: TestClient, map_settings: Any) -> None:
+def test_feature_limit_per_tile(client: TestClient, map_settings: Any) -> None:
     map_settings.tile_feature_limit = 5
-    assert len(fetch(pm_client, "grids", 12, *CENTRE)["features"]) == 5
+    assert len(fetch(client, "grids", 12, *CENTRE)["features"]) == 5
 
 
-def test_etag_and_304(pm_client: TestClient) -> None:
+def test_etag_and_304(client: TestClient) -> None:
     x, y = tile_of(*CENTRE, 12)
-    first = pm_client.get(f"/tiles/stations/12/{x}/{y}.mvt")
+    first = client.get(f"/tiles/stations/12/{x}/{y}.mvt")
     etag = first.headers["etag"]
     assert etag.startswith('"') and "max-age" in first.headers["cache-control"]
-    again = pm_client.get(f"/tiles/stations/12/{x}/{y}.mvt", headers={"If-None-Match": etag})
+    again = client.get(f"/tiles/stations/12/{x}/{y}.mvt", headers={"If-None-Match": etag})
     assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == etag
-    other = pm_client.get(f"/tiles/stations/12/{x}/{y}.mvt", headers={"If-None-Match": '"stale"'})
+    other = client.get(f"/tiles/stations/12/{x}/{y}.mvt", headers={"If-None-Match": '"stale"'})
     assert other.status_code == 200 and other.content == first.content
-    reports = pm_client.get(f"/tiles/reports/12/{x}/{y}.mvt")
+    reports = client.get(f"/tiles/reports/12/{x}/{y}.mvt")
     assert reports.headers["vary"] == "Authorization"
 
 
-def test_tilejson_per_layer(pm_client: TestClient) -> None:
+def test_tilejson_per_layer(client: TestClient) -> None:
     for layer in (
         "districts",
         "streets",
@@ -217,27 +215,25 @@ def test_tilejson_per_layer(pm_client: TestClient) -> None:
         "commercial_streets",
         "reports",
     ):
-        doc = pm_client.get(f"/tiles/{layer}.json").json()
+        doc = client.get(f"/tiles/{layer}.json").json()
         assert doc["tilejson"] == "3.0.0"
         assert doc["tiles"][0].endswith(f"/tiles/{layer}/{{z}}/{{x}}/{{y}}.mvt")
         assert doc["vector_layers"][0]["id"] == layer
         west, south, east, north = doc["bounds"]
         assert 125 < west < east < 128.5 and 42 < south < north < 45
-    assert pm_client.get("/tiles/nope.json").status_code == 404
+    assert client.get("/tiles/nope.json").status_code == 404
 
 
-def test_stale_counts_are_served_while_a_background_rebuild_is_asked_for(pm_db: Session) -> None:
+def test_stale_counts_are_served_while_a_background_rebuild_is_asked_for(db: Session) -> None:
     from service.tiles import counts
 
     now = datetime.now(UTC)
-    first = counts.refresh(session=pm_db, now=now)
+    first = counts.refresh(session=db, now=now)
     asked: list[bool] = []
     later = now + timedelta(minutes=5)
-    served = counts.ensure_fresh(
-        session=pm_db, now=later, max_age_s=60, background=lambda: asked.append(True)
-    )
+    served = counts.ensure_fresh(session=db, now=later, max_age_s=60, background=lambda: asked.append(True))
     assert asked == [True] and served == first  # the previous counts, at once
-    fresh = counts.ensure_fresh(session=pm_db, now=later, max_age_s=60)
+    fresh = counts.ensure_fresh(session=db, now=later, max_age_s=60)
     assert fresh.version == first.version + 1 and fresh.refreshed_at == later  # inline when no background
-    again = counts.ensure_fresh(session=pm_db, now=later, max_age_s=60, background=lambda: asked.append(True))
+    again = counts.ensure_fresh(session=db, now=later, max_age_s=60, background=lambda: asked.append(True))
     assert again == fresh and asked == [True]  # fresh: nothing to do

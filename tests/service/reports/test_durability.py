@@ -20,8 +20,9 @@ from service.accounts import service as accounts
 from service.accounts.models import Role
 from service.app import create_app
 from service.cli import app as cli
+from service.photos.models import Photo
 from service.reports import intake
-from service.reports.models import IdempotencyKey, Photo, Report
+from service.reports.models import IdempotencyKey, Report
 from service.settings import Settings, get_settings
 from tests.conftest import TEST_SECRET, make_settings
 from tests.media.photo_factory import fixture_bytes

@@ -12,9 +12,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from service.accounts.models import Role, User
+from service.photos.models import Photo
 from service.reports import idempotency
 from service.reports.form import parse_form, request_hash
-from service.reports.models import IdempotencyKey, Photo, Report
+from service.reports.models import IdempotencyKey, Report
 from tests.media.photo_factory import encode, scene
 from tests.service.reports.conftest import Headers, post_report, report_fields
 from tests.support.rolled_back import UserFactory

@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 
 from service.accounts import service as accounts
 from service.accounts.models import Role
-from service.reports.models import Photo, Report
+from service.photos.models import Photo
+from service.reports.models import Report
 from tests.media.photo_factory import fixture_bytes
 from tests.service.reports.conftest import Headers, multipart_files, prepare_database, report_fields
 from tests.support.rolled_back import PASSWORD

@@ -20,8 +20,8 @@ from media.storage import FileSystemStore
 from media.storage_s3 import S3Store
 from service.app import create_app
 from service.deps import get_session
-from service.media_store import build_media_store
-from service.reports.sweep import sweep_orphans
+from service.photos.store import build_media_store
+from service.photos.sweep import sweep_orphans
 from service.settings import Settings
 from tests.conftest import make_settings
 from tests.media.photo_factory import encode, scene

@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session
 from starlette.types import Message, Receive, Scope, Send
 
 from media.limits import MiB
-from service.reports.models import IdempotencyKey, Photo, Report
+from service.photos.models import Photo
+from service.reports.models import IdempotencyKey, Report
 from service.settings import Settings
 from tests.media.photo_factory import compressible_png, encode, png_header_only, scene
 from tests.service.reports.conftest import Headers, multipart_files, post_report, report_fields

@@ -7,14 +7,15 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from geo.crs import wgs84_to_bd09
+from geo.crs import haversine_m, wgs84_to_bd09
 from media.exif import PhotoMetadata
 from service.errors import Invalid
-from service.reports.config import ReportsSettings
+from service.photos.pipeline import exif_time_utc
 from service.reports.flags import integrity_flags
 from service.reports.form import parse_form, request_hash
 from service.reports.idempotency import BadIdempotencyKey, parse_key
-from service.reports.location import NoPosition, choose_location, exif_time_utc, haversine_m
+from service.reports.location import NoPosition, choose_location
+from service.settings import ReportsSettings
 
 SHA_A, SHA_B = "a" * 64, "b" * 64
 REPORT_ID = uuid.UUID("8e03978e-40d5-43e8-bc93-6894a57f9324")

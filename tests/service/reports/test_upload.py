@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 
 from geo.crs import wgs84_to_gcj02
 from service.accounts.models import User
-from service.reports.models import Photo, Report
+from service.photos.models import Photo
+from service.reports.models import Report
 from tests.media.photo_factory import (
     BOTTOM_LEFT,
     BOTTOM_RIGHT,

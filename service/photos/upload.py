@@ -1,4 +1,5 @@
-"""Reading a report upload as a stream: bounded before, during and after, never whole in memory.
+"""Reading a multipart upload (a report, a result, a verification) as a stream: bounded before, during
+and after, never whole in memory.
 
 Starlette's form parser spools every file part to disk without a size limit; a phone API facing the
 internet must refuse a 60 MB body at the first byte over the limit instead. So the body is fed to
@@ -8,25 +9,30 @@ python-multipart's streaming parser here, chunk by chunk as the ASGI server rece
 2. a body without `Content-Length` (chunked) is counted as it streams and cut at the same limit;
 3. each photo part goes to a `media.limits.UploadSink`: the per-file and per-report limits (and the
    photo count) refuse at the first byte or part over them; its SHA-256 is computed as it arrives,
-   so the request's fingerprint is known before any photo is decoded;
+   so a report's fingerprint is known before any photo is decoded;
 4. text fields are capped at `MAX_FIELD_BYTES` each and `MAX_TEXT_FIELDS` in all.
 
 Photos stay in memory up to 4 MiB each (`media.limits.SPOOL_MEMORY_BYTES`) and roll over to a
-temporary file beyond; `ReportParts.close()` releases them.
+temporary file beyond; `FormParts.close()` releases them.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
+from urllib.parse import parse_qsl
 
+from pydantic import BaseModel, ValidationError
 from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import ClientDisconnect, Request
 
-from media.errors import TooLarge
+from media.errors import MediaError, TooLarge
 from media.limits import MediaLimits, SpooledUpload, UploadBudget, UploadSink, human_bytes
-from service.errors import DomainError, Invalid, UnsupportedMedia
+from service.errors import DomainError, ErrorResponse, Invalid, UnsupportedMedia
+from service.photos.store import media_error
 
 PHOTO_FIELD = "photos"
 MAX_FIELD_BYTES = 16 * 1024
@@ -35,8 +41,23 @@ MAX_TEXT_FIELDS = 16
 PART_OVERHEAD_BYTES = 1024
 
 
+# The answers an upload may get besides its own (documented in OpenAPI by every upload endpoint).
+UPLOAD_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorResponse, "description": "malformed multipart body or Idempotency-Key"},
+    409: {"model": ErrorResponse, "description": "not allowed now; reports: the key is in flight"},
+    413: {"model": ErrorResponse, "description": "a photo or the whole body is over the size limit"},
+    415: {"model": ErrorResponse, "description": "a file is not JPEG, HEIC/HEIF, PNG or WebP"},
+    422: {
+        "model": ErrorResponse,
+        "description": "invalid field, photo count, broken image or bomb (reports: no position, key reused)",
+    },
+    503: {"model": ErrorResponse, "description": "database or photo store unavailable (Retry-After)"},
+    507: {"model": ErrorResponse, "description": "the photo store is full"},
+}
+
+
 def body_limit(limits: MediaLimits) -> int:
-    """The largest request body accepted: every photo at the total limit plus fields and part framing."""
+    """The largest body accepted: every photo at the total limit plus fields and part framing."""
     return (
         limits.max_total_bytes
         + MAX_TEXT_FIELDS * (MAX_FIELD_BYTES + PART_OVERHEAD_BYTES)
@@ -61,7 +82,7 @@ class UploadedPhoto:
 
 
 @dataclass
-class ReportParts:
+class FormParts:
     fields: dict[str, str] = field(default_factory=dict)
     photos: list[UploadedPhoto] = field(default_factory=list)
     body_bytes: int = 0
@@ -76,7 +97,7 @@ class _Collector:
 
     def __init__(self, limits: MediaLimits) -> None:
         self.budget = UploadBudget(limits)
-        self.parts = ReportParts()
+        self.parts = FormParts()
         self._header_name = b""
         self._header_value = b""
         self._disposition = b""
@@ -166,16 +187,17 @@ def check_declared_length(request: Request, limits: MediaLimits) -> None:
     if length > body_limit(limits):
         raise TooLarge(
             f"The request body ({human_bytes(length)}) is larger than the limit of "
-            f"{human_bytes(body_limit(limits))} for one report; nothing was read or stored."
+            f"{human_bytes(body_limit(limits))} for one upload; nothing was read or stored."
         )
 
 
-async def read_report_parts(request: Request, *, limits: MediaLimits) -> ReportParts:
-    """Parse a multipart/form-data report body under `limits`. Raises `media.errors.TooLarge`,
-    `TooManyPhotos`, `Invalid`, `BadMultipart` or `UnsupportedMedia`; nothing is kept on error."""
+async def read_multipart(request: Request, *, limits: MediaLimits) -> FormParts:
+    """Parse a multipart/form-data body (text fields and `photos`) under `limits`. Raises
+    `media.errors.TooLarge`, `TooManyPhotos`, `Invalid`, `BadMultipart` or `UnsupportedMedia`; nothing is
+    kept on error."""
     content_type, params = parse_options_header(request.headers.get("content-type", ""))
     if content_type != b"multipart/form-data":
-        raise UnsupportedMedia("send the report as multipart/form-data")
+        raise UnsupportedMedia("send the body as multipart/form-data")
     boundary = params.get(b"boundary")
     if not boundary:
         raise BadMultipart("multipart/form-data without a boundary")
@@ -200,7 +222,7 @@ async def read_report_parts(request: Request, *, limits: MediaLimits) -> ReportP
             received += len(chunk)
             if received > cap:
                 raise TooLarge(
-                    f"The request body is larger than the limit of {human_bytes(cap)} for one report; "
+                    f"The request body is larger than the limit of {human_bytes(cap)} for one upload; "
                     "nothing was stored."
                 )
             parser.write(chunk)
@@ -219,3 +241,76 @@ async def read_report_parts(request: Request, *, limits: MediaLimits) -> ReportP
         raise
     collector.parts.body_bytes = received
     return collector.parts
+
+
+# A form without photos may come URL-encoded; every field percent-encoded at worst triples in size.
+URLENCODED_LIMIT = MAX_TEXT_FIELDS * 3 * (MAX_FIELD_BYTES + PART_OVERHEAD_BYTES)
+
+
+async def read_urlencoded(request: Request) -> FormParts:
+    """Parse an application/x-www-form-urlencoded body (text fields only), bounded like the multipart
+    text fields: 413 past `URLENCODED_LIMIT`, 422 for a field too long, repeated or not UTF-8."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > URLENCODED_LIMIT:
+        raise TooLarge(
+            f"The form ({human_bytes(int(declared))}) is larger than {human_bytes(URLENCODED_LIMIT)}."
+        )
+    body = bytearray()
+    try:
+        async for chunk in request.stream():
+            body.extend(chunk)
+            if len(body) > URLENCODED_LIMIT:
+                raise TooLarge(
+                    f"The form is larger than {human_bytes(URLENCODED_LIMIT)}; nothing was stored."
+                )
+    except ClientDisconnect:
+        raise BadMultipart("the client went away before the form ended; nothing was stored") from None
+    try:
+        pairs = parse_qsl(body.decode("ascii"), keep_blank_values=True, strict_parsing=False, errors="strict")
+    except (UnicodeDecodeError, ValueError):
+        raise Invalid("the form is not valid URL-encoded UTF-8") from None
+    parts = FormParts(body_bytes=len(body))
+    for name, value in pairs:
+        if name in parts.fields:
+            raise Invalid(f"the field {name[:40]!r} was sent twice")
+        if len(parts.fields) >= MAX_TEXT_FIELDS:
+            raise Invalid(f"too many form fields (at most {MAX_TEXT_FIELDS})")
+        if len(value.encode()) > MAX_FIELD_BYTES:
+            raise Invalid(f"the field {name[:40]!r} is longer than {MAX_FIELD_BYTES} bytes")
+        parts.fields[name] = value
+    return parts
+
+
+async def read_form(request: Request, *, limits: MediaLimits) -> FormParts:
+    """A form with photos (multipart, `read_multipart`) or without (URL-encoded, `read_urlencoded`),
+    with the media package's refusals as our JSON errors (413/415/422)."""
+    content_type, _params = parse_options_header(request.headers.get("content-type", ""))
+    try:
+        if content_type == b"application/x-www-form-urlencoded":
+            return await read_urlencoded(request)
+        return await read_multipart(request, limits=limits)
+    except MediaError as exc:
+        raise media_error(exc) from exc
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def parse_fields(model: type[M], fields: Mapping[str, str], *, empty_is_absent: bool = False) -> M:
+    """Validate the text fields of a multipart body with `model`. Raises `Invalid` (422) naming the
+    first problem's field, with every problem in `details`."""
+    values = {k: v for k, v in fields.items() if not (empty_is_absent and v.strip() == "")}
+    try:
+        return model.model_validate(values)
+    except ValidationError as exc:
+        details = [
+            {
+                "loc": [str(p) for p in err.get("loc", ())],
+                "msg": err.get("msg", ""),
+                "type": err.get("type", ""),
+            }
+            for err in exc.errors()
+        ]
+        first = details[0]
+        where = ".".join(first["loc"])
+        raise Invalid(f"{where}: {first['msg']}" if where else str(first["msg"]), details=details) from None

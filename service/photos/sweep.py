@@ -17,7 +17,7 @@ from sqlalchemy import select, union
 from sqlalchemy.orm import Session
 
 from media.storage import FileSystemStore, MediaStore
-from service.reports.models import Photo
+from service.photos.models import Photo
 
 BATCH = 500
 

@@ -1,4 +1,6 @@
-"""Password hashing with scrypt from the standard library (no native dependency to build)."""
+"""Hashing every secret, one way each: passwords with scrypt (slow, salted; the standard library, no
+native dependency to build), and secret tokens — login tokens and Open311 API keys — with HMAC-SHA-256
+under the server secret (`security.secret_key`): a stolen table of hashes cannot be replayed without it."""
 
 from __future__ import annotations
 
@@ -31,3 +33,8 @@ def verify_password(password: str, stored: str) -> bool:
 
 # A hash of a random password, checked when the username is unknown so that timing does not reveal it.
 DUMMY_HASH = hash_password(secrets.token_hex(16))
+
+
+def token_digest(token: str, secret_key: str) -> bytes:
+    """Keyed hash of a secret token (a bearer token, an Open311 key): what the database stores."""
+    return hmac.new(secret_key.encode(), token.encode(), hashlib.sha256).digest()

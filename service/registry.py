@@ -1,4 +1,7 @@
-"""Import every table module so that ``Base.metadata`` knows the whole schema (Alembic, tests)."""
+"""Every domain's tables in one place, so that ``Base.metadata`` knows the whole schema (Alembic, tests).
+
+It sits above the domains (like ``service.app``): ``service.db`` is below every domain and imports none.
+"""
 
 from service.accounts import models as accounts_models
 from service.audit import models as audit_models
@@ -6,8 +9,11 @@ from service.cases import models as cases_models
 from service.couriers import models as couriers_models
 from service.db.base import Base
 from service.geography import models as geography_models
+from service.open311 import models as open311_models
+from service.photos import models as photos_models
 from service.publicmap import models as publicmap_models
 from service.reports import models as reports_models
+from service.tiles import models as tiles_models
 
 __all__ = [
     "Base",
@@ -16,6 +22,9 @@ __all__ = [
     "cases_models",
     "couriers_models",
     "geography_models",
+    "open311_models",
+    "photos_models",
     "publicmap_models",
     "reports_models",
+    "tiles_models",
 ]

@@ -1,4 +1,4 @@
-"""The service's photo store and limits, built from settings once per process (in the app's lifespan).
+"""The photo store and limits, built from settings once per process (in the app's lifespan).
 
 - `build_media_store(settings.media)`: a `FileSystemStore` under `media.root` (originals private under
   `originals/`, derivatives public under `public/`), or an `S3Store` when `media.backend == "s3"` (one

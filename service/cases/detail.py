@@ -1,0 +1,70 @@
+"""What the case pages read: the list of cases, and one case with everything about it (its reports,
+dispatches, event log, the units' result and the grid workers' verification photos, verifications)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from service.cases.models import Case, CaseEvent, Dispatch, VerificationTask
+from service.cases.states import CaseState
+from service.db import refs
+from service.photos.service import DispatchPhoto, dispatch_photos
+
+
+def list_cases(
+    *, session: Session, state: CaseState | None = None, street_code: str | None = None, limit: int = 100
+) -> list[Case]:
+    """Cases, newest first."""
+    stmt = select(Case).order_by(Case.number.desc()).limit(limit)
+    if state is not None:
+        stmt = stmt.where(Case.state == state.value)
+    if street_code:
+        stmt = stmt.where(Case.street_code == street_code)
+    return list(session.scalars(stmt))
+
+
+@dataclass(frozen=True)
+class CaseDetail:
+    case: Case
+    report_ids: list[uuid.UUID]  # its own and those merged into it, oldest first
+    dispatches: list[Dispatch]
+    events: list[CaseEvent]
+    photos: list[DispatchPhoto]
+    verifications: list[VerificationTask]
+
+
+def case_detail(*, session: Session, case: Case) -> CaseDetail:
+    r = refs.reports.c
+    merged = select(Case.id).where(Case.merged_into_id == case.id)
+    report_ids = list(
+        session.scalars(
+            select(r.id).where(or_(r.case_id == case.id, r.case_id.in_(merged))).order_by(r.created_at)
+        )
+    )
+    dispatches = list(
+        session.scalars(
+            select(Dispatch).where(Dispatch.case_id == case.id).order_by(Dispatch.dispatched_at, Dispatch.id)
+        )
+    )
+    events = list(
+        session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id))
+    )
+    tasks = list(
+        session.scalars(
+            select(VerificationTask)
+            .where(VerificationTask.case_id == case.id)
+            .order_by(VerificationTask.created_at, VerificationTask.id)
+        )
+    )
+    return CaseDetail(
+        case=case,
+        report_ids=report_ids,
+        dispatches=dispatches,
+        events=events,
+        photos=dispatch_photos(session, [d.id for d in dispatches]),
+        verifications=tasks,
+    )

@@ -1,0 +1,183 @@
+"""The console's clocks and numbers: the SLA board (红黄绿灯), overdue and turned-red clocks, evaluations
+and the praise/reminder/interview lists, indicators (also as CSV), and the live feed (server-sent events)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response, StreamingResponse
+
+from service.cases import service as cases
+from service.cases.events import feed_stream
+from service.cases.schemas import (
+    BoardRowPublic,
+    ClockEventPublic,
+    EvaluationPublic,
+    IndicatorsPublic,
+    UnitListEntryPublic,
+    UnitListsPublic,
+)
+from service.cases.scoring import ListKind
+from service.cases.stats import GroupBy
+from service.cases.views.common import ERRORS, ConsoleReader, Dispatcher
+from service.cases.views.presenters import board_row_public, indicator_public
+from service.deps import ClientDep, SessionDep, SettingsDep
+from service.errors import Invalid
+
+router = APIRouter(prefix="/api/v1/console", tags=["console"], responses=ERRORS)
+
+
+def _aware(*moments: datetime) -> None:
+    if any(m.tzinfo is None for m in moments):
+        raise Invalid("times need an offset (ISO 8601, e.g. 2026-05-01T00:00:00+08:00)")
+    if any(not 2000 <= m.year <= 2100 for m in moments):
+        raise Invalid("times must lie between the years 2000 and 2100")
+
+
+def _period(since: datetime | None, until: datetime | None) -> tuple[datetime, datetime]:
+    until = until or datetime.now(UTC)
+    _aware(until)
+    since = since or until - timedelta(days=30)
+    _aware(since)
+    if since >= until:
+        raise Invalid("since must be before until")
+    return since, until
+
+
+@router.get("/board", response_model=list[BoardRowPublic], summary="SLA board (红黄绿灯), red first")
+def board(
+    session: SessionDep,
+    _user: ConsoleReader,
+    street: str | None = Query(None, max_length=12),
+    unit_id: uuid.UUID | None = None,
+    limit: int = Query(500, ge=1, le=2000),
+) -> list[BoardRowPublic]:
+    rows = cases.board(session=session, street_code=street, unit_id=unit_id, limit=limit)
+    return [board_row_public(r) for r in rows]
+
+
+@router.get("/overdue", response_model=list[ClockEventPublic], summary="Running clocks past due")
+def overdue(
+    session: SessionDep, _user: ConsoleReader, limit: int = Query(500, ge=1, le=2000)
+) -> list[ClockEventPublic]:
+    return [ClockEventPublic(**e.__dict__) for e in cases.overdue(session=session, limit=limit)]
+
+
+@router.get(
+    "/turned-red", response_model=list[ClockEventPublic], summary="Deadlines that passed in [since, until)"
+)
+def turned_red(
+    session: SessionDep, _user: ConsoleReader, since: datetime, until: datetime | None = None
+) -> list[ClockEventPublic]:
+    until = until or datetime.now(UTC)
+    _aware(since, until)
+    return [
+        ClockEventPublic(**e.__dict__) for e in cases.turned_red(session=session, since=since, until=until)
+    ]
+
+
+@router.get("/evaluations", response_model=list[EvaluationPublic], summary="Stored scores (评价)")
+def evaluations(
+    session: SessionDep,
+    _user: ConsoleReader,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    unit_id: uuid.UUID | None = None,
+) -> list[EvaluationPublic]:
+    since, until = _period(since, until)
+    rows = cases.list_evaluations(session=session, since=since, until=until, unit_id=unit_id)
+    return [EvaluationPublic.model_validate(e) for e in rows]
+
+
+@router.post(
+    "/evaluations/no-shows", response_model=list[EvaluationPublic],
+    summary="Score every dispatch unanswered past its report-in deadline (未报到)",
+)  # fmt: skip
+def finalise_no_shows(session: SessionDep, user: Dispatcher, client: ClientDep) -> list[EvaluationPublic]:
+    rows = cases.finalise_no_shows(session=session, by=user, client=client)
+    out = [EvaluationPublic.model_validate(e) for e in rows]
+    session.commit()
+    return out
+
+
+@router.get(
+    "/unit-lists", response_model=UnitListsPublic, summary="Praise / reminder / interview lists for a period"
+)
+def unit_lists(
+    session: SessionDep, _user: ConsoleReader, since: datetime | None = None, until: datetime | None = None
+) -> UnitListsPublic:
+    since, until = _period(since, until)
+    lists = cases.unit_lists(session=session, since=since, until=until)
+
+    def entries(kind: ListKind) -> list[UnitListEntryPublic]:
+        return [UnitListEntryPublic(**e.__dict__) for e in lists[kind]]
+
+    return UnitListsPublic(
+        since=since,
+        until=until,
+        praise=entries(ListKind.PRAISE),
+        reminder=entries(ListKind.REMINDER),
+        interview=entries(ListKind.INTERVIEW),
+    )
+
+
+@router.get("/indicators", response_model=IndicatorsPublic, summary="Indicators (综合评价) by group")
+def indicators(
+    session: SessionDep,
+    _user: ConsoleReader,
+    group_by: GroupBy = GroupBy.UNIT,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> IndicatorsPublic:
+    since, until = _period(since, until)
+    rows = cases.indicator_rows(session=session, group_by=group_by, since=since, until=until)
+    return IndicatorsPublic(
+        group_by=group_by.value, since=since, until=until, rows=[indicator_public(r) for r in rows]
+    )
+
+
+@router.get(
+    "/indicators.csv", response_class=Response, summary="Indicators as CSV",
+    responses={200: {"content": {"text/csv": {}}}},
+)  # fmt: skip
+def indicators_csv(
+    session: SessionDep,
+    _user: ConsoleReader,
+    group_by: GroupBy = GroupBy.UNIT,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> Response:
+    since, until = _period(since, until)
+    rows = cases.indicator_rows(session=session, group_by=group_by, since=since, until=until)
+    name = f"indicators-{group_by.value}-{since:%Y%m%d}-{until:%Y%m%d}.csv"
+    return Response(
+        cases.indicators_csv(rows, group_by),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.get(
+    "/feed", summary="Live feed (server-sent events): new reports, state changes, deadlines turning red",
+    response_class=StreamingResponse, responses={200: {"content": {"text/event-stream": {}}}},
+)  # fmt: skip
+def feed(
+    request: Request,
+    settings: SettingsDep,
+    _user: ConsoleReader,
+    heartbeat_s: float = Query(15.0, ge=0.2, le=60),
+    red_check_s: float = Query(5.0, ge=0.2, le=60),
+) -> StreamingResponse:
+    stream = feed_stream(
+        request=request,
+        database_url=settings.database.url,
+        heartbeat_s=heartbeat_s,
+        red_check_s=red_check_s,
+    )
+    return StreamingResponse(
+        stream,
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )

@@ -1,0 +1,129 @@
+"""The departments' API (部门端): a unit's dispatches — report in (报到), submit the result with photos,
+ask for more time, send back an item that is not the unit's (退回)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from starlette.concurrency import run_in_threadpool
+
+from service.cases import service as cases
+from service.cases.schemas import (
+    RESULT_UPLOAD_SCHEMA,
+    CaseDetailPublic,
+    DispatchPublic,
+    ExtensionRequest,
+    NoteRequest,
+    ReasonRequest,
+    ResultForm,
+    multipart_body,
+)
+from service.cases.states import DispatchState
+from service.cases.views.common import ERRORS, MyDispatch, UnitUser
+from service.cases.views.presenters import case_detail_public, dispatch_public
+from service.deps import ClientDep, SessionDep, SettingsDep
+from service.photos.pipeline import receive_photos
+from service.photos.store import MediaStoreDep, media_limits
+from service.photos.upload import UPLOAD_ERRORS, parse_fields, read_form
+
+router = APIRouter(prefix="/api/v1/department", tags=["department"], responses=ERRORS)
+
+
+@router.get("/dispatches", response_model=list[DispatchPublic], summary="My unit's dispatches")
+def my_dispatches(
+    session: SessionDep,
+    user: UnitUser,
+    state: Annotated[list[DispatchState] | None, Query()] = None,
+    limit: int = Query(100, ge=1, le=500),
+) -> list[DispatchPublic]:
+    rows = cases.list_my_dispatches(session=session, user=user, states=state or (), limit=limit)
+    return [dispatch_public(d) for d, _ in rows]
+
+
+@router.get("/dispatches/{dispatch_id}", response_model=CaseDetailPublic, summary="One dispatch")
+def my_dispatch(mine: MyDispatch, session: SessionDep, store: MediaStoreDep) -> CaseDetailPublic:
+    d, case = mine
+    detail = case_detail_public(cases.case_detail(session=session, case=case), store)
+    # A unit sees its own dispatch and the case's own history, not the other units' work.
+    detail.dispatches = [x for x in detail.dispatches if x.id == d.id]
+    detail.events = [e for e in detail.events if e.dispatch_id in (None, d.id)]
+    detail.dispatch_photos = [p for p in detail.dispatch_photos if p.dispatch_id == d.id]
+    detail.verifications = [v for v in detail.verifications if v.dispatch_id == d.id]
+    return detail
+
+
+@router.post("/dispatches/{dispatch_id}/check-in", response_model=DispatchPublic, summary="报到")
+def check_in(
+    dispatch_id: uuid.UUID, body: NoteRequest, session: SessionDep, user: UnitUser, client: ClientDep
+) -> DispatchPublic:
+    d = cases.check_in(session=session, dispatch_id=dispatch_id, user=user, note=body.note, client=client)
+    session.commit()
+    return dispatch_public(d)
+
+
+@router.post(
+    "/dispatches/{dispatch_id}/result", response_model=DispatchPublic, responses=UPLOAD_ERRORS,
+    summary="Submit the result (处置反馈) with photos (multipart: `note`, `photos` 0-9)",
+    openapi_extra=multipart_body(RESULT_UPLOAD_SCHEMA),
+)  # fmt: skip
+async def submit_result(
+    request: Request,
+    mine: MyDispatch,  # checked before the body is read: nothing is stored for a dispatch not ours
+    session: SessionDep,
+    settings: SettingsDep,
+    store: MediaStoreDep,
+    user: UnitUser,
+    client: ClientDep,
+) -> DispatchPublic:
+    dispatch_id = mine[0].id
+    session.commit()  # no pooled connection is held while a slow phone streams its photos in
+    limits = media_limits(settings.media, min_photos=0)
+    parts = await read_form(request, limits=limits)
+    try:
+        form = parse_fields(ResultForm, parts.fields)
+
+        def work() -> DispatchPublic:
+            photos = receive_photos([p.read() for p in parts.photos], limits=limits, store=store)
+            d = cases.submit_result(
+                session=session,
+                dispatch_id=dispatch_id,
+                user=user,
+                note=form.note,
+                photos=photos,
+                client=client,
+            )
+            session.commit()
+            return dispatch_public(d)
+
+        return await run_in_threadpool(work)
+    finally:
+        parts.close()
+
+
+@router.post(
+    "/dispatches/{dispatch_id}/extension", response_model=DispatchPublic, summary="Request an extension"
+)
+def request_extension(
+    dispatch_id: uuid.UUID, body: ExtensionRequest, session: SessionDep, user: UnitUser, client: ClientDep
+) -> DispatchPublic:
+    d = cases.request_extension(
+        session=session, dispatch_id=dispatch_id, user=user, amount=body.amount, unit=body.unit,
+        reason=body.reason, client=client,
+    )  # fmt: skip
+    session.commit()
+    return dispatch_public(d)
+
+
+@router.post(
+    "/dispatches/{dispatch_id}/send-back", response_model=DispatchPublic, summary="Send back: not ours (退回)"
+)
+def send_back(
+    dispatch_id: uuid.UUID, body: ReasonRequest, session: SessionDep, user: UnitUser, client: ClientDep
+) -> DispatchPublic:
+    d = cases.send_back(
+        session=session, dispatch_id=dispatch_id, user=user, reason=body.reason, client=client
+    )
+    session.commit()
+    return dispatch_public(d)

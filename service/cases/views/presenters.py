@@ -1,0 +1,154 @@
+"""Rows of the case workflow as the APIs answer them (`schemas`): no queries of their own beyond the
+service layer's."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy.orm import Session
+
+from media.storage import MediaStore
+from service.cases import service as cases
+from service.cases import states
+from service.cases.models import Case, Dispatch, VerificationTask
+from service.cases.schemas import (
+    BoardRowPublic,
+    CaseDetailPublic,
+    CaseEventPublic,
+    CasePublic,
+    DispatchPhotoPublic,
+    DispatchPublic,
+    IndicatorRowPublic,
+    VerificationPublic,
+    VerificationTaskPublic,
+)
+from service.cases.states import CaseState, DispatchState
+from service.photos.service import photo_public, result_photos, verification_photos
+from service.reports.schemas import FlagPublic
+
+
+def case_public(case: Case) -> CasePublic:
+    out = CasePublic.model_validate(case)
+    out.allowed_actions = [a.value for a in states.allowed_actions(CaseState(case.state))]
+    return out
+
+
+def _amount(value: Decimal) -> str:
+    """1.00 → "1", 1.50 → "1.5", 10 → "10"."""
+    return format(Decimal(value).normalize(), "f")
+
+
+def dispatch_public(d: Dispatch) -> DispatchPublic:
+    return DispatchPublic(
+        id=d.id,
+        case_id=d.case_id,
+        unit_id=d.unit_id,
+        role=d.role,
+        state=d.state,
+        dispatched_at=d.dispatched_at,
+        note=d.note,
+        check_in_limit={"amount": _amount(d.check_in_amount), "unit": d.check_in_unit},
+        handling_limit={"amount": _amount(d.handling_amount), "unit": d.handling_unit},
+        check_in_deadline=d.check_in_deadline,
+        handling_deadline=d.handling_deadline,
+        checked_in_at=d.checked_in_at,
+        result_at=d.result_at,
+        result_note=d.result_note,
+        result_photo_count=d.result_photo_count,
+        extension_request=(
+            {
+                "amount": str(d.extension_amount),
+                "unit": d.extension_unit or "",
+                "reason": d.extension_reason or "",
+            }
+            if d.extension_amount is not None
+            else None
+        ),
+        extensions=list(d.extensions or []),
+        rework_count=d.rework_count,
+        sent_back_at=d.sent_back_at,
+        send_back_reason=d.send_back_reason,
+        send_back_rejected_at=d.send_back_rejected_at,
+        closed_at=d.closed_at,
+        allowed_actions=[a.value for a in states.allowed_actions(DispatchState(d.state))],
+    )
+
+
+def flags_public(task: VerificationTask) -> list[FlagPublic]:
+    return [FlagPublic(code=code, message=task.flag_notes.get(code, code)) for code in task.flags]
+
+
+def case_detail_public(detail: cases.CaseDetail, store: MediaStore) -> CaseDetailPublic:
+    return CaseDetailPublic(
+        case=case_public(detail.case),
+        report_ids=detail.report_ids,
+        dispatches=[dispatch_public(d) for d in detail.dispatches],
+        events=[CaseEventPublic.model_validate(e) for e in detail.events],
+        dispatch_photos=[
+            DispatchPhotoPublic(
+                **photo_public(p.photo, store).model_dump(), dispatch_id=p.dispatch_id, kind=p.kind
+            )
+            for p in detail.photos
+        ],
+        verifications=[
+            VerificationPublic(
+                id=t.id, dispatch_id=t.dispatch_id, assignee_id=t.assignee_id, state=t.state,
+                created_at=t.created_at, done_at=t.done_at, note=t.note, photo_count=t.photo_count,
+                flags=flags_public(t),
+            )
+            for t in detail.verifications
+        ],
+    )  # fmt: skip
+
+
+def tasks_public(
+    session: Session, store: MediaStore, views: list[cases.TaskView]
+) -> list[VerificationTaskPublic]:
+    """Each task with the unit's result photos (what to check) and the grid worker's own photos."""
+    results = result_photos(session, [v.dispatch.id for v in views])
+    taken = verification_photos(session, [v.task.id for v in views])
+    return [
+        VerificationTaskPublic(
+            id=v.task.id,
+            state=v.task.state,
+            created_at=v.task.created_at,
+            done_at=v.task.done_at,
+            note=v.task.note,
+            case=case_public(v.case),
+            dispatch=dispatch_public(v.dispatch),
+            result_photos=[photo_public(p, store) for p in results[v.dispatch.id]],
+            photos=[photo_public(p, store) for p in taken[v.task.id]],
+            flags=flags_public(v.task),
+        )
+        for v in views
+    ]
+
+
+def board_row_public(r: cases.BoardRow) -> BoardRowPublic:
+    return BoardRowPublic(
+        **{k: v for k, v in r.__dict__.items() if not k.endswith("_colour")},
+        check_in_colour=r.check_in_colour.value,
+        handling_colour=r.handling_colour.value,
+        colour=r.colour.value,
+    )
+
+
+def indicator_public(row: cases.IndicatorRow) -> IndicatorRowPublic:
+    i = row.indicators
+    mean = i.mean_handling_time
+    return IndicatorRowPublic(
+        key=row.key,
+        name=row.name,
+        counts=dict(row.counts.__dict__),
+        reported=i.reported,
+        filed=i.filed,
+        dispatched=i.dispatched,
+        accurate_dispatch_rate=i.accurate_dispatch_rate,
+        on_time_check_in_rate=i.on_time_check_in_rate,
+        handling_rate=i.handling_rate,
+        on_time_handling_rate=i.on_time_handling_rate,
+        closure_rate=i.closure_rate,
+        on_time_closure_rate=i.on_time_closure_rate,
+        rework_rate=i.rework_rate,
+        mean_handling_hours=None if mean is None else round(mean.total_seconds() / 3600, 4),
+    )

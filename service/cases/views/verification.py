@@ -1,0 +1,113 @@
+"""The grid workers' verification (核查): my tasks, and passing or failing a result with on-site photos.
+
+A decision that will be refused (another worker's task 403, wrong state 409, fail without a reason 422) is
+refused before any photo is processed or stored; the body itself is read under the media limits first.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
+
+from service.cases import service as cases
+from service.cases.schemas import (
+    FAIL_UPLOAD_SCHEMA,
+    PASS_UPLOAD_SCHEMA,
+    DispatchPublic,
+    FailForm,
+    PassForm,
+    VerificationTaskPublic,
+    multipart_body,
+)
+from service.cases.views.common import ERRORS, GridWorker
+from service.cases.views.presenters import dispatch_public, tasks_public
+from service.deps import ClientDep, SessionDep, SettingsDep
+from service.photos.pipeline import receive_photos
+from service.photos.store import MediaStoreDep, media_limits
+from service.photos.upload import UPLOAD_ERRORS, parse_fields, read_form
+
+router = APIRouter(prefix="/api/v1/verification", tags=["verification"], responses=ERRORS)
+
+
+@router.get("/tasks", response_model=list[VerificationTaskPublic], summary="My verification tasks")
+def my_tasks(
+    session: SessionDep, store: MediaStoreDep, user: GridWorker, include_done: bool = False
+) -> list[VerificationTaskPublic]:
+    return tasks_public(
+        session, store, cases.list_tasks(session=session, user=user, include_done=include_done)
+    )
+
+
+async def _decide(
+    *,
+    passed: bool,
+    form_model: type[BaseModel],
+    dispatch_id: uuid.UUID,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    store: MediaStoreDep,
+    user: GridWorker,
+    client: ClientDep,
+) -> DispatchPublic:
+    session.commit()  # no pooled connection is held while a slow phone streams its photos in
+    min_photos = settings.cases.verification_min_photos
+    parts = await read_form(request, limits=media_limits(settings.media, min_photos=min_photos))
+    try:
+        form = parse_fields(form_model, parts.fields)
+        note = str(getattr(form, "note", None) or getattr(form, "reason", ""))
+
+        def work() -> DispatchPublic:
+            # Checked before the photos are processed: nothing is stored for a decision that will be refused.
+            cases.check_verifiable(
+                session=session, dispatch_id=dispatch_id, user=user, passed=passed, note=note
+            )
+            photos = receive_photos(
+                [p.read() for p in parts.photos],
+                limits=media_limits(settings.media, min_photos=min_photos),
+                store=store,
+            )
+            d = cases.verify(
+                session=session, dispatch_id=dispatch_id, user=user, passed=passed, note=note, photos=photos,
+                far_from_case_m=settings.cases.verification_far_m, client=client,
+            )  # fmt: skip
+            session.commit()
+            return dispatch_public(d)
+
+        return await run_in_threadpool(work)
+    finally:
+        parts.close()
+
+
+@router.post(
+    "/dispatches/{dispatch_id}/pass", response_model=DispatchPublic, responses=UPLOAD_ERRORS,
+    summary="Verification passed (核查通过); multipart: `note`, `photos` (on-site photos, "
+    "`WHISTLE_CASES__VERIFICATION_MIN_PHOTOS` to 9)",
+    openapi_extra=multipart_body(PASS_UPLOAD_SCHEMA),
+)  # fmt: skip
+async def verify_pass(
+    dispatch_id: uuid.UUID, request: Request, session: SessionDep, settings: SettingsDep,
+    store: MediaStoreDep, user: GridWorker, client: ClientDep,
+) -> DispatchPublic:  # fmt: skip
+    return await _decide(
+        passed=True, form_model=PassForm, dispatch_id=dispatch_id, request=request, session=session,
+        settings=settings, store=store, user=user, client=client,
+    )  # fmt: skip
+
+
+@router.post(
+    "/dispatches/{dispatch_id}/fail", response_model=DispatchPublic, responses=UPLOAD_ERRORS,
+    summary="Verification failed: rework (返工); multipart: `reason`, `photos` (on-site photos)",
+    openapi_extra=multipart_body(FAIL_UPLOAD_SCHEMA),
+)  # fmt: skip
+async def verify_fail(
+    dispatch_id: uuid.UUID, request: Request, session: SessionDep, settings: SettingsDep,
+    store: MediaStoreDep, user: GridWorker, client: ClientDep,
+) -> DispatchPublic:  # fmt: skip
+    return await _decide(
+        passed=False, form_model=FailForm, dispatch_id=dispatch_id, request=request, session=session,
+        settings=settings, store=store, user=user, client=client,
+    )  # fmt: skip

@@ -1,0 +1,59 @@
+"""The `photos` table: the one registry of stored media objects.
+
+Every key in the photo store that no `photos` row names is an orphan the sweep may remove. A photo has at
+most one owner: a report (`report_id`), a unit's result (`dispatch_id`, migration 0004) or a grid worker's
+verification (`verification_task_id`, 0007); most descriptive columns are nullable for the older rows.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from service.db.base import Base, new_id
+
+
+class Photo(Base):
+    """A stored photo: the private original and its two public derivatives, named by content hash."""
+
+    __tablename__ = "photos"
+    __table_args__ = (
+        UniqueConstraint("report_id", "position", name="uq_photos_report_id_position"),
+        CheckConstraint("num_nonnulls(report_id, dispatch_id, verification_task_id) <= 1", name="one_owner"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    report_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("reports.id"))
+    dispatch_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("dispatches.id"))
+    verification_task_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("verification_tasks.id"))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    sha256: Mapped[str] = mapped_column(String(64))
+    original_key: Mapped[str] = mapped_column(Text)
+    display_key: Mapped[str] = mapped_column(Text)
+    thumb_key: Mapped[str] = mapped_column(Text)
+    format: Mapped[str | None] = mapped_column(String(10))
+    byte_size: Mapped[int | None] = mapped_column(Integer)
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    orientation: Mapped[int | None] = mapped_column(Integer)
+    exif_lon: Mapped[float | None] = mapped_column(Float)
+    exif_lat: Mapped[float | None] = mapped_column(Float)
+    taken_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Every fact read from the photo (altitude, direction, device, warnings...), for the console.
+    exif: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
