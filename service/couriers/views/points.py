@@ -10,9 +10,8 @@ from fastapi import APIRouter, Query, Response, status
 
 from service.couriers import points, redemptions, settlement
 from service.couriers import schemas as s
-from service.couriers.models import RedemptionItem
 from service.couriers.views.common import ERRORS, Admin, Courier, Staff, staff_rider
-from service.couriers.views.presenters import points_public
+from service.couriers.views.presenters import points_public, redemption_public
 from service.deps import CurrentUser, SessionDep
 
 items_router = APIRouter(prefix="/api/v1/redemption-items", tags=["couriers: points"], responses=ERRORS)
@@ -70,23 +69,16 @@ def redeem(body: s.RedeemRequest, session: SessionDep, user: Courier, response: 
     session.commit()
     if not created:
         response.status_code = status.HTTP_200_OK
-    item = session.get(RedemptionItem, redemption.item_id)
-    assert item is not None
-    return s.RedemptionPublic(
-        id=redemption.id,
-        item_id=redemption.item_id,
-        item_name=item.name,
-        cost=redemption.cost,
-        at=redemption.at,
-        balance=points.get_balance(session=session, user_id=user.id).balance,
-    )
+    item = redemptions.get_item(session=session, item_id=redemption.item_id)
+    balance = points.get_balance(session=session, user_id=user.id).balance
+    return redemption_public(redemption, item, balance)
 
 
 @redemptions_router.get("/mine", response_model=list[s.RedemptionPublic], summary="My redemptions")
 def my_redemptions(session: SessionDep, user: Courier) -> Any:
     balance = points.get_balance(session=session, user_id=user.id).balance
     return [
-        s.RedemptionPublic(id=r.id, item_id=i.id, item_name=i.name, cost=r.cost, at=r.at, balance=balance)
+        redemption_public(r, i, balance)
         for r, i in redemptions.list_redemptions(session=session, user_id=user.id)
     ]
 
@@ -101,7 +93,9 @@ def my_points(
     before_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> Any:
-    return points_public(session, user.id, before_id, limit)
+    return points_public(
+        points.ledger_page(session=session, user_id=user.id, before_id=before_id, limit=limit)
+    )
 
 
 @points_router.get(
@@ -122,7 +116,9 @@ def user_points(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> Any:
     staff_rider(session, user, user_id)
-    return points_public(session, user_id, before_id, limit)
+    return points_public(
+        points.ledger_page(session=session, user_id=user_id, before_id=before_id, limit=limit)
+    )
 
 
 @points_router.post(

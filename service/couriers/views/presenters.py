@@ -1,24 +1,20 @@
-"""Shaping: rows of the couriers domain turned into the ``schemas`` models the routers answer with."""
+"""Shaping: what the couriers service layer returns, turned into the ``schemas`` models the routers answer
+with. Pure functions: no session, no queries (the service modules load everything shown)."""
 
 from __future__ import annotations
 
-import uuid
-
-from sqlalchemy.orm import Session
-
 from service.accounts.models import User
-from service.couriers import access, companies, points, riders
 from service.couriers import schemas as s
-from service.couriers.models import CompanyKind, Rider
+from service.couriers.models import Company, CompanyKind, Pairing, Participation, Redemption, RedemptionItem
+from service.couriers.points import LedgerPage
+from service.couriers.riders import Candidate, RiderProfile, RiderReport
 
 
 def person(user: User) -> s.PersonRef:
     return s.PersonRef(id=user.id, username=user.username, display_name=user.display_name)
 
 
-def company_ref(session: Session, company_id: uuid.UUID) -> s.CompanyRef:
-    company = companies.get_company(session=session, company_id=company_id)
-    top = companies.root_map(session=session)[company.id]
+def company_ref(company: Company, top: Company) -> s.CompanyRef:
     return s.CompanyRef(
         id=company.id,
         code=company.code,
@@ -29,37 +25,72 @@ def company_ref(session: Session, company_id: uuid.UUID) -> s.CompanyRef:
     )
 
 
-def rider_public(session: Session, rider: Rider) -> s.RiderPublic:
-    user = session.get(User, rider.user_id)
-    assert user is not None
-    pairing = riders.current_pairing(session=session, rider_id=rider.user_id)
-    grid_worker = session.get(User, pairing.grid_worker_id) if pairing else None
-    names = access.community_names(session=session, codes={rider.community_code})
+def rider_public(profile: RiderProfile) -> s.RiderPublic:
+    rider, user, pairing = profile.rider, profile.user, profile.pairing
     return s.RiderPublic(
         user_id=rider.user_id,
         username=user.username,
         display_name=user.display_name,
-        company=company_ref(session, rider.company_id),
+        company=company_ref(profile.company, profile.top_company),
         community_code=rider.community_code,
-        community_name=names.get(rider.community_code),
+        community_name=profile.community_name,
         registered_at=rider.registered_at,
         is_party_member=rider.is_party_member,
         mobile_grid_worker=rider.mobile_grid_worker_since is not None,
         mobile_grid_worker_since=rider.mobile_grid_worker_since,
-        grid_codes=riders.rider_grid_codes(session=session, rider_id=rider.user_id),
-        grid_worker=person(grid_worker) if grid_worker else None,
+        grid_codes=profile.grid_codes,
+        grid_worker=person(profile.grid_worker) if profile.grid_worker else None,
         pairing_id=pairing.id if pairing else None,
     )
 
 
-def points_public(session: Session, user_id: uuid.UUID, before_id: int | None, limit: int) -> s.PointsPublic:
-    balance = points.get_balance(session=session, user_id=user_id)
-    entries = points.list_entries(session=session, user_id=user_id, before_id=before_id, limit=limit)
+def candidate_public(candidate: Candidate) -> s.CandidatePublic:
+    return s.CandidatePublic(grid_worker=person(candidate.grid_worker), shared_grids=candidate.shared_grids)
+
+
+def paired_rider_public(pairing: Pairing, profile: RiderProfile) -> s.PairedRiderPublic:
+    return s.PairedRiderPublic(
+        pairing_id=pairing.id, started_at=pairing.started_at, rider=rider_public(profile)
+    )
+
+
+def rider_report_public(report: RiderReport) -> s.RiderReportPublic:
+    return s.RiderReportPublic(
+        id=report.id,
+        reporter=s.PersonRef(id=report.reporter_id, username="", display_name=report.reporter_name),
+        category_code=report.category_code,
+        text=report.text,
+        created_at=report.created_at,
+        community_code=report.community_code,
+        grid_code=report.grid_code,
+        case_state=report.case_state,
+        flags=report.flags,
+    )
+
+
+def confirmation_public(participation: Participation, entry_id: int | None) -> s.ConfirmationPublic:
+    return s.ConfirmationPublic(
+        participation=s.ParticipationPublic.model_validate(participation), points_entry_id=entry_id
+    )
+
+
+def redemption_public(redemption: Redemption, item: RedemptionItem, balance: int) -> s.RedemptionPublic:
+    return s.RedemptionPublic(
+        id=redemption.id,
+        item_id=item.id,
+        item_name=item.name,
+        cost=redemption.cost,
+        at=redemption.at,
+        balance=balance,
+    )
+
+
+def points_public(page: LedgerPage) -> s.PointsPublic:
     return s.PointsPublic(
-        balance=balance.balance,
-        earned=balance.earned,
-        spent=balance.spent,
-        reversed=balance.reversed,
-        entries=[s.PointsEntryPublic.model_validate(e) for e in entries],
-        next_before_id=entries[-1].id if len(entries) == limit else None,
+        balance=page.balance.balance,
+        earned=page.balance.earned,
+        spent=page.balance.spent,
+        reversed=page.balance.reversed,
+        entries=[s.PointsEntryPublic.model_validate(e) for e in page.entries],
+        next_before_id=page.next_before_id,
     )

@@ -7,12 +7,12 @@ import uuid
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, status
-from sqlalchemy import select
 
 from service.couriers import access, programs
 from service.couriers import schemas as s
-from service.couriers.models import Participation, ProgramType
+from service.couriers.models import ProgramType
 from service.couriers.views.common import ERRORS, Courier, Staff
+from service.couriers.views.presenters import confirmation_public
 from service.deps import CurrentUser, SessionDep
 
 programs_router = APIRouter(
@@ -76,13 +76,7 @@ def join(program_id: uuid.UUID, session: SessionDep, user: Courier) -> Any:
 def participants(program_id: uuid.UUID, session: SessionDep, user: Staff) -> Any:
     program = programs.get_program(session=session, program_id=program_id)
     access.require_community_staff(session=session, user=user, community_code=program.community_code)
-    return list(
-        session.scalars(
-            select(Participation)
-            .where(Participation.program_id == program_id)
-            .order_by(Participation.joined_at)
-        )
-    )
+    return programs.list_participants(session=session, program_id=program_id)
 
 
 @programs_router.post(
@@ -95,6 +89,4 @@ def confirm(program_id: uuid.UUID, rider_id: uuid.UUID, session: SessionDep, use
         session=session, program_id=program_id, rider_id=rider_id, by=user
     )
     session.commit()
-    return s.ConfirmationPublic(
-        participation=s.ParticipationPublic.model_validate(participation), points_entry_id=entry_id
-    )
+    return confirmation_public(participation, entry_id)

@@ -6,16 +6,28 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, status
+from sqlalchemy.orm import Session
 
 from service.couriers import access, riders
 from service.couriers import schemas as s
+from service.couriers.models import Rider
 from service.couriers.views.common import ERRORS, Courier, GridWorker, Staff, staff_rider
-from service.couriers.views.presenters import person, rider_public
+from service.couriers.views.presenters import (
+    candidate_public,
+    paired_rider_public,
+    rider_public,
+    rider_report_public,
+)
 from service.deps import SessionDep
 from service.errors import Forbidden
 
 riders_router = APIRouter(prefix="/api/v1/riders", tags=["couriers: riders"], responses=ERRORS)
 pairings_router = APIRouter(prefix="/api/v1/pairings", tags=["couriers: 1+N pairing"], responses=ERRORS)
+
+
+def answer(session: Session, rider: Rider) -> s.RiderPublic:
+    """The rider's public view: its profile loaded by the service layer, then shaped."""
+    return rider_public(riders.rider_profile(session=session, rider=rider))
 
 
 # ---------------------------------------------------------------- riders
@@ -31,12 +43,12 @@ def register(body: s.RiderRegister, session: SessionDep, user: Courier) -> Any:
         is_party_member=body.is_party_member,
     )
     session.commit()
-    return rider_public(session, rider)
+    return answer(session, rider)
 
 
 @riders_router.get("/me", response_model=s.RiderPublic, summary="My rider profile")
 def my_profile(session: SessionDep, user: Courier) -> Any:
-    return rider_public(session, riders.get_rider(session=session, user_id=user.id))
+    return answer(session, riders.get_rider(session=session, user_id=user.id))
 
 
 @riders_router.get("", response_model=list[s.RiderPublic], summary="Riders of the communities I act for")
@@ -53,19 +65,19 @@ def list_riders(
     found = riders.list_riders(
         session=session, community_code=community, company_id=company_id, hired=hired, communities=scope
     )
-    return [rider_public(session, r) for r in found]
+    return [answer(session, r) for r in found]
 
 
 @riders_router.get("/{rider_id}", response_model=s.RiderPublic, summary="One rider")
 def get_rider(rider_id: uuid.UUID, session: SessionDep, user: Staff) -> Any:
-    return rider_public(session, staff_rider(session, user, rider_id))
+    return answer(session, staff_rider(session, user, rider_id))
 
 
 @riders_router.post("/{rider_id}/hire", response_model=s.RiderPublic, summary="聘为流动网格员")
 def hire(rider_id: uuid.UUID, session: SessionDep, user: Staff) -> Any:
     rider = riders.hire_rider(session=session, rider_id=rider_id, by=user)
     session.commit()
-    return rider_public(session, rider)
+    return answer(session, rider)
 
 
 @riders_router.post(
@@ -74,7 +86,7 @@ def hire(rider_id: uuid.UUID, session: SessionDep, user: Staff) -> Any:
 def dismiss(rider_id: uuid.UUID, session: SessionDep, user: Staff) -> Any:
     rider = riders.dismiss_rider(session=session, rider_id=rider_id, by=user)
     session.commit()
-    return rider_public(session, rider)
+    return answer(session, rider)
 
 
 @riders_router.put(
@@ -83,7 +95,7 @@ def dismiss(rider_id: uuid.UUID, session: SessionDep, user: Staff) -> Any:
 def set_grids(rider_id: uuid.UUID, body: s.RiderGridsUpdate, session: SessionDep, user: Staff) -> Any:
     riders.set_rider_grids(session=session, rider_id=rider_id, grid_codes=body.grid_codes, by=user)
     session.commit()
-    return rider_public(session, riders.get_rider(session=session, user_id=rider_id))
+    return answer(session, riders.get_rider(session=session, user_id=rider_id))
 
 
 @riders_router.get(
@@ -93,10 +105,7 @@ def set_grids(rider_id: uuid.UUID, body: s.RiderGridsUpdate, session: SessionDep
 )
 def candidates(rider_id: uuid.UUID, session: SessionDep, user: Staff) -> Any:
     staff_rider(session, user, rider_id)
-    return [
-        s.CandidatePublic(grid_worker=person(c.grid_worker), shared_grids=c.shared_grids)
-        for c in riders.pairing_candidates(session=session, rider_id=rider_id)
-    ]
+    return [candidate_public(c) for c in riders.pairing_candidates(session=session, rider_id=rider_id)]
 
 
 # ---------------------------------------------------------------- pairings (1+N)
@@ -126,7 +135,7 @@ def end_pairing(pairing_id: uuid.UUID, session: SessionDep, user: Staff) -> Any:
 @pairings_router.get("/mine", response_model=list[s.PairedRiderPublic], summary="My riders (grid worker)")
 def my_riders(session: SessionDep, user: GridWorker) -> Any:
     return [
-        s.PairedRiderPublic(pairing_id=p.id, started_at=p.started_at, rider=rider_public(session, r))
+        paired_rider_public(p, riders.rider_profile(session=session, rider=r))
         for p, r in riders.paired_riders(session=session, grid_worker_id=user.id)
     ]
 
@@ -136,17 +145,4 @@ def my_riders_reports(
     session: SessionDep, user: GridWorker, limit: Annotated[int, Query(ge=1, le=500)] = 100
 ) -> Any:
     found = riders.paired_reports(session=session, grid_worker_id=user.id, limit=limit)
-    return [
-        s.RiderReportPublic(
-            id=r.id,
-            reporter=s.PersonRef(id=r.reporter_id, username="", display_name=r.reporter_name),
-            category_code=r.category_code,
-            text=r.text,
-            created_at=r.created_at,
-            community_code=r.community_code,
-            grid_code=r.grid_code,
-            case_state=r.case_state,
-            flags=r.flags,
-        )
-        for r in found
-    ]
+    return [rider_report_public(r) for r in found]
