@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from service.couriers import points, redemptions, settlement
 from service.couriers import schemas as s
-from service.couriers.views.common import ERRORS, Admin, Courier, Staff, staff_rider
+from service.couriers.views.common import ERRORS, Admin, Courier, Staff, load_staff_rider
 from service.couriers.views.presenters import points_public, redemption_public
 from service.deps import CurrentUser, SessionDep
 
@@ -115,7 +115,9 @@ def user_points(
     before_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> Any:
-    staff_rider(session, user, user_id)
+    # Not the StaffRider dependency: the path names the rider ``user_id``, and a dependency would run
+    # before the query is validated (an unknown rider with a bad ``limit`` would answer 404, not 422).
+    load_staff_rider(session=session, user=user, rider_id=user_id)
     return points_public(
         points.ledger_page(session=session, user_id=user_id, before_id=before_id, limit=limit)
     )

@@ -8,10 +8,10 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, status
 
-from service.couriers import access, programs
+from service.couriers import programs
 from service.couriers import schemas as s
 from service.couriers.models import ProgramType
-from service.couriers.views.common import ERRORS, Courier, Staff
+from service.couriers.views.common import ERRORS, Courier, Staff, StaffProgram
 from service.couriers.views.presenters import confirmation_public
 from service.deps import CurrentUser, SessionDep
 
@@ -73,10 +73,8 @@ def join(program_id: uuid.UUID, session: SessionDep, user: Courier) -> Any:
 @programs_router.get(
     "/{program_id}/participants", response_model=list[s.ParticipationPublic], summary="Who joined (staff)"
 )
-def participants(program_id: uuid.UUID, session: SessionDep, user: Staff) -> Any:
-    program = programs.get_program(session=session, program_id=program_id)
-    access.require_community_staff(session=session, user=user, community_code=program.community_code)
-    return programs.list_participants(session=session, program_id=program_id)
+def participants(program: StaffProgram, session: SessionDep) -> Any:
+    return programs.list_participants(session=session, program_id=program.id)
 
 
 @programs_router.post(

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from service.couriers import access, riders
 from service.couriers import schemas as s
 from service.couriers.models import Rider
-from service.couriers.views.common import ERRORS, Courier, GridWorker, Staff, staff_rider
+from service.couriers.views.common import ERRORS, Courier, GridWorker, Staff, StaffRider
 from service.couriers.views.presenters import (
     candidate_public,
     paired_rider_public,
@@ -69,8 +69,8 @@ def list_riders(
 
 
 @riders_router.get("/{rider_id}", response_model=s.RiderPublic, summary="One rider")
-def get_rider(rider_id: uuid.UUID, session: SessionDep, user: Staff) -> Any:
-    return answer(session, staff_rider(session, user, rider_id))
+def get_rider(rider: StaffRider, session: SessionDep) -> Any:
+    return answer(session, rider)
 
 
 @riders_router.post("/{rider_id}/hire", response_model=s.RiderPublic, summary="聘为流动网格员")
@@ -103,9 +103,8 @@ def set_grids(rider_id: uuid.UUID, body: s.RiderGridsUpdate, session: SessionDep
     response_model=list[s.CandidatePublic],
     summary="Grid workers by shared grids",
 )
-def candidates(rider_id: uuid.UUID, session: SessionDep, user: Staff) -> Any:
-    staff_rider(session, user, rider_id)
-    return [candidate_public(c) for c in riders.pairing_candidates(session=session, rider_id=rider_id)]
+def candidates(rider: StaffRider, session: SessionDep) -> Any:
+    return [candidate_public(c) for c in riders.pairing_candidates(session=session, rider_id=rider.user_id)]
 
 
 # ---------------------------------------------------------------- pairings (1+N)
