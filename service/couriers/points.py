@@ -151,3 +151,19 @@ def list_entries(
     if before_id is not None:
         stmt = stmt.where(PointsEntry.id < before_id)
     return list(session.scalars(stmt))
+
+
+@dataclass(frozen=True)
+class LedgerPage:
+    balance: Balance
+    entries: list[PointsEntry]  # newest first
+    next_before_id: int | None  # the ``before_id`` of the next page; None when this page is the last
+
+
+def ledger_page(
+    *, session: Session, user_id: uuid.UUID, before_id: int | None = None, limit: int = 100
+) -> LedgerPage:
+    """A user's balance and one page of their ledger (see :func:`list_entries`)."""
+    balance = get_balance(session=session, user_id=user_id)
+    entries = list_entries(session=session, user_id=user_id, before_id=before_id, limit=limit)
+    return LedgerPage(balance, entries, entries[-1].id if len(entries) == limit else None)

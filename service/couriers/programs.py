@@ -124,6 +124,17 @@ def join_program(
     return participation
 
 
+def list_participants(*, session: Session, program_id: uuid.UUID) -> list[Participation]:
+    """Who joined a programme, in the order they joined."""
+    return list(
+        session.scalars(
+            select(Participation)
+            .where(Participation.program_id == program_id)
+            .order_by(Participation.joined_at)
+        )
+    )
+
+
 def confirm_participation(
     *,
     session: Session,

@@ -87,6 +87,13 @@ def update_item(
     return item
 
 
+def get_item(*, session: Session, item_id: uuid.UUID) -> RedemptionItem:
+    item = session.get(RedemptionItem, item_id)
+    if item is None:
+        raise NotFound(f"item {item_id} does not exist")
+    return item
+
+
 def list_items(
     *, session: Session, community_code: str | None = None, include_inactive: bool = False
 ) -> list[RedemptionItem]:

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from service.accounts.models import Role, User
 from service.couriers import access
-from service.couriers.companies import get_company, subtree_ids
-from service.couriers.models import Pairing, Rider, RiderGrid
+from service.couriers.companies import get_company, root_map, subtree_ids
+from service.couriers.models import Company, Pairing, Rider, RiderGrid
 from service.db import refs
 from service.errors import Conflict, Forbidden, Invalid, NotFound
 
@@ -186,6 +186,41 @@ def pairing_candidates(*, session: Session, rider_id: uuid.UUID) -> list[Candida
 
 def current_pairing(*, session: Session, rider_id: uuid.UUID) -> Pairing | None:
     return session.scalar(select(Pairing).where(Pairing.rider_id == rider_id, Pairing.ended_at.is_(None)))
+
+
+@dataclass(frozen=True)
+class RiderProfile:
+    """A rider with everything its public view shows."""
+
+    rider: Rider
+    user: User
+    company: Company
+    top_company: Company  # the top-level company the rider's company, branch or outlet hangs under
+    community_name: str | None
+    grid_codes: list[str]
+    pairing: Pairing | None  # the current 1+N pairing
+    grid_worker: User | None  # the grid worker of the current pairing
+
+
+def rider_profile(*, session: Session, rider: Rider) -> RiderProfile:
+    """The rider's account, company (and its top level), community name, grids and current pairing."""
+    user = session.get(User, rider.user_id)
+    assert user is not None
+    pairing = current_pairing(session=session, rider_id=rider.user_id)
+    grid_worker = session.get(User, pairing.grid_worker_id) if pairing else None
+    names = access.community_names(session=session, codes={rider.community_code})
+    company = get_company(session=session, company_id=rider.company_id)
+    top = root_map(session=session)[company.id]
+    return RiderProfile(
+        rider=rider,
+        user=user,
+        company=company,
+        top_company=top,
+        community_name=names.get(rider.community_code),
+        grid_codes=rider_grid_codes(session=session, rider_id=rider.user_id),
+        pairing=pairing,
+        grid_worker=grid_worker,
+    )
 
 
 def pair_rider(
