@@ -101,13 +101,14 @@ SEED_SQL = [
        FROM bench_rows r WHERE r.case_id IS NOT NULL AND r.n % 20 <> 0""",
     """INSERT INTO dispatches (id, case_id, unit_id, role, district_code, street_code, state, dispatched_at, note,
          check_in_amount, check_in_unit, handling_amount, handling_unit, check_in_deadline, handling_deadline,
-         checked_in_at, result_at, result_photo_count, extensions, rework_count, sent_back_at, closed_at)
+         check_in_yellow_at, handling_yellow_at, checked_in_at, result_at, result_photo_count, extensions, rework_count, sent_back_at, closed_at)
        SELECT gen_random_uuid(), r.case_id, u.id, CASE WHEN j = 0 THEN 'primary' ELSE 'joint' END,
               r.district_code, r.street_code,
               CASE WHEN r.n % 20 = 17 THEN 'dispatched' WHEN r.n % 20 = 18 THEN 'checked_in'
                    WHEN r.n % 20 = 19 THEN 'verifying' WHEN r.n % 97 = 3 THEN 'sent_back' ELSE 'closed' END,
               r.created_at + interval '30 minutes', '', 2, 'work_hours', 3, 'work_days',
               r.created_at + interval '2 hours 30 minutes', r.created_at + interval '3 days',
+              r.created_at + interval '2 hours 6 minutes', r.created_at + interval '2 days 9 hours 42 minutes',
               CASE WHEN r.n % 20 <> 17 THEN r.created_at + interval '1 hour' + (r.n % 7) * interval '30 minutes' END,
               CASE WHEN r.n % 20 NOT IN (17, 18) AND r.n % 97 <> 3
                    THEN r.created_at + interval '1 day' + (r.n % 5) * interval '12 hours' END,

@@ -208,6 +208,8 @@ def generate(session: Session, n: int, seed: int) -> dict[str, int]:
             "handling_unit",
             "check_in_deadline",
             "handling_deadline",
+            "check_in_yellow_at",
+            "handling_yellow_at",
             "checked_in_at",
             "extensions",
             "rework_count",
@@ -230,6 +232,9 @@ def generate(session: Session, n: int, seed: int) -> dict[str, int]:
                 "work_days",
                 now + timedelta(seconds=float(off)) - timedelta(days=4, hours=22),
                 now + timedelta(seconds=float(off)),
+                # 80 % of each limit (wall clock: synthetic data)
+                now + timedelta(seconds=float(off)) - timedelta(days=5) + timedelta(hours=1, minutes=36),
+                now + timedelta(seconds=float(off)) - timedelta(days=1),
                 None if names[state_index[k]] == "dispatched" else now - timedelta(days=4, hours=23),
                 "[]",
                 0,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -16,6 +17,7 @@ from service.errors import install_error_handlers
 from service.geography.routing import warm_routers
 from service.geography.views import router as geography_router
 from service.health.views import router as health_router
+from service.lifecycle import ShutdownSignal
 from service.middleware import SecurityHeaders
 from service.ogc.views import router as ogc_router
 from service.open311.views import router as open311_router
@@ -44,6 +46,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        shutdown = app.state.shutdown = ShutdownSignal()
+        watcher = asyncio.create_task(shutdown.watch(), name="shutdown-watch")
         app.state.db = open_database(settings.database)
         app.state.media_store = build_media_store(settings.media)
         warming = None
@@ -60,6 +64,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            shutdown.set()
+            watcher.cancel()
             if warming is not None:
                 warming.join()
             app.state.db.dispose()

@@ -1,9 +1,11 @@
 """The SLA board (红黄绿灯): running clocks with colours evaluated on read, overdue list, turned-red feed.
 
-Colours are never stored: a read computes them from the deadlines (`sla.dispatch_clocks`), so no job
-has to run for a clock to turn yellow or red. The turned-red detection is a half-open time window over
-the stored deadlines (`sla.turned_red`'s SQL form), so a poller that passes each run's `until` as the
-next run's `since` reports every deadline passing exactly once, however irregularly it runs.
+Colours are never stored: a read compares each clock's reading with its stored yellow instant and
+deadline (`sla.colour_of`, the rule the map's tiles apply in SQL), so no job has to run for a clock to
+turn yellow or red. The turned-red detection is a half-open time window over the stored deadlines
+(`sla.turned_red`'s SQL form, `TURNED_RED_SQL`, which the live feed runs too), so a poller that passes
+each run's `until` as the next run's `since` reports every deadline passing exactly once, however
+irregularly it runs.
 """
 
 from __future__ import annotations
@@ -16,13 +18,10 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from service.cases import sla
-from service.cases.calendar import WorkCalendar, default_calendar
-from service.cases.deadlines import LimitUnit
 from service.cases.states import LIVE_DISPATCH_STATES, values
 from service.cases.workflow import utcnow
 
 LIVE_STATES = values(LIVE_DISPATCH_STATES)
-_RANK = {sla.Colour.GREEN: 0, sla.Colour.YELLOW: 1, sla.Colour.RED: 2}
 
 
 @dataclass(frozen=True)
@@ -42,13 +41,13 @@ class BoardRow:
 
     @property
     def colour(self) -> sla.Colour:
-        return max(self.check_in_colour, self.handling_colour, key=_RANK.__getitem__)
+        return max(self.check_in_colour, self.handling_colour, key=sla.RANK.__getitem__)
 
 
 _BOARD_SQL = text(
     """
     SELECT d.id, d.case_id, c.number, c.category_code, c.street_code, d.unit_id, u.name, d.state,
-           d.dispatched_at, d.check_in_deadline, d.check_in_unit, d.handling_deadline, d.handling_unit,
+           d.check_in_deadline, d.check_in_yellow_at, d.handling_deadline, d.handling_yellow_at,
            coalesce(d.checked_in_at, d.sent_back_at) AS responded_at, d.result_at
     FROM dispatches d
     JOIN cases c ON c.id = d.case_id
@@ -69,27 +68,23 @@ def board(
     street_code: str | None = None,
     unit_id: uuid.UUID | None = None,
     limit: int = 500,
-    calendar: WorkCalendar | None = None,
 ) -> list[BoardRow]:
     """Live dispatches with both clocks' colours, red first, then yellow, then green."""
     now = now or utcnow()
-    calendar = calendar or default_calendar()
     rows = session.execute(
         _BOARD_SQL,
         {"states": LIVE_STATES, "street": street_code, "unit": unit_id, "limit": limit},
     ).all()
     out = []
     for row in rows:
-        clocks = sla.dispatch_clocks(
-            dispatched_at=row.dispatched_at,
-            check_in_deadline=row.check_in_deadline,
-            check_in_unit=LimitUnit(row.check_in_unit),
-            handling_deadline=row.handling_deadline,
-            handling_unit=LimitUnit(row.handling_unit),
-            responded_at=row.responded_at,
-            result_at=row.result_at,
+        check_in_colour = sla.colour_of(
+            sla.reading(row.responded_at, now),
+            yellow_at=row.check_in_yellow_at,
+            deadline=row.check_in_deadline,
         )
-        check_in_colour, handling_colour = clocks.colours(now, calendar)
+        handling_colour = sla.colour_of(
+            sla.reading(row.result_at, now), yellow_at=row.handling_yellow_at, deadline=row.handling_deadline
+        )
         out.append(
             BoardRow(
                 dispatch_id=row.id,
@@ -106,7 +101,7 @@ def board(
                 handling_colour=handling_colour,
             )
         )
-    out.sort(key=lambda r: -_RANK[r.colour])
+    out.sort(key=lambda r: -sla.RANK[r.colour])
     return out
 
 
@@ -134,7 +129,7 @@ _OVERDUE_SQL = text(
 )
 
 # The SQL form of `sla.turned_red` for both clocks: due in [since, until) and not stopped by then.
-_TURNED_RED_SQL = text(
+TURNED_RED_SQL = text(
     """
     SELECT id, case_id, unit_id, 'check_in' AS clock, check_in_deadline AS deadline FROM dispatches
     WHERE check_in_deadline >= :since AND check_in_deadline < :until
@@ -157,5 +152,5 @@ def overdue(*, session: Session, now: datetime | None = None, limit: int = 500) 
 
 def turned_red(*, session: Session, since: datetime, until: datetime) -> list[ClockEvent]:
     """Clocks whose deadline passed in [since, until) while they were still running."""
-    rows = session.execute(_TURNED_RED_SQL, {"since": since, "until": until}).all()
+    rows = session.execute(TURNED_RED_SQL, {"since": since, "until": until}).all()
     return [ClockEvent(*row) for row in rows]

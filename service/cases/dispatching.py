@@ -26,6 +26,7 @@ from service.cases import deadlines
 from service.cases.calendar import WorkCalendar, default_calendar
 from service.cases.deadlines import Limit, LimitUnit
 from service.cases.models import Case, Dispatch
+from service.cases.sla import Clock
 from service.cases.states import Action, CaseState, DispatchState
 from service.cases.workflow import (
     append_event,
@@ -285,6 +286,8 @@ def dispatch_case(
             handling_unit=limits.handling.unit.value,
             check_in_deadline=due.check_in,
             handling_deadline=due.handling,
+            check_in_yellow_at=Clock(at, due.check_in, limits.check_in.unit).yellow_at(calendar),
+            handling_yellow_at=Clock(at, due.handling, limits.handling.unit).yellow_at(calendar),
             extensions=[],
             rework_count=0,
             result_photo_count=0,
@@ -352,6 +355,9 @@ def decide_extension(
             raise Invalid("amount: a granted extension must be positive")
         before = dispatch.handling_deadline
         dispatch.handling_deadline = deadlines.extend(before, granted, calendar)
+        unit_of_limit = LimitUnit(dispatch.handling_unit)
+        handling = Clock(dispatch.dispatched_at, dispatch.handling_deadline, unit_of_limit)
+        dispatch.handling_yellow_at = handling.yellow_at(calendar)
         dispatch.extensions = [
             *dispatch.extensions,
             {"amount": str(granted.amount), "unit": granted.unit.value, "granted_at": at.isoformat()},

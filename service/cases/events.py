@@ -5,11 +5,11 @@ transaction commits (migration 0004_cases), so every instance's streams see ever
 whichever instance wrote it. Each stream holds one dedicated psycopg connection (autocommit, LISTEN),
 never a pooled one. Deadlines turning red are not inserts: each stream polls the turned-red window
 [last check, now) on the database clock every `red_check_s`, which reports every deadline passing
-during the stream exactly once (`board.turned_red`'s rule).
+during the stream exactly once (the board's own query, `board.TURNED_RED_SQL`).
 
 Wire format (text/event-stream): `event: report|state|red`, `id:`, one JSON `data:` line; comment
 lines (`: heartbeat`) every `heartbeat_s` keep proxies from closing an idle stream. The stream ends
-when the client disconnects or the server is shutting down (uvicorn's exit signal, checked each tick),
+when the client disconnects or the server is shutting down (`service.lifecycle`, checked each tick),
 and its connection is closed either way.
 """
 
@@ -25,46 +25,16 @@ from typing import Any
 import psycopg
 from fastapi import Request
 from sqlalchemy import make_url
+from sqlalchemy.dialects import postgresql
+
+from service.cases.board import TURNED_RED_SQL
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "whistle_feed"
 TICK_S = 0.5
-_exiting = False
-
-_TURNED_RED = """
-SELECT id, case_id, unit_id, 'check_in' AS clock, check_in_deadline AS deadline FROM dispatches
-WHERE check_in_deadline >= %(since)s AND check_in_deadline < %(until)s
-  AND (coalesce(checked_in_at, sent_back_at) IS NULL
-       OR coalesce(checked_in_at, sent_back_at) > check_in_deadline)
-UNION ALL
-SELECT id, case_id, unit_id, 'handling', handling_deadline FROM dispatches
-WHERE handling_deadline >= %(since)s AND handling_deadline < %(until)s
-  AND (coalesce(result_at, sent_back_at) IS NULL OR coalesce(result_at, sent_back_at) > handling_deadline)
-ORDER BY deadline, id, clock
-"""
-
-
-def _hook_server_exit() -> None:
-    """Let streams end when uvicorn is asked to exit, instead of holding graceful shutdown open."""
-    try:
-        from uvicorn.server import Server
-    except ImportError:  # pragma: no cover - another server
-        return
-    if getattr(Server.handle_exit, "_whistle_hooked", False):
-        return
-    original = Server.handle_exit
-
-    def handle_exit(self: Server, sig: int, frame: Any) -> None:
-        global _exiting
-        _exiting = True
-        original(self, sig, frame)
-
-    handle_exit._whistle_hooked = True  # type: ignore[attr-defined]
-    Server.handle_exit = handle_exit  # type: ignore[method-assign]
-
-
-_hook_server_exit()
+# The board's turned-red query, compiled once for psycopg's own parameter style (%(since)s).
+_TURNED_RED = str(TURNED_RED_SQL.compile(dialect=postgresql.psycopg.dialect()))  # type: ignore[no-untyped-call]
 
 
 def conninfo(database_url: str) -> str:
@@ -122,7 +92,8 @@ async def feed_stream(
         red_since: datetime = row[0]
         yield "retry: 3000\n: connected\n\n"
         last_sent = last_red = time.monotonic()
-        while not _exiting and not await request.is_disconnected():
+        shutdown = getattr(request.app.state, "shutdown", None)
+        while not (shutdown is not None and shutdown.is_set()) and not await request.is_disconnected():
             async for note in conn.notifies(timeout=TICK_S):
                 last_sent = time.monotonic()
                 yield _notification_event(note.payload)

@@ -80,6 +80,9 @@ class Dispatch(Base):
     handling_unit: Mapped[str] = mapped_column(String(20))
     check_in_deadline: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     handling_deadline: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # extensions included
+    # When each clock turns yellow (80 % of its limit used: `service.cases.sla`), set with its deadline.
+    check_in_yellow_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    handling_yellow_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     checked_in_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     checked_in_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     # The latest result (cleared on rework so the handling clock runs on); accepted once closed.

@@ -9,13 +9,19 @@ A clock runs from its start to its deadline in its limit's unit. Its colour at a
 
 A stopped clock (the unit reported in, the result arrived) keeps the colour it had when it stopped.
 Each dispatch has two clocks from the same start (the whistle): report-in and handling.
+
+Using 80 % of a work-hour or work-day limit takes the work calendar, which SQL does not have. So the
+instant a clock turns yellow is computed here once, when its deadline is set (`yellow_instant`), and
+stored beside the deadline (`dispatches.check_in_yellow_at`, `handling_yellow_at`). Then the colour is
+one comparison of the clock's reading with two stored instants — `RULE` — which Python (`colour_of`,
+the SLA board) and SQL (`colour_rank_sql`, the map's tiles and city-zoom counts) both apply.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Protocol, TypeVar
@@ -24,12 +30,55 @@ from service.cases.calendar import WorkCalendar, microseconds_between
 from service.cases.deadlines import LimitUnit, elapsed
 
 YELLOW_FROM = Decimal("0.8")
+# The yellow instant of a limit with no length: before any reading a clock can show.
+ALWAYS_YELLOW = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class Colour(StrEnum):
     GREEN = "green"
     YELLOW = "yellow"
     RED = "red"
+
+
+# The rule, first match wins (else green): the clock's reading is past the deadline → red; at or past
+# the yellow instant → yellow. SQL ranks colours 1 (green), 2 (yellow), 3 (red) so that max() is worst.
+RULE: tuple[tuple[Colour, str, str], ...] = (
+    (Colour.RED, ">", "deadline"),
+    (Colour.YELLOW, ">=", "yellow_at"),
+)
+RANK: dict[Colour, int] = {Colour.GREEN: 1, Colour.YELLOW: 2, Colour.RED: 3}
+_COMPARE = {
+    ">": lambda a, b: microseconds_between(b, a) > 0,
+    ">=": lambda a, b: microseconds_between(b, a) >= 0,
+}
+
+
+def colour_of(reading: datetime, *, yellow_at: datetime, deadline: datetime) -> Colour:
+    """The colour a clock shows at `reading` (now, or when it stopped if that was earlier)."""
+    bounds = {"deadline": deadline, "yellow_at": yellow_at}
+    for colour, op, bound in RULE:
+        if _COMPARE[op](reading, bounds[bound]):
+            return colour
+    return Colour.GREEN
+
+
+def colour_rank_sql(*, reading: str, yellow_at: str, deadline: str) -> str:
+    """`RULE` as a SQL expression over the given column expressions: the colour's rank (1, 2 or 3)."""
+    bounds = {"deadline": deadline, "yellow_at": yellow_at}
+    whens = " ".join(f"WHEN {reading} {op} {bounds[bound]} THEN {RANK[colour]}" for colour, op, bound in RULE)
+    return f"(CASE {whens} ELSE {RANK[Colour.GREEN]} END)"
+
+
+def reading(stopped_at: datetime | None, now: datetime) -> datetime:
+    """What a clock shows at `now`: `now`, or when it stopped if that was earlier."""
+    if stopped_at is not None and microseconds_between(stopped_at, now) > 0:
+        return stopped_at
+    return now
+
+
+def reading_sql(*, stopped_at: str, now: str) -> str:
+    """SQL of `Clock.reading_at`: now, or when the clock stopped if that was earlier."""
+    return f"least(coalesce({stopped_at}, {now}), {now})"
 
 
 @dataclass(frozen=True)
@@ -41,9 +90,7 @@ class Clock:
 
     def reading_at(self, now: datetime) -> datetime:
         """The instant the clock shows: `now`, or when it stopped if that was earlier."""
-        if self.stopped_at is not None and microseconds_between(self.stopped_at, now) > 0:
-            return self.stopped_at
-        return now
+        return reading(self.stopped_at, now)
 
     def is_overdue(self, now: datetime) -> bool:
         return microseconds_between(self.deadline, self.reading_at(now)) > 0
@@ -55,13 +102,28 @@ class Clock:
             return None
         return elapsed(self.start, self.reading_at(now), self.unit, calendar) / total
 
-    def colour(self, now: datetime, calendar: WorkCalendar, *, yellow_from: Decimal = YELLOW_FROM) -> Colour:
-        if self.is_overdue(now):
-            return Colour.RED
-        used = self.used_fraction(now, calendar)
-        if used is None or used >= yellow_from:
-            return Colour.YELLOW
-        return Colour.GREEN
+    def yellow_at(self, calendar: WorkCalendar, *, yellow_from: Decimal = YELLOW_FROM) -> datetime:
+        """The first instant (to the microsecond) at which `yellow_from` of the limit is used; for a
+        limit with no length, `ALWAYS_YELLOW` (such a clock is yellow until it is red)."""
+        total_us = microseconds_between(self.start, self.deadline)
+        if total_us <= 0 or elapsed(self.start, self.deadline, self.unit, calendar) == 0:
+            return ALWAYS_YELLOW
+        running = Clock(self.start, self.deadline, self.unit)
+        start = self.start.astimezone(UTC)
+        low, high = 0, total_us  # used(start + low) < yellow_from <= used(start + high): bisect to 1 µs
+        while high - low > 1:
+            middle = (low + high) // 2
+            used = running.used_fraction(start + timedelta(microseconds=middle), calendar)
+            if used is not None and used >= yellow_from:
+                high = middle
+            else:
+                low = middle
+        return start + timedelta(microseconds=high)
+
+    def colour(self, now: datetime, calendar: WorkCalendar, *, yellow_at: datetime | None = None) -> Colour:
+        """The colour at `now`; `yellow_at` when the caller has it stored (else computed)."""
+        yellow = yellow_at if yellow_at is not None else self.yellow_at(calendar)
+        return colour_of(self.reading_at(now), yellow_at=yellow, deadline=self.deadline)
 
 
 @dataclass(frozen=True)

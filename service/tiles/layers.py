@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from service.cases.sla import colour_rank_sql, reading_sql
+from service.cases.states import LIVE_DISPATCH_STATES, values
+
 # Share of the tile drawn around it so lines and labels do not break at tile edges (of 4096).
 EXTENT = 4096
 BUFFER = 64
@@ -168,22 +171,22 @@ def aggregate_level(z: int) -> str:
     return "street"
 
 
-# Worst SLA colour (3 red, 2 yellow, 1 green) of a case's open dispatches, both clocks. Red is exact
-# (a deadline passed, wall clock); yellow uses the wall-clock share of the limit (>= 80 %), which
-# approximates the work-calendar share the console shows.
-COLOUR_RANK = """
-    max(CASE
-        WHEN coalesce(d.checked_in_at, d.sent_back_at, CAST(:now AS timestamptz)) > d.check_in_deadline
-          OR coalesce(d.result_at, CAST(:now AS timestamptz)) > d.handling_deadline THEN 3
-        WHEN (coalesce(d.result_at, CAST(:now AS timestamptz)) - d.dispatched_at)
-                 >= 0.8 * (d.handling_deadline - d.dispatched_at)
-          OR (d.checked_in_at IS NULL AND d.sent_back_at IS NULL
-              AND CAST(:now AS timestamptz) - d.dispatched_at
-                  >= 0.8 * (d.check_in_deadline - d.dispatched_at))
-          THEN 2
-        ELSE 1 END)
-"""
-OPEN_DISPATCH = "d.state NOT IN ('closed', 'sent_back')"
+# Worst SLA colour (3 red, 2 yellow, 1 green) of a case's open dispatches, both clocks: the board's rule
+# (`service.cases.sla.RULE`) over the stored deadlines and yellow instants, read at :now.
+_NOW = "CAST(:now AS timestamptz)"
+_CHECK_IN = colour_rank_sql(
+    reading=reading_sql(stopped_at="coalesce(d.checked_in_at, d.sent_back_at)", now=_NOW),
+    yellow_at="d.check_in_yellow_at",
+    deadline="d.check_in_deadline",
+)
+_HANDLING = colour_rank_sql(
+    reading=reading_sql(stopped_at="d.result_at", now=_NOW),
+    yellow_at="d.handling_yellow_at",
+    deadline="d.handling_deadline",
+)
+COLOUR_RANK = f"max(greatest({_CHECK_IN}, {_HANDLING}))"
+# The dispatches whose clocks run: the board's rows.
+OPEN_DISPATCH = "d.state IN (" + ", ".join(f"'{state}'" for state in values(LIVE_DISPATCH_STATES)) + ")"
 
 STAFF_AGGREGATE_SQL = f"""
     {ENVELOPE}

@@ -7,7 +7,7 @@ deadlines can be computed by hand. Category rows are upserted (the demo city may
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
 from service.accounts import service as accounts
@@ -234,6 +234,15 @@ def insert_report(
         },
     )  # fmt: skip
     return report_id
+
+
+@pytest.fixture
+def fresh_session(fresh_database_url: str) -> Iterator[Session]:
+    """A session on a database of the test's own (commits are seen by a live server on it)."""
+    engine = create_engine(fresh_database_url)
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+    engine.dispose()
 
 
 @pytest.fixture

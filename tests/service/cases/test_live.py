@@ -7,13 +7,11 @@ import queue
 import threading
 import time
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
@@ -24,14 +22,6 @@ from service.settings import SecuritySettings
 from tests.conftest import TEST_SECRET
 from tests.service.cases.conftest import WIRING, insert_report, make_people, seed_geography
 from tests.support.live_server import run_server
-
-
-@pytest.fixture
-def fresh_session(fresh_database_url: str) -> Iterator[Session]:
-    engine = create_engine(fresh_database_url)
-    with Session(engine, expire_on_commit=False) as session:
-        yield session
-    engine.dispose()
 
 
 class Feed:

@@ -130,3 +130,31 @@ def test_contiguous_windows_report_every_deadline_once(offsets: list[int], cuts:
         item.name for since, until in pairwise(bounds) for item in turned_red(items, since=since, until=until)
     ]
     assert sorted(reported) == sorted(i.name for i in items)
+
+
+def _colour_by_share(clock: Clock, now: datetime) -> Colour:
+    """The rule as the standard states it: red past the deadline, yellow from 80 % of the limit used."""
+    if clock.is_overdue(now):
+        return Colour.RED
+    used = clock.used_fraction(now, CAL)
+    return Colour.YELLOW if used is None or used >= Decimal("0.8") else Colour.GREEN
+
+
+@settings(deadline=None, max_examples=300)
+@given(
+    start_minute=st.integers(min_value=0, max_value=60 * 24 * 60),
+    start_us=st.integers(min_value=0, max_value=59_999_999),
+    unit=st.sampled_from(list(U)),
+    amount=st.decimals(min_value=0, max_value=12, places=2),
+    after=st.integers(min_value=-3_600, max_value=30 * 86_400),
+)
+def test_the_stored_yellow_instant_gives_the_colour_of_the_used_share(
+    start_minute: int, start_us: int, unit: LimitUnit, amount: Decimal, after: int
+) -> None:
+    start = at(2026, 9, 1) + timedelta(minutes=start_minute, microseconds=start_us)
+    clock = Clock(start, add_limit(start, amount, unit, CAL), unit)
+    yellow = clock.yellow_at(CAL)
+    probes = (start + timedelta(seconds=after), yellow, yellow - timedelta(microseconds=1), clock.deadline)
+    for now in probes:
+        if now >= start - timedelta(hours=1):  # a reading the clock can show (an hour of clock skew)
+            assert clock.colour(now, CAL, yellow_at=yellow) is _colour_by_share(clock, now)

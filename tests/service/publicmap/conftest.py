@@ -15,6 +15,9 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from service.accounts.models import Role, User
+from service.cases.calendar import default_calendar
+from service.cases.deadlines import LimitUnit
+from service.cases.sla import Clock
 from service.settings import PublicMapSettings, Settings
 from tests.conftest import make_settings
 
@@ -27,6 +30,8 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         publicmap={"counts_max_age_s": 0, "counts_refresh_in_background": False},
     )
 
+
+CAL = default_calendar()
 
 # 0502 is not a demo category: the Open311 tests file reports under a second service code.
 EXTRA_CATEGORY = ("0502", "05", "街面秩序", "02", "占道经营")
@@ -146,14 +151,17 @@ def make_report(db: Session, make_user: Callable[..., User]) -> ReportMaker:
             db.execute(text("UPDATE reports SET case_id = :c WHERE id = :r"), {"c": case_id, "r": report_id})
             if dispatch_deadline is not None:
                 unit = db.scalar(text("SELECT id FROM department_units ORDER BY code LIMIT 1"))
+                start = dispatch_deadline - timedelta(hours=10)
                 db.execute(
                     text(
                         """
                         INSERT INTO dispatches (id, case_id, unit_id, role, district_code, street_code, state,
                             dispatched_at, note, check_in_amount, check_in_unit, handling_amount, handling_unit,
-                            check_in_deadline, handling_deadline, extensions, rework_count, result_photo_count)
+                            check_in_deadline, handling_deadline, check_in_yellow_at, handling_yellow_at,
+                            extensions, rework_count, result_photo_count)
                         VALUES (gen_random_uuid(), :case, :unit, 'primary', :district, :street, 'dispatched',
-                            :start, '', 2, 'work_hours', 3, 'work_days', :deadline, :deadline, '[]', 0, 0)
+                            :start, '', 2, 'work_hours', 3, 'work_days', :deadline, :deadline, :check_in_yellow,
+                            :handling_yellow, '[]', 0, 0)
                         """
                     ),
                     {
@@ -161,8 +169,14 @@ def make_report(db: Session, make_user: Callable[..., User]) -> ReportMaker:
                         "unit": unit,
                         "district": values["district"],
                         "street": values["street"],
-                        "start": dispatch_deadline - timedelta(hours=10),
+                        "start": start,
                         "deadline": dispatch_deadline,
+                        "check_in_yellow": Clock(start, dispatch_deadline, LimitUnit.WORK_HOURS).yellow_at(
+                            CAL
+                        ),
+                        "handling_yellow": Clock(start, dispatch_deadline, LimitUnit.WORK_DAYS).yellow_at(
+                            CAL
+                        ),
                     },
                 )
         db.flush()

@@ -3,12 +3,9 @@ report, and a 60 MB body is refused over a real socket long before the client ha
 
 from __future__ import annotations
 
-import select as select_module
-import socket
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -21,6 +18,7 @@ from service.photos.models import Photo
 from service.reports.models import Report
 from tests.media.photo_factory import fixture_bytes
 from tests.service.reports.conftest import Headers, multipart_files, prepare_database, report_fields
+from tests.support.raw_http import raw_request, read_status, send_chunked_photo_until_answered
 from tests.support.rolled_back import PASSWORD
 
 PHOTOS = [fixture_bytes("HMD_Nokia_8.3_5G.jpg"), fixture_bytes("landscape_8.jpg")]
@@ -95,39 +93,6 @@ def test_five_sends_sequential_or_concurrent_make_one_report(
     assert report_rows(fresh_database_url) == (4, 8)
 
 
-def raw_request(base: str, head_lines: list[str]) -> tuple[socket.socket, bytes]:
-    parts = urlsplit(base)
-    sock = socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 80), timeout=30)
-    head = "\r\n".join([*head_lines, f"Host: {parts.netloc}", "", ""]).encode()
-    return sock, head
-
-
-def read_status(sock: socket.socket) -> tuple[int, bytes]:
-    """The status and the whole answer: the head, then the body up to its Content-Length."""
-    received = b""
-    while b"\r\n\r\n" not in received:
-        chunk = sock.recv(65536)
-        if not chunk:
-            break
-        received += chunk
-    status = int(received.split(b" ", 2)[1])
-    head, _, body = received.partition(b"\r\n\r\n")
-    length = next(
-        (
-            int(line.split(b":", 1)[1])
-            for line in head.split(b"\r\n")
-            if line.lower().startswith(b"content-length:")
-        ),
-        0,
-    )
-    while len(body) < length:  # the body may arrive in a later segment than the head
-        chunk = sock.recv(65536)
-        if not chunk:
-            break
-        body += chunk
-    return status, head + b"\r\n\r\n" + body
-
-
 def test_a_sixty_megabyte_body_is_refused_before_it_is_sent(live: tuple[str, Headers]) -> None:
     base, headers = live
     boundary = "whistle-live-boundary"
@@ -145,32 +110,7 @@ def test_a_sixty_megabyte_body_is_refused_before_it_is_sent(live: tuple[str, Hea
     assert b'"too_large"' in answer or b"too_large" in answer
 
     # Chunked, no length: the client keeps sending until the server answers; it answers near 25 MiB.
-    sock, head = raw_request(
-        base, ["POST /api/v1/reports HTTP/1.1", auth, content_type, "Transfer-Encoding: chunked"]
-    )
-    preamble = (
-        f'--{boundary}\r\nContent-Disposition: form-data; name="photos"; filename="big.jpg"\r\n'
-        "Content-Type: image/jpeg\r\n\r\n"
-    ).encode() + b"\xff\xd8\xff"
-    block = b"\x00" * (64 * 1024)
-    sent = 0
-    answer = b""
-    with sock:
-        sock.sendall(head)
-        sock.sendall(b"%x\r\n%s\r\n" % (len(preamble), preamble))
-        try:
-            while sent < 60_000_000:
-                readable, _, _ = select_module.select([sock], [], [], 0)
-                if readable:
-                    break
-                sock.sendall(b"%x\r\n%s\r\n" % (len(block), block))
-                sent += len(block)
-        except (BrokenPipeError, ConnectionResetError):
-            pass
-        try:
-            status, answer = read_status(sock)
-        except ConnectionResetError:
-            status = 0
+    status, answer, sent = send_chunked_photo_until_answered(base, "/api/v1/reports", [auth], boundary)
     assert status == 413, answer
     assert sent < 40 * 1024 * 1024, f"the client had to send {sent} bytes before the refusal"
 
