@@ -10,8 +10,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from service.cases.deadlines import LimitUnit
-from service.photos.schemas import PhotoPublic
-from service.reports.schemas import FlagPublic
+from service.photos.schemas import FlagPublic, PhotoPublic
 
 
 class _ORM(BaseModel):

@@ -3,7 +3,7 @@ the grids they cover, 1+N pairings with grid workers, community passes, communit
 (volunteer activities and service projects), redemption items, and the append-only points ledger.
 
 Other domains' tables (users, communities, grids, reports, cases, case events) are referenced by the
-columns notes/schema.md names; foreign keys to them are declared in migration 0006_couriers.
+columns the migrations create; foreign keys to them are declared in migration 0006_couriers.
 """
 
 from __future__ import annotations

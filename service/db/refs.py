@@ -3,7 +3,7 @@
 A domain that reads another's table (the case workflow reads reports and photos, the couriers read
 cases and their events, the intake reads dispatches to decide who may see an original) goes through
 these views rather than the owner's ORM class. The readers then depend only on the shared column names
-(notes/schema.md), the owners stay free to shape their classes, and no import cycle runs between the
+(the migrations), the owners stay free to shape their classes, and no import cycle runs between the
 domains. A view names only columns; listing one more than a reader needs costs nothing.
 """
 
@@ -103,7 +103,7 @@ photos = table(
     column("display_key", Text()),
     column("thumb_key", Text()),
     column("position", Integer()),
-    # Filled from `service.reports.photos.photo_columns` (the intake's description of a stored photo).
+    # Filled from `service.photos.pipeline.describe` (what a stored photo told).
     column("format", String()),
     column("byte_size", Integer()),
     column("width", Integer()),

@@ -1,4 +1,4 @@
-"""Response shapes of the geography API (names fixed by notes/api-contract.md)."""
+"""Response shapes of the geography API (the README lists each interface)."""
 
 from __future__ import annotations
 

@@ -7,27 +7,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from service.db.migrate import current_revision, head_revision
 from service.deps import SessionDep
+from service.health.schemas import Health, Readiness
 
 router = APIRouter(tags=["health"])
-
-
-class Health(BaseModel):
-    status: str
-
-
-class Readiness(BaseModel):
-    status: str
-    database: bool
-    postgis_version: str | None
-    migration: str | None
-    migration_head: str | None
-    problems: list[str]
 
 
 @router.get("/healthz", response_model=Health)

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from service.deps import PublicMapSettingsDep, SessionDep
 from service.errors import ErrorResponse
 from service.ogc import service
-from service.ogc.route import OgcRoute
+from service.ogc.query_rules import OgcRoute
 from service.publicmap.service import parse_bbox
 
 router = APIRouter(prefix="/ogc", tags=["OGC API – Features"], route_class=OgcRoute)

@@ -28,8 +28,8 @@ from service.geography.models import Category
 from service.geography.service import category_rule, route
 from service.open311.models import Open311Key, Open311Request
 from service.publicmap.public_reports import PublicReport, ReportFilter, list_public_reports
-from service.reports.form import DeviceFix
 from service.reports.location import choose_location
+from service.reports.schemas import DeviceFix
 from service.reports.service import create_report
 from service.settings import PublicMapSettings
 

@@ -41,10 +41,10 @@ from service.photos.store import media_limits
 from service.photos.upload import UploadedPhoto
 from service.reports import idempotency
 from service.reports.flags import integrity_flags
-from service.reports.form import ReportForm
 from service.reports.idempotency import StoredAnswer
 from service.reports.location import choose_location
 from service.reports.models import Report
+from service.reports.schemas import ReportForm
 from service.reports.service import create_report, report_public
 from service.settings import Settings
 

@@ -15,7 +15,7 @@ from geo.crs import Datum, haversine_m, to_wgs84
 from media.exif import PhotoMetadata
 from service.errors import Invalid
 from service.photos.pipeline import exif_position
-from service.reports.form import DeviceFix
+from service.reports.schemas import DeviceFix
 
 
 class NoPosition(Invalid):

@@ -1,15 +1,17 @@
-"""Response shapes of the reports API (names fixed by notes/api-contract.md)."""
+"""Response shapes of the reports API (the README lists each interface)."""
 
 from __future__ import annotations
 
+import math
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from geo.crs import Datum
 from service.geography.schemas import RoutingPublic
-from service.photos.schemas import PhotoPublic
+from service.photos.schemas import FlagPublic, PhotoPublic
 
 
 class LocationPublic(BaseModel):
@@ -18,13 +20,6 @@ class LocationPublic(BaseModel):
     datum: str
     accuracy_m: float | None
     source: Literal["device", "exif"]
-
-
-class FlagPublic(BaseModel):
-    code: str = Field(
-        description="photo_reused | exif_time_old | exif_far_from_device | low_accuracy | unrouted"
-    )
-    message: str
 
 
 class ReportPublic(BaseModel):
@@ -71,3 +66,52 @@ REPORT_UPLOAD_SCHEMA = {
         },
     },
 }
+
+
+MAX_TEXT_CHARS = 2000
+
+
+def _finite(value: float | None) -> float | None:
+    if value is not None and not math.isfinite(value):
+        raise ValueError("must be a finite number")
+    return value
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is not None and value.tzinfo is None:
+        raise ValueError("needs a UTC offset, e.g. 2026-11-27T08:30:00+08:00")
+    return value
+
+
+class DeviceFix(BaseModel):
+    """The phone's position as sent: coordinates in `datum`, horizontal accuracy in metres."""
+
+    lon: float
+    lat: float
+    datum: Datum
+    accuracy_m: float | None
+
+
+class ReportForm(BaseModel):
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+    id: uuid.UUID = Field(description="The report's id, generated on the phone when the report is made.")
+    category: str = Field(min_length=1, max_length=16, pattern=r"^[0-9A-Za-z_]+$")
+    text: str = Field("", max_length=MAX_TEXT_CHARS)
+    lon: Annotated[float | None, AfterValidator(_finite)] = Field(None, ge=-180, le=180)
+    lat: Annotated[float | None, AfterValidator(_finite)] = Field(None, ge=-90, le=90)
+    datum: Datum = Datum.WGS84
+    accuracy_m: Annotated[float | None, AfterValidator(_finite)] = Field(None, ge=0)
+    captured_at: Annotated[datetime | None, AfterValidator(_aware)] = None
+
+    @model_validator(mode="after")
+    def _both_coordinates(self) -> ReportForm:
+        if (self.lon is None) != (self.lat is None):
+            raise ValueError("lon and lat come together: send both or neither")
+        return self
+
+    @property
+    def device_fix(self) -> DeviceFix | None:
+        if self.lon is None or self.lat is None:
+            return None
+        return DeviceFix(lon=self.lon, lat=self.lat, datum=self.datum, accuracy_m=self.accuracy_m)

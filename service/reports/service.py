@@ -6,7 +6,7 @@ admins see every report. Someone else's report answers 404, never 403, so report
 
 A report's `status` is its case's state once the command center has acted on it (`reports.case_id`,
 added by 0004_cases), else `reported` (in the triage queue). The case tables are reached through Core
-`table()` constructs naming only the columns notes/schema.md fixes, as the workflow reaches ours.
+`table()` constructs naming only the columns they read, as the workflow reaches ours.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Phone API for reports (notes/api-contract.md); photo downloads are `service.photos.views`.
+"""Phone API for reports (README: interfaces); photo downloads are `service.photos.views`.
 
 - `POST /api/v1/reports`: multipart upload, parsed as a stream (see `service.photos.upload`);
   the work runs in a worker thread (`service.reports.intake`).

@@ -16,7 +16,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, FastAPI
-from pydantic import BaseModel, Field
 from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
@@ -24,6 +23,7 @@ from starlette.types import Receive, Scope, Send
 from service.deps import SettingsDep
 from service.errors import error_response
 from service.settings import Settings, WebSettings
+from service.web.schemas import WebConfigPublic
 
 APPS = ("app", "console", "map")
 ASSETS = "assets"
@@ -32,14 +32,6 @@ REVALIDATE = "no-cache"
 NOT_BUILT = "web apps not built; run make run (or scripts/build_web.sh)"
 
 router = APIRouter(prefix="/api/v1/web", tags=["web"])
-
-
-class WebConfigPublic(BaseModel):
-    """What the map pages need to know about the deployment."""
-
-    basemap_url: str | None = Field(description="XYZ tile URL template of the outside base map, or null.")
-    basemap_attribution: str
-    basemap_max_zoom: int
 
 
 @router.get("/config", response_model=WebConfigPublic)

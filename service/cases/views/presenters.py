@@ -23,8 +23,8 @@ from service.cases.schemas import (
     VerificationTaskPublic,
 )
 from service.cases.states import CaseState, DispatchState
+from service.photos.schemas import FlagPublic
 from service.photos.service import photo_public, result_photos, verification_photos
-from service.reports.schemas import FlagPublic
 
 
 def case_public(case: Case) -> CasePublic:

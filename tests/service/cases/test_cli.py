@@ -43,5 +43,12 @@ def test_score_no_shows_scores_an_unanswered_dispatch_once(cli_database_url: str
         row = conn.execute(
             text("SELECT reason, list_kind FROM evaluations WHERE dispatch_id = :d"), {"d": unanswered_id}
         ).one()
+        audited = conn.execute(
+            text(
+                "SELECT actor_id, actor_username, detail FROM audit_events WHERE action = 'case.finalise_no_shows'"
+            )
+        ).all()
     engine.dispose()
     assert tuple(row) == ("no_show", "interview")
+    # Audited like the console's call, by the system; the run that scored nothing left no row.
+    assert [(a.actor_id, a.actor_username, a.detail) for a in audited] == [(None, "system", {"count": 1})]
