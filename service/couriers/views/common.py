@@ -18,10 +18,11 @@ from typing import Annotated, Any
 from fastapi import Depends
 from sqlalchemy.orm import Session
 
+from service.accounts.deps import require_roles
 from service.accounts.models import Role, User
 from service.couriers import access, programs, riders
 from service.couriers.models import Program, Rider
-from service.deps import SessionDep, require_roles
+from service.deps import SessionDep
 from service.errors import ErrorResponse
 
 Courier = Annotated[User, Depends(require_roles(Role.courier))]

@@ -8,11 +8,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response, status
 from pydantic import AwareDatetime
 
+from service.accounts.deps import CurrentUser
 from service.couriers import companies, export, stats
 from service.couriers import schemas as s
 from service.couriers.models import CompanyKind
 from service.couriers.views.common import ERRORS, CommandCenter
-from service.deps import CurrentUser, SessionDep
+from service.deps import SessionDep
 from service.errors import Invalid
 
 companies_router = APIRouter(prefix="/api/v1/companies", tags=["couriers: companies"], responses=ERRORS)

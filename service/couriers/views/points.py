@@ -8,11 +8,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
 
+from service.accounts.deps import CurrentUser
 from service.couriers import points, redemptions, settlement
 from service.couriers import schemas as s
 from service.couriers.views.common import ERRORS, Admin, Courier, Staff, load_staff_rider
 from service.couriers.views.presenters import points_public, redemption_public
-from service.deps import CurrentUser, SessionDep
+from service.deps import SessionDep
 
 items_router = APIRouter(prefix="/api/v1/redemption-items", tags=["couriers: points"], responses=ERRORS)
 redemptions_router = APIRouter(prefix="/api/v1/redemptions", tags=["couriers: points"], responses=ERRORS)

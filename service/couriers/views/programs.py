@@ -8,12 +8,13 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, status
 
+from service.accounts.deps import CurrentUser
 from service.couriers import programs
 from service.couriers import schemas as s
 from service.couriers.models import ProgramType
 from service.couriers.views.common import ERRORS, Courier, Staff, StaffProgram
 from service.couriers.views.presenters import confirmation_public
-from service.deps import CurrentUser, SessionDep
+from service.deps import SessionDep
 
 programs_router = APIRouter(
     prefix="/api/v1/programs", tags=["couriers: activities and projects"], responses=ERRORS
