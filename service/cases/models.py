@@ -1,4 +1,5 @@
-"""Tables of the case workflow: cases, dispatches, the append-only event log, verification tasks, scores.
+"""Tables of the case workflow: cases, dispatches, the append-only event log, verification tasks, scores,
+and the daily indicator rollups.
 
 Other domains' tables (reports, categories, department units, grid assignments, photos) are reached
 through `service.db.refs` (their columns as schema.md names them), so this module depends on names,
@@ -8,12 +9,13 @@ not on those domains' classes: foreign keys name their tables by string (as migr
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Date,
     DateTime,
     ForeignKey,
     Identity,
@@ -196,3 +198,41 @@ class Evaluation(Base):
     rules: Mapped[dict[str, Any]] = mapped_column(JSONB)
     reason: Mapped[str] = mapped_column(String(16))  # closed | sent_back | no_show
     evaluated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class IndicatorCounts:
+    """A day's indicator counts (GB/T 30428.4), as `service.cases.stats` sums them over a period.
+
+    The rows are written only by the database: a trigger on `dispatches` (0004_cases) subtracts a row's
+    old contribution and adds its new one, and `whistle_rebuild_indicator_days()` recounts everything.
+    """
+
+    dispatched: Mapped[int] = mapped_column(Integer)
+    accurately_dispatched: Mapped[int] = mapped_column(Integer)
+    checked_in_on_time: Mapped[int] = mapped_column(Integer)
+    due: Mapped[int] = mapped_column(Integer)
+    handled: Mapped[int] = mapped_column(Integer)
+    handled_on_time: Mapped[int] = mapped_column(Integer)
+    closed: Mapped[int] = mapped_column(Integer)
+    closed_on_time: Mapped[int] = mapped_column(Integer)
+    reworked: Mapped[int] = mapped_column(Integer)
+    handling_seconds: Mapped[Decimal] = mapped_column(Numeric)  # sum of (result_at - dispatched_at)
+
+
+class IndicatorUnitDay(IndicatorCounts, Base):
+    """The counts of one department unit's dispatches made on one local day (Asia/Shanghai)."""
+
+    __tablename__ = "indicator_unit_days"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    unit_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+
+
+class IndicatorPlaceDay(IndicatorCounts, Base):
+    """The counts of one place's dispatches made on one local day ('' for a dispatch without the code)."""
+
+    __tablename__ = "indicator_place_days"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    street_code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    district_code: Mapped[str] = mapped_column(String(6), primary_key=True)
