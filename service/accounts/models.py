@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, LargeBinary, String
+from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, LargeBinary, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.db.base import Base, CreatedAtMixin, new_id
@@ -36,8 +36,9 @@ class User(CreatedAtMixin, Base):
     display_name: Mapped[str] = mapped_column(String(100), default="")
     phone: Mapped[str | None] = mapped_column(String(32))
     role: Mapped[str] = mapped_column(String(20))
-    # The department unit an officer or street team member acts for (foreign key added with the units table).
-    unit_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    # The department unit an officer or street team member acts for (foreign key added with the units
+    # table, 0002_geography).
+    unit_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("department_units.id"), index=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
 

@@ -1,45 +1,63 @@
-"""Tables of the case workflow: cases, dispatches, the append-only event log, verification tasks, scores.
+"""Tables of the case workflow: cases, dispatches, the append-only event log, verification tasks, scores,
+and the daily indicator rollups.
 
 Other domains' tables (reports, categories, department units, grid assignments, photos) are reached
 through `service.db.refs` (their columns as schema.md names them), so this module depends on names,
-not on those domains' classes. Foreign keys to them are declared in the migration (0004_cases).
+not on those domains' classes: foreign keys name their tables by string (as migration 0004_cases does).
 """
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Date,
     DateTime,
     ForeignKey,
     Identity,
+    Index,
     Integer,
     Numeric,
     String,
     Text,
+    Uuid,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.db.base import Base, new_id
 
+LIVE = "state IN ('dispatched','checked_in','extension_requested','handled','verifying')"
+INDICATOR_COLUMNS = [
+    "unit_id", "state", "case_id", "street_code", "district_code", "check_in_deadline",
+    "checked_in_at", "handling_deadline", "result_at", "closed_at", "rework_count",
+]  # fmt: skip
+
 
 class Case(Base):
     """案卷: what the command center files from one or more reports (or a voided report's record)."""
 
     __tablename__ = "cases"
+    __table_args__ = (
+        Index("ix_cases_state", "state", "updated_at"),
+        Index("ix_cases_street_code", "street_code"),
+        Index("ix_cases_primary_report_id", "primary_report_id"),
+        # 立案数 per street or district over a period, index-only.
+        Index("ix_cases_filed_at", "filed_at", postgresql_include=["street_code", "district_code"]),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     # A short number for people (案卷号), in filing order.
     number: Mapped[int] = mapped_column(BigInteger, Identity(), unique=True)
     state: Mapped[str] = mapped_column(String(20))
-    category_code: Mapped[str] = mapped_column(Text)
-    primary_report_id: Mapped[uuid.UUID] = mapped_column()
+    category_code: Mapped[str] = mapped_column(Text, ForeignKey("categories.code"))
+    primary_report_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("reports.id"))
     # Copied from the primary report at filing (or set by hand for an unrouted one): indicators and
     # the board group by them without joining reports.
     district_code: Mapped[str | None] = mapped_column(String(6))
@@ -62,10 +80,19 @@ class Dispatch(Base):
     """派遣 (吹哨): one case sent to one department unit, with its two deadlines."""
 
     __tablename__ = "dispatches"
+    __table_args__ = (
+        Index("ix_dispatches_case_id", "case_id"),
+        Index("ix_dispatches_unit_id", "unit_id", "handling_deadline"),
+        # Every column the indicators read: a period's aggregate is an index-only range scan in time order.
+        Index("ix_dispatches_indicators", "dispatched_at", postgresql_include=INDICATOR_COLUMNS),
+        Index("ix_dispatches_check_in_deadline", "check_in_deadline"),
+        Index("ix_dispatches_handling_deadline", "handling_deadline"),
+        Index("ix_dispatches_live", "handling_deadline", "id", postgresql_where=text(LIVE)),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id"))
-    unit_id: Mapped[uuid.UUID] = mapped_column()
+    unit_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("department_units.id"))
     role: Mapped[str] = mapped_column(String(20))  # primary | joint | street_team | manual
     # The case's place, copied at dispatch (never changes): indicators group dispatches without a join.
     district_code: Mapped[str | None] = mapped_column(String(6))
@@ -106,6 +133,10 @@ class CaseEvent(Base):
     """One transition, appended and never changed (trigger `whistle_forbid_mutation`)."""
 
     __tablename__ = "case_events"
+    __table_args__ = (
+        Index("ix_case_events_case_id", "case_id", "id"),
+        Index("ix_case_events_action_at", "action", "at"),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id"))
@@ -126,6 +157,19 @@ class VerificationTask(Base):
     """核查: a grid worker re-checks one dispatch's result on site."""
 
     __tablename__ = "verification_tasks"
+    __table_args__ = (
+        Index("ix_verification_tasks_dispatch_id", "dispatch_id"),
+        Index(
+            "ix_verification_tasks_open", "assignee_id", "created_at", postgresql_where=text("state = 'open'")
+        ),
+        # One open task per dispatch at most.
+        Index(
+            "uq_verification_tasks_open_dispatch",
+            "dispatch_id",
+            unique=True,
+            postgresql_where=text("state = 'open'"),
+        ),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     dispatch_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("dispatches.id"))
@@ -144,12 +188,54 @@ class Evaluation(Base):
     """评价: the 100-point score of one dispatch, with the deductions and the rules that produced it."""
 
     __tablename__ = "evaluations"
+    __table_args__ = (
+        Index("ix_evaluations_evaluated_at", "evaluated_at"),
+        Index("ix_evaluations_unit_id", "unit_id", "evaluated_at"),
+    )
 
     dispatch_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("dispatches.id"), primary_key=True)
-    unit_id: Mapped[uuid.UUID] = mapped_column()
+    unit_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("department_units.id"))
     score: Mapped[Decimal] = mapped_column(Numeric(6, 2))
     list_kind: Mapped[str | None] = mapped_column(String(12))  # praise | reminder | interview
     breakdown: Mapped[list[dict[str, str]]] = mapped_column(JSONB)
     rules: Mapped[dict[str, Any]] = mapped_column(JSONB)
     reason: Mapped[str] = mapped_column(String(16))  # closed | sent_back | no_show
     evaluated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class IndicatorCounts:
+    """A day's indicator counts (GB/T 30428.4), as `service.cases.stats` sums them over a period.
+
+    The rows are written only by the database: a trigger on `dispatches` (0004_cases) subtracts a row's
+    old contribution and adds its new one, and `whistle_rebuild_indicator_days()` recounts everything.
+    """
+
+    dispatched: Mapped[int] = mapped_column(Integer)
+    accurately_dispatched: Mapped[int] = mapped_column(Integer)
+    checked_in_on_time: Mapped[int] = mapped_column(Integer)
+    due: Mapped[int] = mapped_column(Integer)
+    handled: Mapped[int] = mapped_column(Integer)
+    handled_on_time: Mapped[int] = mapped_column(Integer)
+    closed: Mapped[int] = mapped_column(Integer)
+    closed_on_time: Mapped[int] = mapped_column(Integer)
+    reworked: Mapped[int] = mapped_column(Integer)
+    handling_seconds: Mapped[Decimal] = mapped_column(Numeric)  # sum of (result_at - dispatched_at)
+
+
+class IndicatorUnitDay(IndicatorCounts, Base):
+    """The counts of one department unit's dispatches made on one local day (Asia/Shanghai)."""
+
+    __tablename__ = "indicator_unit_days"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    unit_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+
+
+class IndicatorPlaceDay(IndicatorCounts, Base):
+    """The counts of one place's dispatches made on one local day ('' for a dispatch without the code)."""
+
+    __tablename__ = "indicator_place_days"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    street_code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    district_code: Mapped[str] = mapped_column(String(6), primary_key=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, LargeBinary, Text, func
+from sqlalchemy import DateTime, ForeignKey, LargeBinary, Text, Uuid, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.db.base import Base, new_id
@@ -32,6 +32,6 @@ class Open311Request(Base):
     __tablename__ = "open311_requests"
 
     token: Mapped[str] = mapped_column(Text, primary_key=True)
-    report_id: Mapped[uuid.UUID] = mapped_column(unique=True)
+    report_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("reports.id"), unique=True)
     key_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("open311_keys.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -16,11 +16,13 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
@@ -35,6 +37,19 @@ class Photo(Base):
     __table_args__ = (
         UniqueConstraint("report_id", "position", name="uq_photos_report_id_position"),
         CheckConstraint("num_nonnulls(report_id, dispatch_id, verification_task_id) <= 1", name="one_owner"),
+        Index("ix_photos_report_id", "report_id"),
+        Index("ix_photos_dispatch_id", "dispatch_id"),
+        Index(
+            "ix_photos_verification_task_id",
+            "verification_task_id",
+            postgresql_where=text("verification_task_id IS NOT NULL"),
+        ),
+        # "Photo already used": the same original bytes in another report.
+        Index("ix_photos_sha256", "sha256"),
+        # The orphan sweep asks, per stored key, whether any row still names it.
+        Index("ix_photos_original_key", "original_key"),
+        Index("ix_photos_display_key", "display_key"),
+        Index("ix_photos_thumb_key", "thumb_key"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)

@@ -17,6 +17,7 @@ from sqlalchemy import (
     CheckConstraint,
     Computed,
     DateTime,
+    Index,
     String,
     Text,
     func,
@@ -36,15 +37,24 @@ def point_4326() -> Any:
 
 def mercator(geometry_type: str) -> Any:
     return mapped_column(
-        Geometry(geometry_type, srid=3857, spatial_index=False), Computed("ST_Transform(geom, 3857)")
+        Geometry(geometry_type, srid=3857, spatial_index=False),
+        Computed("ST_Transform(geom, 3857)", persisted=True),
     )
+
+
+def gist(table: str, *columns: str) -> tuple[Index, ...]:
+    """The GiST indexes migration 0005 gives each geometry column: ``ix_<table>_<column>``."""
+    return tuple(Index(f"ix_{table}_{column}", column, postgresql_using="gist") for column in columns)
 
 
 class Station(Base):
     """暖新驿站: a warm-new station for couriers and other new-employment workers."""
 
     __tablename__ = "stations"
-    __table_args__ = (CheckConstraint(f"services <@ ARRAY[{_SERVICE_LIST}]::text[]", name="services_known"),)
+    __table_args__ = (
+        CheckConstraint(f"services <@ ARRAY[{_SERVICE_LIST}]::text[]", name="services_known"),
+        *gist("stations", "geom", "geom_3857", "geog"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     code: Mapped[str] = mapped_column(Text, unique=True)
@@ -53,7 +63,7 @@ class Station(Base):
     geom: Mapped[Any] = point_4326()
     geom_3857: Mapped[Any] = mercator("POINT")
     geog: Mapped[Any] = mapped_column(
-        Geography("POINT", srid=4326, spatial_index=False), Computed("geom::geography")
+        Geography("POINT", srid=4326, spatial_index=False), Computed("geom::geography", persisted=True)
     )
     services: Mapped[list[str]] = mapped_column(ARRAY(Text))
     opening_hours: Mapped[dict[str, Any]] = mapped_column(JSONB)
@@ -70,6 +80,7 @@ class Pairing(Base):
     """包联点位: a municipal unit paired with a community, placed inside the community."""
 
     __tablename__ = "pairings"
+    __table_args__ = gist("pairings", "geom", "geom_3857")
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     code: Mapped[str] = mapped_column(Text, unique=True)
@@ -90,6 +101,7 @@ class CommercialStreet(Base):
     """暖新商街: a warm-new commercial street (a line)."""
 
     __tablename__ = "commercial_streets"
+    __table_args__ = gist("commercial_streets", "geom", "geom_3857")
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     code: Mapped[str] = mapped_column(Text, unique=True)

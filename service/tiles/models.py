@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from geoalchemy2 import Geometry
-from sqlalchemy import CheckConstraint, DateTime, Integer, String, Text
+from sqlalchemy import CheckConstraint, DateTime, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.db.base import Base
@@ -20,7 +20,10 @@ class ReportCount(Base):
     """
 
     __tablename__ = "report_counts"
-    __table_args__ = (CheckConstraint("level IN ('grid', 'community', 'street')", name="level_known"),)
+    __table_args__ = (
+        CheckConstraint("level IN ('grid', 'community', 'street')", name="level_known"),
+        Index("ix_report_counts_label_3857", "label_3857", postgresql_using="gist"),
+    )
 
     level: Mapped[str] = mapped_column(String(10), primary_key=True)
     code: Mapped[str] = mapped_column(String(15), primary_key=True)
