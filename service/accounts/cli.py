@@ -9,16 +9,12 @@ from typing import Annotated
 
 import typer
 
+from service.commands import fail
 from service.db.session import command_session
 from service.errors import DomainError
 from service.settings import get_settings
 
 user_app = typer.Typer(help="Accounts.", no_args_is_help=True)
-
-
-def fail(message: str) -> None:
-    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(1)
 
 
 @user_app.command("create")
@@ -41,7 +37,6 @@ def user_create(
         role_enum = Role(role)
     except ValueError:
         fail(f"unknown role {role!r}; choose one of {', '.join(r.value for r in Role)}")
-        return
     if password is None:
         password = getpass.getpass("password: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
     try:
@@ -56,7 +51,6 @@ def user_create(
             )
     except DomainError as exc:
         fail(exc.message)
-        return
     typer.echo(f"created {user.role} {user.username} ({user.id})")
 
 
@@ -69,6 +63,5 @@ def user_revoke_tokens(username: str) -> None:
         user = accounts.get_user_by_username(session=session, username=username)
         if user is None:
             fail(f"no user {username!r}")
-            return
         count = accounts.revoke_all_tokens(session=session, user=user, by=user)
     typer.echo(f"revoked {count} token(s) of {username}")

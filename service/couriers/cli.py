@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from service.commands import fail
 from service.db.session import command_session
 from service.settings import get_settings
 
@@ -63,8 +64,7 @@ def export_command(
     with command_session(get_settings().database) as session:
         company_id = session.scalar(select(Company.id).where(Company.code == company))
         if company_id is None:
-            typer.secho(f"error: no company {company!r}", fg=typer.colors.RED, err=True)
-            raise typer.Exit(1)
+            fail(f"no company {company!r}")
         text = to_csv(company_points(session=session, company_id=company_id, start=period[0], end=period[1]))
     if out is None:
         typer.echo(text, nl=False)

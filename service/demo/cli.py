@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from service.commands import fail
 from service.couriers.cli import demo_command as load_couriers_command
 from service.db.session import command_session
 from service.errors import DomainError
@@ -17,11 +18,6 @@ from service.settings import get_settings
 demo_app = typer.Typer(
     help="The demo city (Jilin City, generated outlines, marked demo).", no_args_is_help=True
 )
-
-
-def fail(message: str) -> None:
-    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(1)
 
 
 @demo_app.command("load")
@@ -69,7 +65,6 @@ def load_command(
             accounts = create_demo_accounts(session=session) if with_accounts else []
     except DomainError as exc:
         fail(exc.message)
-        return
     elapsed = time.perf_counter() - started
     typer.echo(
         f"demo city (seed {city.seed}) loaded in {elapsed:.1f} s: "

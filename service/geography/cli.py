@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from geo.boundaries import BoundaryError, read_boundaries
 from geo.categories import CATEGORIES_FILE, RULES_FILE, CategoryError, load_categories, load_rules
 from geo.crs import Datum
+from service.commands import fail
 from service.db.session import command_session
 from service.errors import DomainError
 from service.settings import get_settings
@@ -25,11 +26,6 @@ from service.settings import get_settings
 import_app = typer.Typer(
     help="Import the city model from files (boundaries, units, categories, grid workers)."
 )
-
-
-def fail(message: str) -> None:
-    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(1)
 
 
 @contextmanager
@@ -82,7 +78,6 @@ def import_boundaries_command(
         datum_enum = Datum(datum)
     except ValueError:
         fail(f"--datum must be one of {', '.join(d.value for d in Datum)}, got {datum!r}")
-        return
     when = parse_valid_from(valid_from)
 
     def act() -> None:

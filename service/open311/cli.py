@@ -6,16 +6,12 @@ from typing import Annotated
 
 import typer
 
+from service.commands import fail
 from service.db.session import command_session
 from service.errors import DomainError
 from service.settings import get_settings
 
 open311_app = typer.Typer(help="Open311 GeoReport v2 API keys.", no_args_is_help=True)
-
-
-def _fail(message: str) -> None:
-    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(1)
 
 
 @open311_app.command("create-key")
@@ -32,8 +28,7 @@ def create_key(
                 session=session, name=name, username=user, secret_key=get_settings().security.secret_key
             )
         except DomainError as exc:
-            _fail(exc.message)
-            return
+            fail(exc.message)
     typer.echo(f"created Open311 key {name!r} (reports filed as {created.user.username}):")
     typer.echo(created.key)
 
@@ -47,6 +42,5 @@ def revoke_key(name: str) -> None:
         try:
             run(session=session, name=name)
         except DomainError as exc:
-            _fail(exc.message)
-            return
+            fail(exc.message)
     typer.echo(f"revoked Open311 key {name!r}")

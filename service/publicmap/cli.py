@@ -9,27 +9,22 @@ from typing import Annotated
 
 import typer
 
+from service.commands import fail
 from service.db.session import command_session
 from service.settings import get_settings
-
-
-def _fail(message: str) -> None:
-    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(1)
 
 
 def _import(path: Path, run: Callable[..., int], what: str) -> None:
     from geo.pointfiles import PointFileError
 
     if not path.exists():
-        _fail(f"{path} does not exist")
+        fail(f"{path} does not exist")
     with command_session(get_settings().database) as session:
         try:
             count = run(session=session, path=path)
         except PointFileError as exc:
             session.rollback()
-            _fail(str(exc))
-            return
+            fail(str(exc))
     typer.echo(f"imported {count} {what} from {path}")
 
 

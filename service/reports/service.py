@@ -31,10 +31,11 @@ from service.errors import Invalid, NotFound
 from service.geography.schemas import RoutingPublic
 from service.geography.service import Routing
 from service.photos.models import Photo
+from service.photos.schemas import FlagPublic
 from service.photos.service import first_thumb_key, media_url, photo_public
 from service.reports.location import ChosenLocation
 from service.reports.models import Report
-from service.reports.schemas import FlagPublic, LocationPublic, NearbyReportPublic, ReportPublic
+from service.reports.schemas import LocationPublic, NearbyReportPublic, ReportPublic
 
 COMMAND_ROLES = frozenset({Role.dispatcher, Role.admin})
 REPORTED = "reported"
