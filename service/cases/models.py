@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    CheckConstraint,
     Date,
     DateTime,
     ForeignKey,
@@ -34,6 +35,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 from service.db.base import Base, new_id
 
 LIVE = "state IN ('dispatched','checked_in','extension_requested','handled','verifying')"
+CASE_STATES = (
+    "'reported','filed','voided','merged','on_hold','dispatched','checked_in','handled','verifying','closed'"
+)
+DISPATCH_STATES = "'dispatched','checked_in','extension_requested','handled','verifying','closed','sent_back'"
+LIMIT_UNITS = "'urgent_hours','work_hours','work_days','natural_days'"
 INDICATOR_COLUMNS = [
     "unit_id", "state", "case_id", "street_code", "district_code", "check_in_deadline",
     "checked_in_at", "handling_deadline", "result_at", "closed_at", "rework_count",
@@ -50,6 +56,7 @@ class Case(Base):
         Index("ix_cases_primary_report_id", "primary_report_id"),
         # 立案数 per street or district over a period, index-only.
         Index("ix_cases_filed_at", "filed_at", postgresql_include=["street_code", "district_code"]),
+        CheckConstraint(f"state IN ({CASE_STATES})", name="state_known"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
@@ -88,6 +95,10 @@ class Dispatch(Base):
         Index("ix_dispatches_check_in_deadline", "check_in_deadline"),
         Index("ix_dispatches_handling_deadline", "handling_deadline"),
         Index("ix_dispatches_live", "handling_deadline", "id", postgresql_where=text(LIVE)),
+        CheckConstraint(f"state IN ({DISPATCH_STATES})", name="state_known"),
+        CheckConstraint(
+            f"check_in_unit IN ({LIMIT_UNITS}) AND handling_unit IN ({LIMIT_UNITS})", name="limit_units_known"
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
@@ -169,6 +180,7 @@ class VerificationTask(Base):
             unique=True,
             postgresql_where=text("state = 'open'"),
         ),
+        CheckConstraint("state IN ('open','passed','failed','cancelled')", name="state_known"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
@@ -191,6 +203,10 @@ class Evaluation(Base):
     __table_args__ = (
         Index("ix_evaluations_evaluated_at", "evaluated_at"),
         Index("ix_evaluations_unit_id", "unit_id", "evaluated_at"),
+        CheckConstraint("score >= 0 AND score <= 100", name="score_range"),
+        CheckConstraint(
+            "list_kind IS NULL OR list_kind IN ('praise','reminder','interview')", name="list_kind_known"
+        ),
     )
 
     dispatch_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("dispatches.id"), primary_key=True)

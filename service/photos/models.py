@@ -37,6 +37,7 @@ class Photo(Base):
     __table_args__ = (
         UniqueConstraint("report_id", "position", name="uq_photos_report_id_position"),
         CheckConstraint("num_nonnulls(report_id, dispatch_id, verification_task_id) <= 1", name="one_owner"),
+        CheckConstraint("sha256 ~ '^[0-9a-f]{64}$'", name="sha256_hex"),
         Index("ix_photos_report_id", "report_id"),
         Index("ix_photos_dispatch_id", "dispatch_id"),
         Index(
