@@ -152,6 +152,7 @@ def make_report(db: Session, make_user: Callable[..., User]) -> ReportMaker:
             if dispatch_deadline is not None:
                 unit = db.scalar(text("SELECT id FROM department_units ORDER BY code LIMIT 1"))
                 start = dispatch_deadline - timedelta(hours=10)
+                yellow = Clock(start, dispatch_deadline, LimitUnit.URGENT_HOURS).yellow_at(CAL)
                 db.execute(
                     text(
                         """
@@ -171,12 +172,9 @@ def make_report(db: Session, make_user: Callable[..., User]) -> ReportMaker:
                         "street": values["street"],
                         "start": start,
                         "deadline": dispatch_deadline,
-                        "check_in_yellow": Clock(start, dispatch_deadline, LimitUnit.WORK_HOURS).yellow_at(
-                            CAL
-                        ),
-                        "handling_yellow": Clock(start, dispatch_deadline, LimitUnit.WORK_DAYS).yellow_at(
-                            CAL
-                        ),
+                        # The deadlines here are wall-clock: their yellow instants are 80 % of the wall clock.
+                        "check_in_yellow": yellow,
+                        "handling_yellow": yellow,
                     },
                 )
         db.flush()
