@@ -29,6 +29,12 @@ def tile_bounds_3857(z: int, x: int, y: int) -> tuple[float, float, float, float
     return minx, maxy - size, minx + size, maxy
 
 
+def highest_latitude(z: int, x: int, y: int) -> float:
+    """The largest |latitude| (degrees) a tile reaches."""
+    _minx, miny, _maxx, maxy = tile_bounds_3857(z, x, y)
+    return max(abs(math.degrees(math.atan(math.sinh(v / 6378137.0)))) for v in (miny, maxy))
+
+
 def lonlat_to_3857(lon: float, lat: float) -> tuple[float, float]:
     x = math.radians(lon) * 6378137.0
     y = math.log(math.tan(math.pi / 4 + math.radians(lat) / 2)) * 6378137.0

@@ -18,7 +18,7 @@ from service.geography.routing import warm_routers
 from service.geography.views import router as geography_router
 from service.health.views import router as health_router
 from service.lifecycle import ShutdownSignal
-from service.middleware import SecurityHeaders
+from service.middleware import Cors, GZipMiddleware, HeadAsGet, SecurityHeaders
 from service.ogc.views import router as ogc_router
 from service.open311.views import router as open311_router
 from service.photos.store import build_media_store
@@ -73,7 +73,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="Whistle", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
     install_error_handlers(app)
+    # Added innermost first (Starlette wraps each new one around the others): see service.middleware.
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(GZipMiddleware, minimum_size=500, compresslevel=6)
+    app.add_middleware(Cors, origins=settings.security.cors_origins)
+    app.add_middleware(HeadAsGet)
     for router in (
         health_router,
         auth_router,

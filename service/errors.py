@@ -10,6 +10,7 @@ Domain code raises the exceptions below (or subclasses); it never builds HTTP re
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -129,57 +130,73 @@ def describe_validation_error(exc: RequestValidationError) -> tuple[str, list[di
     return message, details
 
 
-def install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(DomainError)
-    async def _domain(_request: Request, exc: DomainError) -> JSONResponse:
-        return error_response(exc.status, exc.code, exc.message, exc.details, exc.headers)
+@dataclass(frozen=True)
+class ErrorInfo:
+    """How an exception is answered: status, code, message, details, headers."""
 
-    @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    status: int
+    code: str
+    message: str
+    details: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def describe_exception(exc: Exception) -> ErrorInfo:
+    """The one map from an exception to its answer, for every route (the JSON handlers below, and the
+    OGC and Open311 routes that write the same facts in their standards' shapes)."""
+    if isinstance(exc, DomainError):
+        return ErrorInfo(exc.status, exc.code, exc.message, exc.details, dict(exc.headers))
+    if isinstance(exc, StarletteHTTPException):
         code = _HTTP_CODES.get(exc.status_code, "error")
-        return error_response(exc.status_code, code, str(exc.detail), None, dict(exc.headers or {}))
-
-    @app.exception_handler(RequestValidationError)
-    async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        return ErrorInfo(exc.status_code, code, str(exc.detail), None, dict(exc.headers or {}))
+    if isinstance(exc, RequestValidationError):
         message, details = describe_validation_error(exc)
-        return error_response(422, "invalid", message, details)
-
-    @app.exception_handler(PoolTimeoutError)
-    async def _pool(_request: Request, _exc: PoolTimeoutError) -> JSONResponse:
-        return error_response(
+        return ErrorInfo(422, "invalid", message, details)
+    if isinstance(exc, PoolTimeoutError):
+        return ErrorInfo(
             503,
             "overloaded",
             "the service is busy (no database connection free); retry shortly",
             headers={"Retry-After": str(RETRY_AFTER_S)},
         )
-
-    @app.exception_handler(DataError)
-    async def _data(_request: Request, exc: DataError) -> JSONResponse:
+    if isinstance(exc, DataError):
         # A safety net: input that passed validation but that the database refuses (e.g. a NUL character).
         log.info("database refused a value: %s", exc.orig)
-        return error_response(
-            422, "invalid", "a value was refused by the database (out of range or malformed)"
-        )
-
-    @app.exception_handler(IntegrityError)
-    async def _integrity(_request: Request, exc: IntegrityError) -> JSONResponse:
+        return ErrorInfo(422, "invalid", "a value was refused by the database (out of range or malformed)")
+    if isinstance(exc, IntegrityError):
         # A safety net for races that the service's own checks could not see (e.g. a unique key).
         log.info("integrity conflict: %s", exc.orig)
-        return error_response(
+        return ErrorInfo(
             409, "conflict", "the request conflicts with data stored meanwhile; reload and retry"
         )
-
-    @app.exception_handler(OperationalError)
-    async def _database_down(_request: Request, exc: OperationalError) -> JSONResponse:
+    if isinstance(exc, OperationalError):
         log.warning("database unavailable: %s", exc.orig)
-        return error_response(
+        return ErrorInfo(
             503,
             "database_unavailable",
             "the database is not reachable; nothing was stored; retry shortly",
             headers={"Retry-After": str(RETRY_AFTER_S)},
         )
+    log.exception("unhandled error", exc_info=exc)
+    return ErrorInfo(500, "internal_error", "unexpected server error; it has been logged")
 
-    @app.exception_handler(Exception)
-    async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error", exc_info=exc)
-        return error_response(500, "internal_error", "unexpected server error; it has been logged")
+
+def _answer(info: ErrorInfo) -> JSONResponse:
+    return error_response(info.status, info.code, info.message, info.details, info.headers)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    async def handle(_request: Request, exc: Exception) -> JSONResponse:
+        return _answer(describe_exception(exc))
+
+    for kind in (
+        DomainError,
+        StarletteHTTPException,
+        RequestValidationError,
+        PoolTimeoutError,
+        DataError,
+        IntegrityError,
+        OperationalError,
+        Exception,
+    ):
+        app.add_exception_handler(kind, handle)

@@ -43,6 +43,11 @@ class SecuritySettings(BaseModel):
     token_ttl_hours: int = Field(24 * 30, description="Phones stay logged in for a month unless revoked.")
     login_failures_before_throttle: int = 5
     login_throttle_window_s: int = 300
+    cors_origins: list[str] = Field(
+        default_factory=list,
+        description="Origins (e.g. https://partner.example) whose pages may call the authenticated API "
+        "from a browser; the public interfaces (tiles, OGC API, Open311, public API) allow any origin.",
+    )
 
 
 class MediaSettings(BaseModel):
@@ -135,10 +140,11 @@ class PublicMapSettings(BaseModel):
     `WHISTLE_PUBLICMAP__COARSEN_M=200` coarsens public positions to a 200 m grid."""
 
     coarsen_m: float = Field(
-        100.0, gt=0, description="Public positions snap to the centres of cells this wide."
-    )
-    coarsen_srid: int = Field(
-        32652, description="Metric projection of the coarsening grid (UTM 52N covers Jilin City)."
+        100.0,
+        ge=10,
+        le=100_000,
+        description="Public positions snap to the centres of cells about this wide (geo.coarsen: a grid "
+        "on latitude and longitude valid for every point on Earth).",
     )
     timezone: str = Field("Asia/Shanghai", description="The city's clock for opening hours ('open now').")
     point_zoom: int = Field(14, description="From this zoom the report layer carries single reports.")
@@ -152,6 +158,9 @@ class PublicMapSettings(BaseModel):
     )
     open311_window_days: int = 90
     open311_max_requests: int = 1000
+    open311_jurisdiction_id: str = Field(
+        "jilin.gov.cn", description="The one jurisdiction Open311 serves; requests naming another get 404."
+    )
 
 
 class Settings(BaseSettings):

@@ -22,7 +22,9 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from service.errors import Invalid, NotFound
+from service.ogc.collections import Collection, get_collection
 from service.publicmap.public_reports import (
+    Link,
     PublicReport,
     ReportFilter,
     count_public_reports,
@@ -32,78 +34,6 @@ from service.settings import PublicMapSettings
 
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 1000
-CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
-CITY_BBOX = [125.6, 42.5, 127.9, 44.7]
-
-Temporal = Literal["validity", "updated", "created"]
-
-
-@dataclass(frozen=True)
-class Collection:
-    id: str
-    title: str
-    description: str
-    table: str
-    properties: str  # a json_build_object(...) over the row alias t
-    temporal: Temporal
-
-
-def _division(cid: str, title: str, description: str, parent: str | None) -> Collection:
-    parent_sql = f", '{parent}', t.{parent}" if parent else ""
-    return Collection(
-        id=cid,
-        title=title,
-        description=description
-        + " Without datetime: the current outlines; with datetime: those valid then (history included).",
-        table=cid,
-        properties="json_build_object('code', t.code, 'name', t.name, 'kind', t.kind"
-        + parent_sql
-        + ", 'valid_from', t.valid_from, 'valid_to', t.valid_to, 'is_demo', t.is_demo)",
-        temporal="validity",
-    )
-
-
-COLLECTIONS: dict[str, Collection] = {
-    c.id: c
-    for c in (
-        _division("districts", "区县 Districts", "County-level divisions.", None),
-        _division("streets", "街道乡镇 Streets", "Township-level divisions.", "district_code"),
-        _division("communities", "社区村 Communities", "Village-level divisions.", "street_code"),
-        _division("grids", "单元网格 Grids", "Unit grids (15-digit codes).", "community_code"),
-        Collection(
-            id="stations",
-            title="暖新驿站 Warm-new stations",
-            description="Stations for couriers and other new-employment workers: services, opening hours.",
-            table="stations",
-            properties="json_build_object('code', t.code, 'name', t.name, 'address', t.address, "
-            "'services', t.services, 'opening_hours', t.opening_hours, 'always_open', t.always_open, "
-            "'operator', t.operator, 'community_code', t.community_code, 'updated_at', t.updated_at, "
-            "'is_demo', t.is_demo)",
-            temporal="updated",
-        ),
-        Collection(
-            id="pairings",
-            title="包联点位 Pairing points",
-            description="Municipal units paired with communities: first secretary, liaison, joint projects.",
-            table="pairings",
-            properties="json_build_object('code', t.code, 'unit_name', t.unit_name, "
-            "'community_code', t.community_code, 'community_name', t.community_name, "
-            "'first_secretary_role', t.first_secretary_role, 'first_secretary_name', t.first_secretary_name, "
-            "'liaison_name', t.liaison_name, 'projects', t.projects, 'updated_at', t.updated_at, "
-            "'is_demo', t.is_demo)",
-            temporal="updated",
-        ),
-        Collection(
-            id="reports",
-            title="公开事件 Public reports",
-            description="Accepted cases, positions snapped to the centres of a metric grid's cells; "
-            "public photo derivatives only; no reporter, no free text.",
-            table="reports",
-            properties="",
-            temporal="created",
-        ),
-    )
-}
 
 
 @dataclass(frozen=True)
@@ -141,13 +71,6 @@ class Page:
     number_matched: int
     next_cursor: str | None
     prev_cursor: str | None
-
-
-def get_collection(collection_id: str) -> Collection:
-    try:
-        return COLLECTIONS[collection_id]
-    except KeyError:
-        raise NotFound(f"no collection {collection_id!r}; see /ogc/collections") from None
 
 
 def _instant(value: str) -> datetime:
@@ -252,6 +175,7 @@ def list_items(
     *,
     session: Session,
     settings: PublicMapSettings,
+    link: Link,
     collection_id: str,
     limit: int,
     bbox: tuple[float, float, float, float] | None,
@@ -269,6 +193,7 @@ def list_items(
             settings=settings,
             filt=_report_filter(bbox, interval, cursor),
             limit=limit + 1,
+            link=link,
             order="id_desc" if backwards else "id",
         )
         matched = count_public_reports(
@@ -321,7 +246,7 @@ def list_items(
 
 
 def get_item(
-    *, session: Session, settings: PublicMapSettings, collection_id: str, feature_id: str
+    *, session: Session, settings: PublicMapSettings, link: Link, collection_id: str, feature_id: str
 ) -> dict[str, Any]:
     collection = get_collection(collection_id)
     try:
@@ -330,7 +255,7 @@ def get_item(
         raise NotFound(f"no feature {feature_id!r} in {collection_id}") from None
     if collection.id == "reports":
         reports = list_public_reports(
-            session=session, settings=settings, filt=ReportFilter(ids=[key]), limit=1
+            session=session, settings=settings, filt=ReportFilter(ids=[key]), limit=1, link=link
         )
         if not reports:
             raise NotFound(f"no feature {feature_id!r} in {collection_id}")
@@ -342,16 +267,3 @@ def get_item(
     if feature is None:
         raise NotFound(f"no feature {feature_id!r} in {collection_id}")
     return dict(feature)
-
-
-def extent(*, session: Session, collection_id: str) -> list[float]:
-    collection = get_collection(collection_id)
-    table = "grids" if collection.id == "reports" else collection.table
-    where = "WHERE valid_to IS NULL" if collection.temporal == "validity" or table == "grids" else ""
-    box = session.execute(
-        text(
-            "SELECT ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b) "
-            f"FROM (SELECT ST_Extent(geom) FROM {table} {where}) q(b)"
-        )
-    ).one()
-    return [round(float(v), 6) for v in box] if box[0] is not None else CITY_BBOX

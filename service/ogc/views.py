@@ -2,20 +2,50 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
 from service.deps import PublicMapSettingsDep, SessionDep
 from service.errors import ErrorResponse
-from service.ogc import service
+from service.ogc import openapi, service
+from service.ogc.collections import (
+    COLLECTIONS,
+    CRS84,
+    Collection,
+    extent,
+    get_collection,
+    queryables_document,
+    schema_document,
+    temporal_extent,
+)
+from service.ogc.openapi import OPENAPI_30
 from service.ogc.query_rules import OgcRoute
+from service.photos.service import public_link
+from service.photos.store import MediaStoreDep
 from service.publicmap.service import parse_bbox
 
-router = APIRouter(prefix="/ogc", tags=["OGC API – Features"], route_class=OgcRoute)
+
+def answer_format(
+    f: Annotated[
+        Literal["json", "geojson"] | None,
+        Query(description="The answer's format: JSON (GeoJSON for features), the only one served."),
+    ] = None,
+) -> None:
+    """`f=json` (or `geojson`) is accepted on every OGC route as the standard's clients send it."""
+
+
+router = APIRouter(
+    prefix="/ogc",
+    tags=["OGC API – Features"],
+    route_class=OgcRoute,
+    dependencies=[Depends(answer_format)],
+)
 GEOJSON = "application/geo+json"
+SCHEMA_JSON = "application/schema+json"
+QUERYABLES_REL = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
 JSON = "application/json"
 ERRORS: dict[int | str, dict[str, Any]] = {400: {"model": ErrorResponse}, 404: {"model": ErrorResponse}}
 
@@ -23,6 +53,7 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
 ]
 
 
@@ -47,12 +78,7 @@ def landing(request: Request) -> dict[str, Any]:
         "incident service (Jilin City demo).",
         "links": [
             _link(f"{base}/ogc", "self", JSON, "this document"),
-            _link(
-                f"{base}/openapi.json",
-                "service-desc",
-                "application/vnd.oai.openapi+json;version=3.0",
-                "the API definition",
-            ),
+            _link(f"{base}/ogc/api", "service-desc", OPENAPI_30, "the API definition (OpenAPI 3.0)"),
             _link(f"{base}/docs", "service-doc", "text/html", "the API documentation"),
             _link(f"{base}/ogc/conformance", "conformance", JSON, "conformance classes"),
             _link(f"{base}/ogc/collections", "data", JSON, "the collections"),
@@ -60,32 +86,37 @@ def landing(request: Request) -> dict[str, Any]:
     }
 
 
+@router.get("/api", summary="The OGC API's definition in OpenAPI 3.0", response_class=JSONResponse)
+def api_definition(request: Request) -> JSONResponse:
+    return JSONResponse(openapi.document(_base(request)), media_type=OPENAPI_30)
+
+
 @router.get("/conformance", summary="Conformance classes")
 def conformance() -> dict[str, list[str]]:
     return {"conformsTo": CONFORMANCE}
 
 
-def _collection_doc(request: Request, session: SessionDep, collection: service.Collection) -> dict[str, Any]:
+def _collection_doc(request: Request, session: SessionDep, collection: Collection) -> dict[str, Any]:
     base = _base(request)
+    here = f"{base}/ogc/collections/{collection.id}"
     return {
         "id": collection.id,
         "title": collection.title,
         "description": collection.description,
         "itemType": "feature",
-        "crs": [service.CRS84],
+        "crs": [CRS84],
         "extent": {
-            "spatial": {
-                "bbox": [service.extent(session=session, collection_id=collection.id)],
-                "crs": service.CRS84,
-            },
+            "spatial": {"bbox": [extent(session=session, collection_id=collection.id)], "crs": CRS84},
             "temporal": {
-                "interval": [[None, None]],
+                "interval": [temporal_extent(session=session, collection_id=collection.id)],
                 "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian",
             },
         },
         "links": [
-            _link(f"{base}/ogc/collections/{collection.id}", "self", JSON),
-            _link(f"{base}/ogc/collections/{collection.id}/items", "items", GEOJSON, "the features"),
+            _link(here, "self", JSON),
+            _link(f"{here}/items", "items", GEOJSON, "the features"),
+            _link(f"{here}/schema", "describedby", SCHEMA_JSON, "the features' properties"),
+            _link(f"{here}/queryables", QUERYABLES_REL, SCHEMA_JSON, "what the features can be filtered by"),
         ],
     }
 
@@ -95,13 +126,29 @@ def collections(request: Request, session: SessionDep) -> dict[str, Any]:
     base = _base(request)
     return {
         "links": [_link(f"{base}/ogc/collections", "self", JSON)],
-        "collections": [_collection_doc(request, session, c) for c in service.COLLECTIONS.values()],
+        "collections": [_collection_doc(request, session, c) for c in COLLECTIONS.values()],
     }
 
 
 @router.get("/collections/{collection_id}", responses=ERRORS, summary="One collection")
 def collection(request: Request, session: SessionDep, collection_id: str) -> dict[str, Any]:
-    return _collection_doc(request, session, service.get_collection(collection_id))
+    return _collection_doc(request, session, get_collection(collection_id))
+
+
+@router.get("/collections/{collection_id}/schema", responses=ERRORS, summary="The features' properties")
+def schema(request: Request, collection_id: str) -> JSONResponse:
+    document = schema_document(get_collection(collection_id), _base(request))
+    return JSONResponse(document, media_type=SCHEMA_JSON)
+
+
+@router.get(
+    "/collections/{collection_id}/queryables",
+    responses=ERRORS,
+    summary="What the features can be filtered by",
+)
+def queryables(request: Request, collection_id: str) -> JSONResponse:
+    document = queryables_document(get_collection(collection_id), _base(request))
+    return JSONResponse(document, media_type=SCHEMA_JSON)
 
 
 @router.get(
@@ -114,9 +161,16 @@ def items(
     request: Request,
     session: SessionDep,
     settings: PublicMapSettingsDep,
+    store: MediaStoreDep,
     collection_id: str,
     limit: Annotated[
-        int, Query(ge=1, description="At most 1000; larger values are served as 1000.")
+        int,
+        Query(
+            ge=1,
+            description=f"At most {service.MAX_LIMIT}; larger values are served as {service.MAX_LIMIT} "
+            "(as OGC API – Features asks: not an error).",
+            json_schema_extra={"maximum": service.MAX_LIMIT},
+        ),
     ] = service.DEFAULT_LIMIT,
     bbox: Annotated[str | None, Query(description="minlon,minlat,maxlon,maxlat (CRS84)")] = None,
     datetime: Annotated[
@@ -128,6 +182,7 @@ def items(
     page = service.list_items(
         session=session,
         settings=settings,
+        link=public_link(store, str(request.base_url)),
         collection_id=collection_id,
         limit=limit,
         bbox=parse_bbox(bbox),
@@ -160,10 +215,19 @@ def items(
     summary="One feature",
 )
 def item(
-    request: Request, session: SessionDep, settings: PublicMapSettingsDep, collection_id: str, feature_id: str
+    request: Request,
+    session: SessionDep,
+    settings: PublicMapSettingsDep,
+    store: MediaStoreDep,
+    collection_id: str,
+    feature_id: str,
 ) -> JSONResponse:
     feature = service.get_item(
-        session=session, settings=settings, collection_id=collection_id, feature_id=feature_id
+        session=session,
+        settings=settings,
+        link=public_link(store, str(request.base_url)),
+        collection_id=collection_id,
+        feature_id=feature_id,
     )
     base = _base(request)
     feature["links"] = [

@@ -5,16 +5,21 @@
 * A POST files a report like the phone does, minus photos: routed from ``lat``/``long`` (WGS-84; the
   ``datum`` attribute accepts gcj02/bd09/cgcs2000), reporter of record = the API key's account.
   Address-only requests are refused: this service has no geocoder.
-* Requests are reports as the public sees them (``service.publicmap.public_reports``): coarsened
-  positions, public photo derivatives, no reporter and no free text. Our states map to ``open`` /
-  ``closed`` with the state in words as ``status_notes``.
+* Requests are reports as the public sees them (``service.publicmap.public_reports``, the publication
+  policy of every public interface): accepted cases only, coarsened positions, public photo derivatives
+  as absolute URLs, no reporter and no free text. Our states map to ``open`` / ``closed`` with the state
+  in words as ``status_notes``. A partner that sends its ``api_key`` with a GET also reads back the
+  requests it filed itself, in every state (a request waits in triage before it is public) and with
+  their description.
+* ``jurisdiction_id`` is optional (one jurisdiction); any other value than ours is 404, as the spec says.
 """
 
 from __future__ import annotations
 
 import secrets
 import uuid
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -27,7 +32,7 @@ from service.accounts.models import User
 from service.geography.models import Category
 from service.geography.service import category_rule, route
 from service.open311.models import Open311Key, Open311Request
-from service.publicmap.public_reports import PublicReport, ReportFilter, list_public_reports
+from service.publicmap.public_reports import Link, PublicReport, ReportFilter, list_public_reports
 from service.reports.location import choose_location
 from service.reports.schemas import DeviceFix
 from service.reports.service import create_report
@@ -203,7 +208,7 @@ def create_request(
     return PostedRequest(report.id, token, notice)
 
 
-def _request_fields(report: PublicReport, base_url: str) -> dict[str, Any]:
+def _request_fields(report: PublicReport) -> dict[str, Any]:
     media = report.photos[0]["display_url"] if report.photos else None
     return {
         "service_request_id": str(report.id),
@@ -211,7 +216,7 @@ def _request_fields(report: PublicReport, base_url: str) -> dict[str, Any]:
         "status_notes": report.status_notes,
         "service_name": report.category_name,
         "service_code": report.category_code,
-        "description": None,  # free text stays inside: it may name people or homes
+        "description": report.description,  # None but for the partner's own requests (the policy)
         "agency_responsible": None,
         "service_notice": None,
         "requested_datetime": report.created_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
@@ -222,7 +227,7 @@ def _request_fields(report: PublicReport, base_url: str) -> dict[str, Any]:
         "zipcode": None,
         "lat": round(report.lat, 6),
         "long": round(report.lon, 6),
-        "media_url": f"{base_url.rstrip('/')}{media}" if media else None,
+        "media_url": media,
     }
 
 
@@ -248,16 +253,36 @@ def _ids(value: str) -> list[uuid.UUID]:
     return ids
 
 
+def check_jurisdiction(settings: PublicMapSettings, params: Mapping[str, str]) -> None:
+    """An empty or absent ``jurisdiction_id`` is ours; another one is 404, as the spec says."""
+    value = (params.get("jurisdiction_id") or "").strip()
+    if value and value != settings.open311_jurisdiction_id:
+        raise Open311Error(
+            404,
+            f"jurisdiction_id {value!r} is not served here (this endpoint serves "
+            f"{settings.open311_jurisdiction_id!r})",
+        )
+
+
+def _own_ids(session: Session, key: Open311Key, ids: list[uuid.UUID] | None = None) -> list[uuid.UUID]:
+    stmt = select(Open311Request.report_id).where(Open311Request.key_id == key.id)
+    if ids is not None:
+        stmt = stmt.where(Open311Request.report_id.in_(ids))
+    return list(session.scalars(stmt))
+
+
 def list_requests(
     *,
     session: Session,
     settings: PublicMapSettings,
     params: dict[str, str],
-    base_url: str,
+    link: Link,
     now: datetime,
+    key: Open311Key | None = None,
 ) -> list[dict[str, Any]]:
     """GET requests: ``service_request_id`` overrides every other filter; else codes, status and a
-    date window of at most 90 days (default: the last 90 days); the newest 1000 at most."""
+    date window of at most 90 days (default: the last 90 days); the newest 1000 at most. With a
+    partner's key, its own requests in every state join the public ones."""
     window = timedelta(days=settings.open311_window_days)
     if (ids_text := params.get("service_request_id", "").strip()) != "":
         filt = ReportFilter(ids=_ids(ids_text))
@@ -287,31 +312,48 @@ def list_requests(
             created_from=start,
             created_to=end + timedelta(microseconds=1),
         )
-    reports = list_public_reports(
-        session=session,
-        settings=settings,
-        filt=filt,
-        limit=settings.open311_max_requests,
-        order="newest",
-        visibility="open311",
-    )
-    return [_request_fields(r, base_url) for r in reports]
+    cap = settings.open311_max_requests
+    reports = {
+        r.id: r
+        for r in list_public_reports(session=session, settings=settings, filt=filt, limit=cap, link=link)
+    }
+    if key is not None:
+        own = _own_ids(session, key, filt.ids)
+        if own:
+            mine = replace(filt, ids=[i for i in own if filt.ids is None or i in filt.ids])
+            for r in list_public_reports(
+                session=session, settings=settings, filt=mine, limit=cap, link=link, disclose=True
+            ):
+                reports[r.id] = r
+    newest = sorted(reports.values(), key=lambda r: (r.created_at, r.id), reverse=True)[:cap]
+    return [_request_fields(r) for r in newest]
 
 
 def get_request(
-    *, session: Session, settings: PublicMapSettings, request_id: str, base_url: str
+    *,
+    session: Session,
+    settings: PublicMapSettings,
+    request_id: str,
+    link: Link,
+    key: Open311Key | None = None,
 ) -> dict[str, Any]:
     ids = _ids(request_id)
+    disclose = bool(ids) and key is not None and bool(_own_ids(session, key, ids))
     reports = (
         list_public_reports(
-            session=session, settings=settings, filt=ReportFilter(ids=ids), limit=1, visibility="open311"
+            session=session,
+            settings=settings,
+            filt=ReportFilter(ids=ids),
+            limit=1,
+            link=link,
+            disclose=disclose,
         )
         if ids
         else []
     )
     if not reports:
         raise Open311Error(404, f"service_request_id {request_id!r} does not exist")
-    return _request_fields(reports[0], base_url)
+    return _request_fields(reports[0])
 
 
 def resolve_token(*, session: Session, token: str) -> dict[str, str]:

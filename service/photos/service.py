@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -177,6 +177,18 @@ def dispatch_photos(session: Session, dispatch_ids: Sequence[uuid.UUID]) -> list
 def media_url(store: MediaStore, key: str) -> str:
     """Where a public derivative is fetched: the store's own public URL, else this service's /media/."""
     return store.public_url(key) or f"/media/{key}"
+
+
+def public_link(store: MediaStore, base_url: str) -> Callable[[str], str]:
+    """Key → absolute URL of a public derivative, for documents read elsewhere (public API, OGC API,
+    Open311): relative links are joined to `base_url` (the request's, which honours the proxy headers)."""
+    base = base_url.rstrip("/")
+
+    def link(key: str) -> str:
+        url = media_url(store, key)
+        return url if "://" in url else base + url
+
+    return link
 
 
 def photo_public(photo: Photo | RecordedPhoto, store: MediaStore) -> PhotoPublic:

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from service.deps import PublicMapSettingsDep, SessionDep
 from service.errors import ErrorResponse
+from service.photos.service import public_link
+from service.photos.store import MediaStoreDep
 from service.publicmap import service
 from service.publicmap.public_reports import ReportFilter, list_public_reports
 from service.publicmap.schemas import (
@@ -116,8 +118,10 @@ def list_commercial_streets(session: SessionDep) -> list[CommercialStreetPublic]
 
 @router.get("/reports", response_model=list[PublicReportPublic], responses=ERRORS)
 def list_reports(
+    request: Request,
     session: SessionDep,
     settings: PublicMapSettingsDep,
+    store: MediaStoreDep,
     bbox: BBoxQuery = None,
     category: str | None = None,
     status: Literal["open", "closed"] | None = None,
@@ -133,6 +137,7 @@ def list_reports(
             status=status,
         ),
         limit=limit,
+        link=public_link(store, str(request.base_url)),
     )
     return [
         PublicReportPublic(

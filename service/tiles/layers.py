@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from service.cases.sla import colour_rank_sql, reading_sql
 from service.cases.states import LIVE_DISPATCH_STATES, values
+from service.publicmap.public_reports import coarse_lateral
 
 # Share of the tile drawn around it so lines and labels do not break at tile edges (of 4096).
 EXTENT = 4096
@@ -142,6 +143,8 @@ REPORT_FIELDS_STAFF = {
     "colour": "String (green|yellow|red, open dispatches only)",
     "created_at": "String (ISO 8601)",
     "level": "String (aggregates: grid|community|street)",
+    "code": "String (aggregates: the grid's, community's or street's code)",
+    "name": "String (aggregates: its name)",
     "total": "Number",
     "reported": "Number",
     "in_progress": "Number",
@@ -156,6 +159,8 @@ REPORT_FIELDS_PUBLIC = {
     "category": "String",
     "status": "String (open|closed)",
     "level": "String (aggregates: grid|community|street)",
+    "code": "String (aggregates: the grid's, community's or street's code)",
+    "name": "String (aggregates: its name)",
     "count": "Number",
     "open": "Number",
     "closed": "Number",
@@ -232,7 +237,8 @@ STAFF_POINTS_SQL = f"""
     ) q WHERE q.geom IS NOT NULL
 """
 
-# Public single reports: the cell centre (see service.publicmap.public_reports), accepted states only.
+# Public single reports: the cell centre (the publication policy, service.publicmap.public_reports),
+# accepted states only.
 PUBLIC_POINTS_SQL = f"""
     {ENVELOPE}
     SELECT ST_AsMVT(q, :layer, {EXTENT}, 'geom') FROM (
@@ -242,13 +248,8 @@ PUBLIC_POINTS_SQL = f"""
         FROM reports r
         CROSS JOIN bounds
         JOIN cases c ON c.id = r.case_id
-        CROSS JOIN LATERAL (SELECT ST_Transform(r.geom, :srid) AS m) AS metric
-        CROSS JOIN LATERAL (
-            SELECT ST_Transform(ST_SetSRID(ST_MakePoint(
-                floor(ST_X(metric.m) / :cell) * :cell + :cell / 2.0,
-                floor(ST_Y(metric.m) / :cell) * :cell + :cell / 2.0), :srid), 4326) AS pt
-        ) AS coarse
-        WHERE r.geom_3857 && ST_Expand(bounds.wide, 2 * :cell) AND c.state = ANY(:states)
+        {coarse_lateral()}
+        WHERE r.geom_3857 && ST_Expand(bounds.wide, :pad) AND c.state = ANY(:states)
         ORDER BY r.created_at DESC
         LIMIT :limit
     ) q WHERE q.geom IS NOT NULL

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,9 +12,9 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from geo.tiles import HALF_WORLD_M, valid_tile
+from geo.tiles import HALF_WORLD_M, highest_latitude, valid_tile
 from service.errors import NotFound
-from service.publicmap.public_reports import CLOSED_STATES, PUBLIC_CLOSED_STATES, PUBLIC_OPEN_STATES
+from service.publicmap.public_reports import CLOSED_STATES, PUBLIC_STATES
 from service.settings import PublicMapSettings
 from service.tiles import counts
 from service.tiles.layers import (
@@ -41,7 +42,8 @@ class Tile:
 
 
 def etag_of(data: bytes) -> str:
-    return '"' + hashlib.sha256(data).hexdigest()[:32] + '"'
+    """A weak validator: the same tile is served plain or gzip-compressed (RFC 9110 §8.8.1)."""
+    return 'W/"' + hashlib.sha256(data).hexdigest()[:32] + '"'
 
 
 def _params(z: int, x: int, y: int, layer: str, limit: int) -> dict[str, Any]:
@@ -91,10 +93,12 @@ def render_tile(
         sql = STAFF_POINTS_SQL
     else:
         params.update(
-            srid=settings.coarsen_srid,
             cell=settings.coarsen_m,
-            states=list(PUBLIC_OPEN_STATES + PUBLIC_CLOSED_STATES),
+            states=list(PUBLIC_STATES),
             closed_states=list(CLOSED_STATES),
+            # How far a report may lie outside the tile while its cell centre lies inside: a cell, with
+            # room to spare, in metres of web mercator (which stretch by 1 / cos latitude).
+            pad=2.0 * settings.coarsen_m / math.cos(math.radians(min(highest_latitude(z, x, y), 85.06))),
         )
         sql = PUBLIC_POINTS_SQL
     data = session.execute(text(sql), params).scalar()

@@ -28,8 +28,9 @@ def etag_matches(header: str | None, etag: str) -> bool:
         return False
     if header.strip() == "*":
         return True
-    candidates = [c.strip() for c in header.split(",")]
-    return etag in candidates or f"W/{etag}" in candidates
+    # Weak comparison (RFC 9110 §8.8.3.2), as If-None-Match asks: W/"x" and "x" match.
+    candidates = {c.strip().removeprefix("W/") for c in header.split(",")}
+    return etag.removeprefix("W/") in candidates
 
 
 @router.get(

@@ -4,6 +4,7 @@ city-zoom report counts rebuilt inline (no background thread, no age)."""
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -14,6 +15,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from media.hashing import display_key, thumbnail_key
 from service.accounts.models import Role, User
 from service.cases.calendar import default_calendar
 from service.cases.deadlines import LimitUnit
@@ -130,8 +132,8 @@ def make_report(db: Session, make_user: Callable[..., User]) -> ReportMaker:
                     "p": position,
                     "sha": f"{position:064d}",
                     "o": f"originals/secret-{report_id}-{position}.jpg",
-                    "d": f"display/{report_id}-{position}.jpg",
-                    "t": f"thumbs/{report_id}-{position}.jpg",
+                    "d": display_key(fake := hashlib.sha256(f"{report_id}{position}".encode()).hexdigest()),
+                    "t": thumbnail_key(fake),
                 },
             )
         if state is not None:

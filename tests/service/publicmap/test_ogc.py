@@ -39,7 +39,7 @@ def test_landing_conformance_and_collections(client: TestClient) -> None:
     landing = client.get("/ogc").json()
     assert {"self", "service-desc", "conformance", "data"} <= {link["rel"] for link in landing["links"]}
     conformance = client.get("/ogc/conformance").json()["conformsTo"]
-    assert {c.rsplit("/", 1)[1] for c in conformance} == {"core", "geojson", "oas30"}
+    assert {c.rsplit("/", 1)[1] for c in conformance} == {"core", "geojson", "oas30", "queryables"}
     collections = client.get("/ogc/collections").json()["collections"]
     assert [c["id"] for c in collections] == [
         "districts",

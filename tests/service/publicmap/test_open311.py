@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from service.open311.keys import create_key
 from service.settings import Settings
 from tests.service.publicmap.test_public_reports import assert_cell_centre
+from tests.support.cases import make_case
 
 BASE = "/open311/v2"
 CODE = "0101"
@@ -135,17 +136,30 @@ def test_post_request_creates_a_routed_report(
     assert row.username.startswith("open311-hotline") and row.text == "路边私搭乱建的棚子"
     looked_up = client.get(f"{BASE}/tokens/{token}.json").json()
     assert looked_up == [{"service_request_id": request_id, "token": token}]
-    one = client.get(f"{BASE}/requests/{request_id}.{fmt}")
+    # Awaiting triage, the request is not public (the publication policy); its partner reads it back,
+    # with the description it posted.
+    assert client.get(f"{BASE}/requests/{request_id}.{fmt}").status_code == 404
+    one = client.get(f"{BASE}/requests/{request_id}.{fmt}", params={"api_key": api_key})
     assert one.status_code == 200
     if fmt == "json":
         (request,) = one.json()
         assert request["status"] == "open" and request["service_code"] == CODE
-        assert request["description"] is None  # free text stays inside
+        assert (
+            request["description"] == "路边私搭乱建的棚子"
+            and request["status_notes"] == "已受理，待指挥中心研判"
+        )
         assert_cell_centre(db, uuid.UUID(request_id), request["long"], request["lat"])
     else:
         root = parse_xml(one.content)
         assert root.findtext("request/status") == "open"
         assert root.findtext("request/service_request_id") == request_id
+        assert root.findtext("request/description") == "路边私搭乱建的棚子"
+    # Once the command center accepts it, everyone sees it, without the free text.
+    make_case(db, uuid.UUID(request_id))
+    public = client.get(f"{BASE}/requests/{request_id}.json").json()
+    assert [(r["service_request_id"], r["status_notes"], r["description"]) for r in public] == [
+        (request_id, "已立案", None)
+    ]
 
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])

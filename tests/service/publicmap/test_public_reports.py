@@ -2,56 +2,43 @@
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections.abc import Callable
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-UTM = 32652
+from geo.coarsen import cell_centre
+from geo.crs import M_PER_DEG, haversine_m
+
 CELL = 100.0
 
 
 def off_centre_points(db: Session, count: int) -> list[tuple[float, float]]:
-    """WGS-84 points 20–45 m away from the centre of their 100 m UTM cell, in the urban core."""
-    rows = db.execute(
-        text(
-            """
-            SELECT ST_X(p) AS lon, ST_Y(p) AS lat FROM (
-                SELECT ST_Transform(ST_SetSRID(ST_MakePoint(
-                    floor(ST_X(c) / 100) * 100 + 50 + (CASE WHEN k % 2 = 0 THEN 1 ELSE -1 END) * (20 + k % 25),
-                    floor(ST_Y(c) / 100) * 100 + 50 + (CASE WHEN k % 3 = 0 THEN 1 ELSE -1 END) * (20 + (k * 7) % 25)),
-                    32652), 4326) AS p
-                FROM (SELECT k, ST_Transform(ST_SetSRID(ST_MakePoint(126.53 + k * 0.0021, 43.85 + (k % 7) * 0.0023), 4326),
-                                             32652) AS c
-                      FROM generate_series(1, :n) AS k) q
-            ) pts
-            """
-        ),
-        {"n": count},
-    ).all()
-    return [(float(r.lon), float(r.lat)) for r in rows]
+    """WGS-84 points 20–45 m away from the centre of their 100 m cell (`geo.coarsen`), in the urban core."""
+    points = []
+    for k in range(1, count + 1):
+        centre_lon, centre_lat = cell_centre(126.53 + k * 0.0021, 43.85 + (k % 7) * 0.0023, CELL)
+        east = (1 if k % 2 == 0 else -1) * (20 + k % 25)
+        north = (1 if k % 3 == 0 else -1) * (20 + (k * 7) % 25)
+        points.append(
+            (
+                centre_lon + east / (M_PER_DEG * math.cos(math.radians(centre_lat))),
+                centre_lat + north / M_PER_DEG,
+            )
+        )
+    return points
 
 
 def assert_cell_centre(db: Session, report_id: uuid.UUID, lon: float, lat: float) -> None:
     """The shown point is the centre of the 100 m cell holding the stored point, and not the point."""
-    row = db.execute(
-        text(
-            """
-            SELECT ST_X(m) AS mx, ST_Y(m) AS my, ST_X(e) AS ex, ST_Y(e) AS ey,
-                   ST_Distance(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)::geography, r.geom::geography) AS d
-            FROM reports r,
-                 LATERAL (SELECT ST_Transform(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), 32652) AS m,
-                                 ST_Transform(r.geom, 32652) AS e) t
-            WHERE r.id = :id
-            """
-        ),
-        {"id": report_id, "lon": lon, "lat": lat},
-    ).one()
-    assert abs((row.mx % CELL) - CELL / 2) < 0.05 and abs((row.my % CELL) - CELL / 2) < 0.05
-    assert row.mx // CELL == row.ex // CELL and row.my // CELL == row.ey // CELL
-    assert row.d > 10.0  # the test points sit >= 20 m from their cell centres
+    stored = db.execute(text("SELECT lon, lat FROM reports WHERE id = :id"), {"id": report_id}).one()
+    centre = cell_centre(stored.lon, stored.lat, CELL)
+    assert (lon, lat) == pytest.approx(centre, abs=1e-6)  # Open311 writes 6 decimals
+    assert haversine_m((lon, lat), (stored.lon, stored.lat)) > 10.0  # the test points sit >= 20 m off
 
 
 def test_public_reports_are_coarsened_and_stripped(
@@ -75,8 +62,8 @@ def test_public_reports_are_coarsened_and_stripped(
         assert report["status"] == ("closed" if ids[report_id] == "closed" else "open")
         assert set(report) & {"reporter_id", "reporter", "text", "routing", "flags"} == set()
         for photo in report["photos"]:
-            assert photo["display_url"].startswith("/media/public/display/")
-            assert photo["thumb_url"].startswith("/media/public/thumbs/")
+            assert photo["display_url"].startswith("http://testserver/media/public/")
+            assert photo["thumb_url"].startswith("http://testserver/media/public/")
         assert "secret" not in str(report) and "张三" not in str(report)
 
 

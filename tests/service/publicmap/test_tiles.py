@@ -14,9 +14,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from geo.tiles import tile_bounds_3857, tile_of, tile_pixel_to_3857
+from geo.coarsen import cell_centre
+from geo.tiles import lonlat_to_3857, tile_bounds_3857, tile_of, tile_pixel_to_3857
 from service.accounts.models import Role, User
-from tests.service.publicmap.test_public_reports import off_centre_points
+from tests.service.publicmap.test_public_reports import CELL, off_centre_points
 
 CENTRE = (126.553, 43.862)
 
@@ -107,8 +108,11 @@ def test_public_report_tile_never_holds_an_exact_position(
     seen: dict[str, tuple[float, float]] = {}
     staff_seen: dict[str, tuple[float, float]] = {}
     staff = login(make_user(Role.dispatcher))
-    for lon, lat in points:
-        x, y = tile_of(lon, lat, z)
+    # The tiles holding the points and those holding their cells' centres (where the public sees them).
+    tiles = {tile_of(lon, lat, z) for lon, lat in points} | {
+        tile_of(*cell_centre(lon, lat, CELL), z) for lon, lat in points
+    }
+    for x, y in sorted(tiles):
         for headers, into in (({}, seen), (staff, staff_seen)):
             response = client.get(f"/tiles/reports/{z}/{x}/{y}.mvt", headers=headers)
             for feature in decode(response.content).get("reports", {"features": []})["features"]:
@@ -120,20 +124,12 @@ def test_public_report_tile_never_holds_an_exact_position(
     pixel = (tile_bounds_3857(z, 0, 0)[2] - tile_bounds_3857(z, 0, 0)[0]) / 4096
     for report_id in ids:
         row = db.execute(
-            text(
-                """
-                SELECT ST_X(r.geom_3857) AS ex, ST_Y(r.geom_3857) AS ey,
-                       ST_X(c) AS cx, ST_Y(c) AS cy
-                FROM reports r, LATERAL (SELECT ST_Transform(ST_Transform(ST_SetSRID(ST_MakePoint(
-                        floor(ST_X(ST_Transform(r.geom, 32652)) / 100) * 100 + 50,
-                        floor(ST_Y(ST_Transform(r.geom, 32652)) / 100) * 100 + 50), 32652), 4326), 3857) AS c) q
-                WHERE r.id = :id
-                """
-            ),
+            text("SELECT lon, lat, ST_X(geom_3857) AS ex, ST_Y(geom_3857) AS ey FROM reports WHERE id = :id"),
             {"id": report_id},
         ).one()
+        cx, cy = lonlat_to_3857(*cell_centre(row.lon, row.lat, CELL))
         px, py = seen[str(report_id)]
-        assert abs(px - row.cx) <= 1.5 * pixel and abs(py - row.cy) <= 1.5 * pixel  # the cell centre
+        assert abs(px - cx) <= 1.5 * pixel and abs(py - cy) <= 1.5 * pixel  # the cell centre
         assert ((px - row.ex) ** 2 + (py - row.ey) ** 2) ** 0.5 > 20  # never the stored point
         sx, sy = staff_seen[str(report_id)]
         assert abs(sx - row.ex) <= 1.5 * pixel and abs(sy - row.ey) <= 1.5 * pixel  # staff: exact
@@ -195,13 +191,14 @@ def test_etag_and_304(client: TestClient) -> None:
     x, y = tile_of(*CENTRE, 12)
     first = client.get(f"/tiles/stations/12/{x}/{y}.mvt")
     etag = first.headers["etag"]
-    assert etag.startswith('"') and "max-age" in first.headers["cache-control"]
+    # Weak: the same tile goes out plain or gzip-compressed.
+    assert etag.startswith('W/"') and "max-age" in first.headers["cache-control"]
     again = client.get(f"/tiles/stations/12/{x}/{y}.mvt", headers={"If-None-Match": etag})
     assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == etag
     other = client.get(f"/tiles/stations/12/{x}/{y}.mvt", headers={"If-None-Match": '"stale"'})
     assert other.status_code == 200 and other.content == first.content
     reports = client.get(f"/tiles/reports/12/{x}/{y}.mvt")
-    assert reports.headers["vary"] == "Authorization"
+    assert "Authorization" in reports.headers["vary"].split(", ")
 
 
 def test_tilejson_per_layer(client: TestClient) -> None:

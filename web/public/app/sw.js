@@ -1,6 +1,7 @@
 // Service worker of the reporter app (scope /app/). It keeps the app shell (the page, its hashed
 // scripts and styles, the manifest and icons) so the app opens without a network; reports themselves
-// wait in the page's IndexedDB outbox, not here. API calls and uploads are never touched.
+// wait in the page's IndexedDB outbox, not here. API calls and uploads are never touched. Lookups
+// ignore Vary: the service compresses what it sends (Vary: Accept-Encoding), the bytes are the same.
 
 const CACHE = 'whistle-app-shell-v1';
 const SHELL = '/app/';
@@ -63,7 +64,7 @@ async function navigate(event) {
     }
     return response;
   } catch (error) {
-    const cached = await caches.match(SHELL);
+    const cached = await caches.match(SHELL, { ignoreVary: true });
     if (cached) return cached;
     throw error;
   }
@@ -71,7 +72,7 @@ async function navigate(event) {
 
 /** Hashed assets never change under their name: the cache first, then the network. */
 async function cacheFirst(request) {
-  const cached = await caches.match(request);
+  const cached = await caches.match(request, { ignoreVary: true });
   if (cached) return cached;
   const response = await fetch(request);
   if (response.ok) {
