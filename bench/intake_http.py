@@ -83,6 +83,7 @@ def bench_server(*, database_url: str, secret: str, workers: int) -> Iterator[st
             app="bench.intake_http:create_bench_app",
             factory=True,
             startup_timeout_s=90,
+            access_log=False,  # a log line per upload would weigh on the figures
         ) as server,
     ):
         yield server.base

@@ -43,7 +43,7 @@ def test_service_survives_a_database_restart(cluster: PrivateCluster, tmp_path: 
     upgrade(url)
     make_user(url)
     with (
-        run_server(database_url=url, workdir=tmp_path, secret_key=TEST_SECRET) as base,
+        run_server(database_url=url, workdir=tmp_path, secret_key=TEST_SECRET, allow_5xx=True) as base,
         httpx.Client() as http,
     ):
         login = http.post(f"{base}/api/v1/auth/login", json={"username": "survivor", "password": PASSWORD})

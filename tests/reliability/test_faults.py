@@ -44,7 +44,9 @@ def test_server_killed_mid_upload_leaves_nothing_and_the_retry_succeeds(
         "POST", "http://placeholder/api/v1/reports", data=fields, files=multipart_files([PHOTO])
     )
     body = request.read()
-    with start_server(database_url=fresh_database_url, workdir=tmp_path, secret_key=TEST_SECRET) as server:
+    with start_server(
+        database_url=fresh_database_url, workdir=tmp_path, secret_key=TEST_SECRET, allow_5xx=True
+    ) as server:
         headers = login(server.base)
         url = urlsplit(server.base)
         with socket.create_connection((url.hostname, url.port)) as sock:
@@ -61,7 +63,9 @@ def test_server_killed_mid_upload_leaves_nothing_and_the_retry_succeeds(
     media = tmp_path / "media"
     assert not [p for p in files_under(media) if ".tmp" not in p.name], "no stored object may be left"
 
-    with start_server(database_url=fresh_database_url, workdir=tmp_path, secret_key=TEST_SECRET) as server:
+    with start_server(
+        database_url=fresh_database_url, workdir=tmp_path, secret_key=TEST_SECRET, allow_5xx=True
+    ) as server:
         retry = upload(server.base, login(server.base), fields)
     assert retry.status_code == 201, retry.text
     assert counts(fresh_database_url) == (1, 1)
@@ -88,7 +92,9 @@ def test_database_restart_during_uploads_loses_nothing_acknowledged(
     # abandoned; a short timeout keeps the test short (production default: 30 s).
     env = {"WHISTLE_REPORTS__IN_FLIGHT_TIMEOUT_S": "5"}
 
-    with start_server(database_url=url, workdir=tmp_path, secret_key=TEST_SECRET, extra_env=env) as server:
+    with start_server(
+        database_url=url, workdir=tmp_path, secret_key=TEST_SECRET, allow_5xx=True, extra_env=env
+    ) as server:
         headers = login(server.base)
 
         def phone(reports: int) -> None:
@@ -146,7 +152,11 @@ def test_full_media_disk_is_507_and_stores_nothing(
     add_reporter(fresh_database_url)
     env = {"WHISTLE_MEDIA__ROOT": str(tiny_disk)}
     with start_server(
-        database_url=fresh_database_url, workdir=tmp_path, secret_key=TEST_SECRET, extra_env=env
+        database_url=fresh_database_url,
+        workdir=tmp_path,
+        secret_key=TEST_SECRET,
+        allow_5xx=True,
+        extra_env=env,
     ) as server:
         response = upload(server.base, login(server.base), new_fields())
     assert response.status_code == 507, response.text

@@ -1,8 +1,14 @@
-"""A real uvicorn process serving the app on a free loopback port, for tests that need real HTTP."""
+"""A real uvicorn process serving the app on a free loopback port, for tests that need real HTTP.
+
+Unless told otherwise (`allow_5xx=True`, for tests that break the database or the server on purpose),
+the server logs every request, and stopping it fails the test when any answer was a 5xx: a server
+error anywhere in the HTTP and browser tests is a defect even when the test itself did not look.
+"""
 
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -38,6 +44,7 @@ def run_server(
     workers: int = 1,
     extra_env: Mapping[str, str] | None = None,
     port: int | None = None,
+    allow_5xx: bool = False,
 ) -> Iterator[str]:
     """Start ``uvicorn service.main:app`` and yield its base URL; stop it afterwards."""
     with start_server(
@@ -47,6 +54,7 @@ def run_server(
         workers=workers,
         extra_env=extra_env,
         port=port,
+        allow_5xx=allow_5xx,
     ) as server:
         yield server.base
 
@@ -63,6 +71,8 @@ def start_server(
     app: str = "service.main:app",
     factory: bool = False,
     startup_timeout_s: float = 60,
+    allow_5xx: bool = False,
+    access_log: bool = True,
 ) -> Iterator[LiveServer]:
     """Start ``uvicorn <app>`` (``--factory`` when ``app`` names an app factory) and yield it (base
     URL, process); stop it afterwards."""
@@ -91,8 +101,8 @@ def start_server(
                 "--workers",
                 str(workers),
                 "--log-level",
-                "warning",
-                "--no-access-log",
+                "info" if access_log else "warning",
+                "--access-log" if access_log else "--no-access-log",
             ],
             env=env,
             stdout=log,
@@ -121,3 +131,22 @@ def start_server(
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+    if access_log and not allow_5xx:
+        errors = server_errors(log_path)
+        assert not errors, f"the live server answered {len(errors)} request(s) with a 5xx:\n" + "\n".join(
+            errors[:20]
+        )
+
+
+# uvicorn's access log: `INFO:     127.0.0.1:5555 - "GET /path HTTP/1.1" 500 Internal Server Error`
+ACCESS_LINE = re.compile(r'"(?P<request>[A-Z]+ \S+ HTTP/[\d.]+)" (?P<status>\d{3})')
+
+
+def server_errors(log_path: Path) -> list[str]:
+    """The requests the server answered with a 5xx, from its access log."""
+    found = []
+    for line in log_path.read_text(errors="replace").splitlines():
+        match = ACCESS_LINE.search(line)
+        if match and match["status"].startswith("5"):
+            found.append(f"{match['request']} → {match['status']}")
+    return found
