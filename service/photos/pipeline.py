@@ -26,6 +26,7 @@ from media.derivatives import DerivativeSpec
 from media.errors import MediaError, TooLarge
 from media.exif import PhotoMetadata
 from media.limits import MediaLimits, Readable, check_photo_count, human_bytes
+from media.perceptual import to_signed
 from media.pipeline import DEFAULT_SPEC, ProcessedPhoto, StoredPhoto, process_photo, store_photo
 from media.storage import MediaStore
 from service.photos.store import media_error
@@ -109,8 +110,14 @@ class NewPhoto:
     display_key: str
     thumb_key: str
     # The other `photos` columns: format, byte_size, width, height, orientation, exif_lon, exif_lat,
-    # taken_at (UTC), exif (every fact the photo carried), when known.
+    # taken_at (UTC), exif (every fact the photo carried), phash (signed BIGINT form), when known.
     columns: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def phash(self) -> int | None:
+        """The perceptual hash as the `photos.phash` column holds it (signed 64-bit), if any."""
+        value = self.columns.get("phash")
+        return value if isinstance(value, int) else None
 
     @property
     def taken_at(self) -> datetime | None:
@@ -142,6 +149,7 @@ def describe(photo: ProcessedPhoto, stored: StoredPhoto, *, local_offset: timede
             "exif_lat": position[1] if position else None,
             "taken_at": exif_time_utc(meta, local_offset=local_offset),
             "exif": metadata_json(meta),
+            "phash": to_signed(photo.phash) if photo.phash is not None else None,
         },
     )
 

@@ -193,7 +193,7 @@ def _file(
         location=location,
         photo_times_utc=[p.taken_at for p in photos],
         report_time=form.captured_at or now,
-        reused_photos=count_known(session, [p.sha256 for p in photos], other_than_report=form.id),
+        reused_photos=count_known(session, photos, other_than_report=form.id),
         routing_status=routing.status,
         settings=settings.reports,
     )
