@@ -14,6 +14,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from PIL import Image, ImageOps
@@ -33,6 +34,16 @@ POINT = (CENTRE[0] - 0.0075, CENTRE[1])  # inside grid A of 长江社区
 
 def photo(name: str) -> bytes:
     return (PHOTOS / name).read_bytes()
+
+
+def new_picture(seed: int) -> bytes:
+    """A fresh photo without EXIF (no old time, no far GPS), unlike any other seed's: random blocks.
+    (BlueSquare.jpg will not do: its EXIF DateTime is from 2005, which `exif_time_old` now reads.)"""
+    blocks = np.random.default_rng(seed).integers(0, 256, (6, 8, 3), dtype=np.uint8)
+    picture = Image.fromarray(blocks).resize((640, 480), Image.Resampling.BICUBIC)
+    buffer = io.BytesIO()
+    picture.save(buffer, "JPEG", quality=90)
+    return buffer.getvalue()
 
 
 @pytest.fixture
@@ -202,8 +213,8 @@ def test_rider_story_end_to_end(
 
 
 def test_the_same_photo_reported_twice_earns_once(place: Place, loop: Loop) -> None:
-    first = loop.report(place.rider, "BlueSquare.jpg")
-    second = loop.report(place.rider, "BlueSquare.jpg")
+    first = loop.report(place.rider, "new.jpg", content=new_picture(1))
+    second = loop.report(place.rider, "new.jpg", content=new_picture(1))
     loop.file(first)
     loop.file(second)
     assert loop.points(place.rider)["balance"] == HAZARD_POINTS
@@ -258,7 +269,7 @@ def test_a_re_encoded_copy_earns_nothing_even_when_intake_did_not_flag_it(
     assert loop.points(place.rider2)["balance"] == 0
     assert loop.outcomes(place.rider2) == [(copy, "photo_already_rewarded")]
     # A different photo of another problem still earns.
-    other = loop.report(place.rider2, "BlueSquare.jpg", lon=str(POINT[0] + 0.002))
+    other = loop.report(place.rider2, "other.jpg", content=new_picture(2), lon=str(POINT[0] + 0.002))
     loop.file(other)
     assert loop.points(place.rider2)["balance"] == HAZARD_POINTS
 
@@ -292,7 +303,7 @@ def test_a_filed_case_voided_later_is_reversed(client: TestClient, place: Place,
 def test_a_merged_duplicate_is_reversed(client: TestClient, place: Place, loop: Loop) -> None:
     original = loop.file(loop.report(place.rider, "landscape_6.jpg"))
     # Another photo of the problem (landscape_8.jpg would be a copy of landscape_6.jpg: photo_reused).
-    duplicate_report = loop.report(place.rider2, "BlueSquare.jpg")
+    duplicate_report = loop.report(place.rider2, "another.jpg", content=new_picture(3))
     duplicate = loop.file(duplicate_report)
     assert loop.points(place.rider2)["balance"] == HAZARD_POINTS
     merged = client.post(
