@@ -174,6 +174,10 @@ def near_copies(
     distance is then checked on those rows only. `other_than_report` leaves that report's photos out
     (photos of results and verifications are always in); `sha256_in` (a subquery of SHA-256 values)
     keeps only the photos whose bytes are among them.
+
+    Cost, measured on 200 000 random hashes: ~7 ms for one photo, ~40 ms for nine (137 probes per chunk
+    and hash; each probe finds ~n/65 536 rows to check). Below ~100 000 photos PostgreSQL reads the
+    whole table instead, which is then cheaper.
     """
     stmt = near_copies_statement(
         phashes, other_than_report=other_than_report, sha256_in=sha256_in, max_bits=max_bits
