@@ -8,7 +8,8 @@ fresh `info` so Pillow cannot copy anything from the source (it falls back to `i
 Cost (DESIGN.md §9: ≤ 1.6× a bare decode at the derivative's scale): a JPEG is decoded straight at
 1/2, 1/4 or 1/8 scale with libjpeg's DCT scaling (`Image.draft`), picking the smallest scale whose
 result is within `draft_slack` of the bound, so a 4000×3000 photo decodes directly to 2000×1500 and is
-never resized. The thumbnail is made from the display image, never by a second decode.
+never resized. The thumbnail is made from the display image, never by a second decode, and the
+perceptual hash (`media.perceptual`) from the thumbnail's pixels.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from PIL import Image, ImageCms
 
 from media.decode import load_pixels
 from media.hashing import sha256_hex
+from media.perceptual import phash
 from media.sniff import ImageFormat
 
 # The same table `PIL.ImageOps.exif_transpose` uses, applied from the orientation our own robust parser
@@ -69,6 +71,9 @@ class EncodedJpeg:
 class Derivatives:
     display: EncodedJpeg
     thumbnail: EncodedJpeg
+    # The perceptual hash of the upright picture (`media.perceptual.phash`, from the thumbnail's
+    # pixels before encoding); None for a featureless picture.
+    phash: int | None = None
 
 
 def draft_scale(width: int, height: int, spec: DerivativeSpec) -> int:
@@ -104,6 +109,7 @@ def make_derivatives(
     return Derivatives(
         display=_encode(display, quality=spec.quality, progressive=spec.progressive),
         thumbnail=_encode(thumbnail, quality=spec.thumb_quality, progressive=False),
+        phash=phash(thumbnail),
     )
 
 

@@ -3,7 +3,7 @@
 Metadata is read from the image header only (Pillow opens lazily), before any pixel is decoded, so the
 facts are known even for a photo later refused as a bomb or broken (DESIGN.md §6: "Read EXIF GPS, time,
 orientation before anything else"). GPS lives in the GPS IFD (0x8825), capture time in the Exif IFD
-(0x8769), orientation and device in IFD0.
+(0x8769), orientation, device and the file's last-modified time (DateTime, 0x0132) in IFD0.
 
 Robustness rule: a corrupt or hostile EXIF block never raises. The photo gets metadata with whatever
 could be read and a `warnings` entry per problem. Only our own `MediaError`s leave `read_metadata`
@@ -35,10 +35,10 @@ from media.sniff import ImageFormat, sniff_format
 
 GPS_IFD = 0x8825
 EXIF_IFD = 0x8769
-TAG_MAKE, TAG_MODEL, TAG_ORIENTATION = 0x010F, 0x0110, 0x0112
+TAG_MAKE, TAG_MODEL, TAG_ORIENTATION, TAG_DATETIME = 0x010F, 0x0110, 0x0112, 0x0132
 TAG_DATETIME_ORIGINAL, TAG_DATETIME_DIGITIZED = 0x9003, 0x9004
-TAG_OFFSET_ORIGINAL, TAG_OFFSET_DIGITIZED = 0x9011, 0x9012
-TAG_SUBSEC_ORIGINAL, TAG_SUBSEC_DIGITIZED = 0x9291, 0x9292
+TAG_OFFSET_TIME, TAG_OFFSET_ORIGINAL, TAG_OFFSET_DIGITIZED = 0x9010, 0x9011, 0x9012
+TAG_SUBSEC_TIME, TAG_SUBSEC_ORIGINAL, TAG_SUBSEC_DIGITIZED = 0x9290, 0x9291, 0x9292
 GPS_LAT_REF, GPS_LAT, GPS_LON_REF, GPS_LON = 1, 2, 3, 4
 GPS_ALT_REF, GPS_ALT, GPS_TIME, GPS_DIR_REF, GPS_DIR, GPS_DATUM, GPS_DATE, GPS_HPOS_ERROR = (
     5, 6, 7, 16, 17, 18, 29, 31,
@@ -58,6 +58,9 @@ class PhotoMetadata:
     - `direction_deg` with `direction_ref` 'T' (true north) or 'M' (magnetic north).
     - `taken_at`: DateTimeOriginal (else DateTimeDigitized); aware when the matching OffsetTime tag
       exists, else naive with `taken_at_has_offset` False: a naive time is the camera's local clock.
+    - `modified_at`: DateTime (IFD0 0x0132), when the file was last written (by the camera, or by an
+      editor afterwards), with OffsetTime (0x9010) and SubSecTime when present; naive otherwise. Not a
+      capture time: it is only the fallback when a photo carries no capture time at all.
     - `gps_time_utc`: GPSDateStamp + GPSTimeStamp, always UTC (an independent clock: the satellites').
     - `orientation`: EXIF 1–8 as the file states it. For HEIF the decoder has already applied the
       container's rotation, so `display_*` is the decoded size and `width`/`height` are derived.
@@ -79,6 +82,8 @@ class PhotoMetadata:
     gps_time_utc: datetime | None = None
     taken_at: datetime | None = None
     taken_at_has_offset: bool = False
+    modified_at: datetime | None = None
+    modified_at_has_offset: bool = False
     make: str | None = None
     model: str | None = None
     warnings: tuple[str, ...] = field(default=())
@@ -174,6 +179,9 @@ def metadata_from_exif(
     stored, shown = (swapped, (width, height)) if decoded_upright else ((width, height), swapped)
 
     taken_at, has_offset = _capture_time(exif_ifd)
+    modified_at, modified_has_offset = _exif_time(
+        ifd0.get(TAG_DATETIME), exif_ifd.get(TAG_OFFSET_TIME), exif_ifd.get(TAG_SUBSEC_TIME)
+    )
     lon, lat = _position(gps, notes)
     return replace(
         base,
@@ -192,6 +200,8 @@ def metadata_from_exif(
         gps_time_utc=gps_utc_time(gps.get(GPS_DATE), gps.get(GPS_TIME)),
         taken_at=taken_at,
         taken_at_has_offset=has_offset,
+        modified_at=modified_at,
+        modified_at_has_offset=modified_has_offset,
         make=as_text(ifd0.get(TAG_MAKE)),
         model=as_text(ifd0.get(TAG_MODEL)),
         warnings=tuple(notes),
@@ -282,12 +292,19 @@ def _capture_time(exif_ifd: dict[int, object]) -> tuple[datetime | None, bool]:
         (TAG_DATETIME_ORIGINAL, TAG_OFFSET_ORIGINAL, TAG_SUBSEC_ORIGINAL),
         (TAG_DATETIME_DIGITIZED, TAG_OFFSET_DIGITIZED, TAG_SUBSEC_DIGITIZED),
     ):
-        local = parse_exif_datetime(exif_ifd.get(time_tag))
-        if local is None:
-            continue
-        local = local.replace(microsecond=parse_subseconds(exif_ifd.get(subsec_tag)))
-        offset = parse_offset(exif_ifd.get(offset_tag))
-        if offset is None:
-            return local, False
-        return local.replace(tzinfo=offset), True
+        found = _exif_time(exif_ifd.get(time_tag), exif_ifd.get(offset_tag), exif_ifd.get(subsec_tag))
+        if found[0] is not None:
+            return found
     return None, False
+
+
+def _exif_time(value: object, offset_value: object, subsec_value: object) -> tuple[datetime | None, bool]:
+    """One EXIF time with its sub-seconds, aware when its OffsetTime tag is valid."""
+    local = parse_exif_datetime(value)
+    if local is None:
+        return None, False
+    local = local.replace(microsecond=parse_subseconds(subsec_value))
+    offset = parse_offset(offset_value)
+    if offset is None:
+        return local, False
+    return local.replace(tzinfo=offset), True

@@ -7,7 +7,8 @@
    here, at the earliest moment it is known and before any pixel is decoded (bomb → 422);
 4. EXIF: position, time, orientation, device, read from the header (never fails: warnings instead);
 5. derivatives: draft decode, sRGB, upright, bounded, re-encoded without metadata (broken → 422);
-6. hashes: SHA-256 of the original and of each derivative, which name the stored objects.
+6. hashes: SHA-256 of the original and of each derivative, which name the stored objects, and the
+   perceptual hash of the upright picture (`media.perceptual`), which finds re-encoded copies.
 
 `store_photo` then writes the private original and the public derivatives; it returns only once every
 object is durable, so the caller may commit its database row next (DESIGN.md §8: photo stored →
@@ -41,6 +42,7 @@ class ProcessedPhoto:
     metadata: PhotoMetadata
     display: EncodedJpeg
     thumbnail: EncodedJpeg
+    phash: int | None = None  # unsigned 64-bit perceptual hash; None for a featureless picture
 
     @property
     def size(self) -> int:
@@ -89,6 +91,7 @@ def process_photo(
         metadata=metadata,
         display=derivatives.display,
         thumbnail=derivatives.thumbnail,
+        phash=derivatives.phash,
     )
 
 

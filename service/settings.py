@@ -116,6 +116,18 @@ class ReportsSettings(BaseModel):
     )
     nearby_open_days: int = Field(30, ge=1, description="The duplicate hint looks at reports this recent.")
     nearby_max_radius_m: float = Field(1000.0, gt=0, description="The duplicate hint's largest radius.")
+    near_duplicate_m: float = Field(
+        50.0,
+        gt=0,
+        description="A new report within this many metres of an open report of the same category (filed "
+        "within `near_duplicate_hours`) is flagged near_duplicate for triage: about a street frontage.",
+    )
+    near_duplicate_hours: float = Field(
+        24.0,
+        gt=0,
+        description="How recent that open report must be (hours before the new one is received): a "
+        "problem reported twice the same day is one problem; a week later it may be a new one.",
+    )
 
 
 class CasesSettings(BaseModel):

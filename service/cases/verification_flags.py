@@ -37,7 +37,7 @@ def verification_flags(
     notes: dict[str, str] = {}
     if not photos:
         return notes
-    reused = count_known(session, [photo.sha256 for photo in photos])
+    reused = count_known(session, photos)
     if reused:
         notes[PHOTO_REUSED] = f"有 {reused} 张核查照片与系统中已有照片相同（上报、处置或其他核查照片）"
     taken: list[datetime] = [photo.taken_at for photo in photos if photo.taken_at is not None]

@@ -6,7 +6,9 @@ be voided or merged as a duplicate *before* it is dispatched, so this is the onl
 "reversed if later found a duplicate" can happen; a filed case that is later voided (作废) or merged into
 another case (合并) has its reports' awards reversed by a reversal line. Reports that are voided or
 merged in triage never earn, nor do flagged ones (a reused photo, an old or far EXIF), nor a report
-whose photo already earned once (content hash, any reporter), nor reports of non-courier accounts.
+whose photo already earned once (content hash, any reporter), or a near copy of such a photo
+(re-encoded, resized, Whistle's own derivative uploaded again: `service.photos.service.near_copies`),
+nor reports of non-courier accounts.
 
 How it runs: :func:`install_hook` listens to every ORM flush; when the flush inserted case events it
 settles them on the same connection, in the same transaction as the workflow's transition (no lag, and
@@ -21,7 +23,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, and_, event, exists, or_, select
+from sqlalchemy import Connection, and_, event, exists, func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -29,9 +31,13 @@ from service.accounts.models import Role, User
 from service.couriers.models import EntryKind, PhotoClaim, PointsEntry, Settlement
 from service.couriers.points import append_entry, reverse_entry
 from service.db import refs
+from service.photos.service import near_copies
 
 # Flags (set at intake) that suggest gaming the points; a flagged report earns nothing.
 GAMING_FLAGS = frozenset({"photo_reused", "exif_time_old", "exif_far_from_device"})
+
+# The advisory lock under which near copies are checked against the photos that earned already.
+NEAR_COPY_LOCK = "whistle.points.near_copy_claims"
 
 AWARDED = "awarded"
 REVERSED = "reversed"
@@ -89,7 +95,8 @@ def _award_outcome(
     if not points or points <= 0:
         return report.reporter_id, "no_points", None
     p = refs.photos.c
-    hashes = sorted(set(conn.scalars(select(p.sha256).where(p.report_id == report_id)).all()))
+    photos = conn.execute(select(p.sha256, p.phash).where(p.report_id == report_id)).all()
+    hashes = sorted({photo.sha256 for photo in photos})
     if hashes:
         conn.execute(
             insert(PhotoClaim)
@@ -101,6 +108,8 @@ def _award_outcome(
         )
         if taken:
             return report.reporter_id, "photo_already_rewarded", None
+    if _near_copy_rewarded(conn, report_id, [photo.phash for photo in photos]):
+        return report.reporter_id, "photo_already_rewarded", None
     entry_id = append_entry(
         conn=conn,
         user_id=report.reporter_id,
@@ -113,6 +122,20 @@ def _award_outcome(
     if entry_id is None:
         return report.reporter_id, "already_awarded", None
     return report.reporter_id, AWARDED, entry_id
+
+
+def _near_copy_rewarded(conn: Connection, report_id: uuid.UUID, phashes: list[int | None]) -> bool:
+    """Whether a near copy of one of the report's photos earned for another report already.
+
+    The exact claims above are serialised by their primary key; near copies have no common key, so the
+    check runs under one transaction-level advisory lock: of two copies settled at once, the second
+    waits for the first to commit and then sees its claim. Filing is a dispatcher's click, so the lock
+    is never contended for long."""
+    if all(phash is None for phash in phashes):
+        return False
+    conn.execute(select(func.pg_advisory_xact_lock(func.hashtext(NEAR_COPY_LOCK))))
+    rewarded = select(PhotoClaim.sha256).where(PhotoClaim.report_id != report_id)
+    return bool(near_copies(conn, phashes, other_than_report=report_id, sha256_in=rewarded))
 
 
 def _reverse_outcome(

@@ -9,7 +9,19 @@ domains. A view names only columns; listing one more than a reader needs costs n
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, DateTime, Float, Integer, Numeric, String, Text, Uuid, column, table
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    Uuid,
+    column,
+    table,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
 # --- geography (owner: service.geography)
@@ -113,6 +125,7 @@ photos = table(
     column("exif_lat", Float()),
     column("taken_at", DateTime(timezone=True)),
     column("exif", JSONB()),
+    column("phash", BigInteger()),  # added by 0011_photo_fingerprints: the perceptual hash
     column("created_at", DateTime(timezone=True)),
 )
 

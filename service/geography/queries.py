@@ -156,3 +156,20 @@ def list_units(*, session: Session, kind: str | None = None) -> list[UnitPublic]
         )
         for r in rows
     ]
+
+
+def distance_to_city_m(
+    *, session: Session, lon: float, lat: float, at: datetime | None = None
+) -> float | None:
+    """Geodesic metres from a WGS-84 point to the city: the nearest district outline valid at `at`
+    (default now), 0 inside one; None when no district outline is valid then. One query, meant for the
+    rare report placed outside the city (`Routing.district` None), not for every report."""
+    row = session.execute(
+        text(
+            "SELECT min(ST_Distance(geom::geography, "
+            "ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)::geography)) "
+            f"FROM districts WHERE {valid_at_sql()}"
+        ),
+        {"lon": lon, "lat": lat, "at": at or datetime.now(UTC)},
+    ).scalar_one()
+    return float(row) if row is not None else None

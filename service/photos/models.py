@@ -3,6 +3,7 @@
 Every key in the photo store that no `photos` row names is an orphan the sweep may remove. A photo has at
 most one owner: a report (`report_id`), a unit's result (`dispatch_id`, migration 0004) or a grid worker's
 verification (`verification_task_id`, 0007); most descriptive columns are nullable for the older rows.
+`phash` (0011) is the perceptual hash that finds re-encoded copies (`service.photos.service.near_copies`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
+    Computed,
     DateTime,
     Float,
     ForeignKey,
@@ -28,6 +31,13 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.db.base import Base, new_id
+
+PHASH_CHUNKS = 4
+
+
+def _phash_chunk(index: int) -> Computed:
+    """Chunk `index` (0 = bits 63–48) of the hash, 0–65535, as migration 0011 generates it."""
+    return Computed(f"CAST((phash >> {16 * (PHASH_CHUNKS - 1 - index)}) & 65535 AS integer)", persisted=True)
 
 
 class Photo(Base):
@@ -51,6 +61,8 @@ class Photo(Base):
         Index("ix_photos_original_key", "original_key"),
         Index("ix_photos_display_key", "display_key"),
         Index("ix_photos_thumb_key", "thumb_key"),
+        # "Photo already used", re-encoded: the near-copy search probes the four chunks of the hash.
+        *(Index(f"ix_photos_phash_{i}", f"phash_{i}") for i in range(PHASH_CHUNKS)),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
@@ -72,4 +84,10 @@ class Photo(Base):
     taken_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Every fact read from the photo (altitude, direction, device, warnings...), for the console.
     exif: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    # `media.perceptual.phash`: the unsigned 64 bits as a signed BIGINT (NULL: older or featureless).
+    phash: Mapped[int | None] = mapped_column(BigInteger)
+    phash_0: Mapped[int | None] = mapped_column(Integer, _phash_chunk(0))
+    phash_1: Mapped[int | None] = mapped_column(Integer, _phash_chunk(1))
+    phash_2: Mapped[int | None] = mapped_column(Integer, _phash_chunk(2))
+    phash_3: Mapped[int | None] = mapped_column(Integer, _phash_chunk(3))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

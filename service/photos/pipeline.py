@@ -20,12 +20,13 @@ import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Any
+from typing import Any, NamedTuple
 
 from media.derivatives import DerivativeSpec
 from media.errors import MediaError, TooLarge
 from media.exif import PhotoMetadata
 from media.limits import MediaLimits, Readable, check_photo_count, human_bytes
+from media.perceptual import to_signed
 from media.pipeline import DEFAULT_SPEC, ProcessedPhoto, StoredPhoto, process_photo, store_photo
 from media.storage import MediaStore
 from service.photos.store import media_error
@@ -80,13 +81,31 @@ def exif_position(meta: PhotoMetadata) -> tuple[float, float] | None:
 
 
 def exif_time_utc(meta: PhotoMetadata, *, local_offset: timedelta) -> datetime | None:
-    """The photo's capture time in UTC. A time without an offset is the camera's local clock, read
-    in `local_offset` (the reporter's own offset when known, else China Standard Time)."""
+    """The photo's capture time in UTC (DateTimeOriginal, else DateTimeDigitized, else the GPS clock).
+    A time without an offset is the camera's local clock, read in `local_offset` (the reporter's own
+    offset when known, else China Standard Time)."""
     if meta.taken_at is None:
         return meta.gps_time_utc.astimezone(UTC) if meta.gps_time_utc else None
-    if meta.taken_at.tzinfo is not None:
-        return meta.taken_at.astimezone(UTC)
-    return meta.taken_at.replace(tzinfo=timezone(local_offset)).astimezone(UTC)
+    return _utc(meta.taken_at, local_offset)
+
+
+def exif_modified_utc(meta: PhotoMetadata, *, local_offset: timedelta) -> datetime | None:
+    """The photo's EXIF DateTime (when the file was last written) in UTC, read like `exif_time_utc`."""
+    return _utc(meta.modified_at, local_offset) if meta.modified_at is not None else None
+
+
+def _utc(value: datetime, local_offset: timedelta) -> datetime:
+    if value.tzinfo is not None:
+        return value.astimezone(UTC)
+    return value.replace(tzinfo=timezone(local_offset)).astimezone(UTC)
+
+
+class PhotoTime(NamedTuple):
+    """When a photo says it was taken, in UTC, and whether that is only its EXIF DateTime (`modified`:
+    the file's last-modified time, used when it carries no capture time)."""
+
+    at: datetime
+    modified: bool
 
 
 def metadata_json(meta: PhotoMetadata) -> dict[str, Any]:
@@ -109,13 +128,28 @@ class NewPhoto:
     display_key: str
     thumb_key: str
     # The other `photos` columns: format, byte_size, width, height, orientation, exif_lon, exif_lat,
-    # taken_at (UTC), exif (every fact the photo carried), when known.
+    # taken_at (UTC), exif (every fact the photo carried), phash (signed BIGINT form), when known.
     columns: Mapping[str, Any] = field(default_factory=dict)
+    # The EXIF DateTime in UTC (not a column: the exif JSON keeps it as the photo wrote it).
+    modified_at: datetime | None = None
+
+    @property
+    def phash(self) -> int | None:
+        """The perceptual hash as the `photos.phash` column holds it (signed 64-bit), if any."""
+        value = self.columns.get("phash")
+        return value if isinstance(value, int) else None
 
     @property
     def taken_at(self) -> datetime | None:
         value = self.columns.get("taken_at")
         return value if isinstance(value, datetime) else None
+
+    @property
+    def photo_time(self) -> PhotoTime | None:
+        """The capture time (`taken_at`), else the EXIF DateTime: what `exif_time_old` compares."""
+        if self.taken_at is not None:
+            return PhotoTime(self.taken_at, modified=False)
+        return PhotoTime(self.modified_at, modified=True) if self.modified_at is not None else None
 
     @property
     def exif_position(self) -> tuple[float, float] | None:
@@ -142,7 +176,9 @@ def describe(photo: ProcessedPhoto, stored: StoredPhoto, *, local_offset: timede
             "exif_lat": position[1] if position else None,
             "taken_at": exif_time_utc(meta, local_offset=local_offset),
             "exif": metadata_json(meta),
+            "phash": to_signed(photo.phash) if photo.phash is not None else None,
         },
+        modified_at=exif_modified_utc(meta, local_offset=local_offset),
     )
 
 

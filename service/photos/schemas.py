@@ -19,7 +19,8 @@ class FlagPublic(BaseModel):
     never refuse anything, they tell the command center what to look at."""
 
     code: str = Field(
-        description="reports: photo_reused | exif_time_old | exif_far_from_device | low_accuracy | unrouted; "
+        description="reports: photo_reused | exif_time_old | exif_far_from_device | "
+        "exif_positions_disagree | low_accuracy | unrouted | outside_city | near_duplicate; "
         "verifications: photo_reused | photo_before_result | photo_far_from_case"
     )
     message: str

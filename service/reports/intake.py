@@ -9,7 +9,9 @@
 3. process the photos (CPU; EXIF first, then derivatives): 415/413/422 refuse, nothing stored;
 4. choose the position (device fix, else EXIF GPS, else 422: nothing stored);
 5. store the photos durably (content-hash keys: a retry writes the same objects again);
-6. route the position (an unrouted report is still accepted, flagged for triage);
+6. route the position (an unrouted report is still accepted, flagged for triage), and raise the
+   integrity flags (`service.reports.flags`; a report outside the city, or near an open report of its
+   category, costs one more query each);
 7. insert the report, its photos and the stored answer in ONE transaction, and commit;
 8. answer 201.
 
@@ -31,21 +33,22 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from geo.crs import Datum
 from media.storage import MediaStore
 from service.accounts.models import User
 from service.errors import Invalid
-from service.geography.service import CategoryRule, category_rule, route
+from service.geography.service import CategoryRule, Routing, category_rule, distance_to_city_m, route
 from service.photos.pipeline import process_uploads, store_photos
 from service.photos.service import count_known, record_photos, report_photos
 from service.photos.store import media_limits
 from service.photos.upload import UploadedPhoto
 from service.reports import idempotency
-from service.reports.flags import integrity_flags
+from service.reports.flags import OutsideCity, PossibleDuplicate, integrity_flags
 from service.reports.idempotency import StoredAnswer
-from service.reports.location import choose_location
+from service.reports.location import ChosenLocation, choose_location
 from service.reports.models import Report
 from service.reports.schemas import ReportForm
-from service.reports.service import create_report, report_public
+from service.reports.service import create_report, list_nearby, report_public
 from service.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -174,7 +177,9 @@ def _file(
 ) -> Answer:
     form = upload.form
     processed = process_uploads([p.read() for p in upload.photos], limits=media_limits(settings.media))
-    location = choose_location(form.device_fix, [p.metadata for p in processed])
+    location = choose_location(
+        form.device_fix, [p.metadata for p in processed], agree_m=settings.reports.exif_far_from_device_m
+    )
     local_offset = (form.captured_at.utcoffset() if form.captured_at is not None else None) or timedelta(
         hours=settings.reports.naive_exif_utc_offset_hours
     )
@@ -191,11 +196,13 @@ def _file(
     )
     notes = integrity_flags(
         location=location,
-        photo_times_utc=[p.taken_at for p in photos],
+        photo_times=[p.photo_time for p in photos],
         report_time=form.captured_at or now,
-        reused_photos=count_known(session, [p.sha256 for p in photos], other_than_report=form.id),
+        reused_photos=count_known(session, photos, other_than_report=form.id),
         routing_status=routing.status,
         settings=settings.reports,
+        outside_city=_outside_city(session, routing),
+        duplicate=_possible_duplicate(session, settings, form.category, location, now),
     )
     report = create_report(
         session=session,
@@ -223,6 +230,41 @@ def _file(
         hook(session)
     session.commit()
     return Answer(CREATED, body)
+
+
+def _outside_city(session: Session, routing: Routing) -> OutsideCity | None:
+    """Outside the city when no district outline valid now covers the position (`Routing.district` is
+    None: 100 km away, not on the river, which lies in a district). The distance to the nearest district
+    costs one query, only for such reports; a distance of 0 means a district does cover it after all
+    (the router had no grids to route by), so no flag."""
+    if routing.district is not None:
+        return None
+    distance = distance_to_city_m(session=session, lon=routing.lon, lat=routing.lat)
+    if distance == 0:
+        return None
+    return OutsideCity(distance_m=distance)
+
+
+def _possible_duplicate(
+    session: Session, settings: Settings, category: str, location: ChosenLocation, now: datetime
+) -> PossibleDuplicate | None:
+    """The nearest open report of the category within `near_duplicate_m` filed in the last
+    `near_duplicate_hours` (the duplicate hint's query, `list_nearby`, with a shorter window)."""
+    nearest = list_nearby(
+        session=session,
+        lon=location.lon,
+        lat=location.lat,
+        datum=Datum.WGS84,
+        category=category,
+        radius_m=settings.reports.near_duplicate_m,
+        open_days=settings.reports.nearby_open_days,
+        since=now - timedelta(hours=settings.reports.near_duplicate_hours),
+        limit=1,
+    )
+    if not nearest:
+        return None
+    other = nearest[0]
+    return PossibleDuplicate(other.report.id, other.distance_m, now - other.report.created_at)
 
 
 def _release_quietly(session: Session, upload: Upload) -> None:

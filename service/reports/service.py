@@ -179,10 +179,12 @@ def list_nearby(
     radius_m: float,
     open_days: int,
     limit: int = 20,
+    since: datetime | None = None,
 ) -> list[NearbyReport]:
     """Open reports of `category` within `radius_m` metres (ST_DWithin on geography), nearest first.
 
-    "Open" is: filed within the last `open_days` days, and its case (if any) neither closed nor voided.
+    "Open" is: filed within the last `open_days` days (or at or after `since`, when given: the intake's
+    near-duplicate flag looks back a shorter window), and its case (if any) neither closed nor voided.
     """
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
         raise Invalid("lon/lat out of range")
@@ -191,7 +193,7 @@ def list_nearby(
     geog = text("reports.geom::geography")
     distance = func.ST_Distance(geog, func.Geography(here)).label("distance_m")
     first_thumb = first_thumb_key(Report.id)
-    since = datetime.now(UTC) - timedelta(days=open_days)
+    since = since or datetime.now(UTC) - timedelta(days=open_days)
     status = func.coalesce(refs.cases.c.state, REPORTED)
     stmt = (
         select(Report, distance, first_thumb, status)

@@ -156,6 +156,19 @@ def test_digitized_time_is_the_fallback() -> None:
     assert meta.taken_at == datetime(2025, 1, 2, 3, 4, 5, tzinfo=timezone(timedelta(hours=-5)))
 
 
+def test_the_plain_datetime_is_read_apart_from_the_capture_time() -> None:
+    exif = make_exif()
+    exif[0x0132] = "2026:11:01 07:00:00"  # IFD0 DateTime: when the file was last written
+    meta = read_metadata(jpeg_with(exif))
+    assert meta.taken_at is None, "DateTime is not a capture time"
+    assert meta.modified_at == datetime(2026, 11, 1, 7, 0) and not meta.modified_at_has_offset
+    exif[EXIF_IFD] = {0x9010: "+08:00", 0x9290: "5", 0x9003: "2026:10:31 06:00:00"}
+    both = read_metadata(jpeg_with(exif))
+    assert both.modified_at == datetime(2026, 11, 1, 7, 0, 0, 500000, tzinfo=timezone(timedelta(hours=8)))
+    assert both.modified_at_has_offset
+    assert both.taken_at == datetime(2026, 10, 31, 6, 0) and not both.taken_at_has_offset
+
+
 def test_make_and_model() -> None:
     meta = read_metadata(jpeg_with(make_exif(make="Xiaomi\x00", model=" 23127PN0CC ")))
     assert (meta.make, meta.model) == ("Xiaomi", "23127PN0CC")

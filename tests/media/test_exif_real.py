@@ -17,6 +17,7 @@ def test_nikon_dscn0010_position_and_time() -> None:
     assert meta.lat == pytest.approx(43.467448, abs=1e-6)
     assert meta.taken_at == datetime(2008, 10, 22, 16, 28, 39)
     assert meta.taken_at_has_offset is False
+    assert meta.modified_at == datetime(2008, 11, 1, 21, 15, 7)  # IFD0 DateTime: edited 10 days later
     assert meta.gps_datum == "WGS-84"
     assert (meta.make, meta.model) == ("NIKON", "COOLPIX P6000")
     assert (meta.width, meta.height, meta.orientation) == (640, 480, 1)
@@ -44,6 +45,8 @@ def test_nokia_heif_position_and_altitude() -> None:
     assert meta.lat == pytest.approx(40.788685, abs=1e-6)
     assert meta.altitude_m == pytest.approx(1942.4216)
     assert (meta.display_width, meta.display_height) == (3456, 4608)
+    # No capture time at all, only the DateTime the phone wrote (the fallback of `exif_time_old`).
+    assert meta.taken_at is None and meta.modified_at == datetime(2022, 2, 3, 14, 44, 7, 722000)
     assert meta.warnings == ()
 
 

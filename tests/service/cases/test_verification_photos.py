@@ -42,7 +42,9 @@ def _verifying_dispatch(
     result = client.post(
         f"/api/v1/department/dispatches/{dispatch.id}/result",
         data={"note": "牌匾已拆除"},
-        files=site_photo("landscape_8.jpg"),
+        # Not landscape_8.jpg: that is landscape_6.jpg (the worker's photo) with another numeral drawn on
+        # it, which the perceptual hash rightly calls a copy.
+        files=site_photo("BlueSquare.jpg"),
         headers=auth(city.users["market"]),
     )
     assert result.status_code == 200, result.text
@@ -152,8 +154,9 @@ def test_failing_with_a_photo_sends_the_dispatch_back_for_rework(
     assert task["state"] == "failed" and task["flags"] == [], "a photo without GPS or time raises nothing"
 
 
-def _photo_at(lon: float, lat: float, taken: datetime) -> UploadFiles:
-    """A phone photo with EXIF GPS and the local time it was taken (China Standard Time)."""
+def _photo_at(lon: float, lat: float, taken: datetime, *, upside_down: bool = False) -> UploadFiles:
+    """A phone photo with EXIF GPS and the local time it was taken (China Standard Time); `upside_down`
+    makes it another picture (one scene twice would be a copy of itself)."""
     local = taken.astimezone(timezone(timedelta(hours=8)))
     exif = make_exif(
         gps={
@@ -164,7 +167,8 @@ def _photo_at(lon: float, lat: float, taken: datetime) -> UploadFiles:
         },
         exif_ifd={0x9003: local.strftime("%Y:%m:%d %H:%M:%S"), 0x9011: "+08:00"},
     )
-    return [("photos", ("site.jpg", encode(scene(), "JPEG", exif=exif), "image/jpeg"))]
+    picture = scene().transpose(Image.Transpose.FLIP_TOP_BOTTOM) if upside_down else scene()
+    return [("photos", ("site.jpg", encode(picture, "JPEG", exif=exif), "image/jpeg"))]
 
 
 def test_a_photo_taken_on_site_after_the_result_raises_no_flag(
@@ -182,7 +186,7 @@ def test_a_photo_taken_on_site_after_the_result_raises_no_flag(
 
     # The same check 500 m away is flagged with the distance.
     dispatch_id = _verifying_dispatch(client, db, city, make_report, auth)
-    far = _photo_at(lon + 0.0065, lat, datetime.now(UTC) + timedelta(minutes=1))
+    far = _photo_at(lon + 0.0065, lat, datetime.now(UTC) + timedelta(minutes=1), upside_down=True)
     client.post(
         VERIFY.format(id=dispatch_id, decision="pass"), files=far, headers=auth(city.users["desheng_worker"])
     )
@@ -198,7 +202,7 @@ def test_sending_the_units_own_result_photo_back_is_flagged(
     dispatch_id = _verifying_dispatch(client, db, city, make_report, auth)
     passed = client.post(
         VERIFY.format(id=dispatch_id, decision="pass"),
-        files=site_photo("landscape_8.jpg"),  # the very photo the unit sent with its result
+        files=site_photo("BlueSquare.jpg"),  # the very photo the unit sent with its result
         headers=auth(city.users["desheng_worker"]),
     )
     assert passed.status_code == 200, passed.text
@@ -206,6 +210,24 @@ def test_sending_the_units_own_result_photo_back_is_flagged(
         f"/api/v1/department/dispatches/{dispatch_id}", headers=auth(city.users["market"])
     ).json()
     assert [f["code"] for f in detail["verifications"][0]["flags"]] == ["photo_reused"]
+
+
+def test_the_units_result_photo_re_encoded_is_flagged_too(
+    client: TestClient, db: Session, city: City, make_report: ReportFactory, auth: Auth
+) -> None:
+    dispatch_id = _verifying_dispatch(client, db, city, make_report, auth)
+    [(_field, (_name, result_photo, _type))] = site_photo("BlueSquare.jpg")
+    with Image.open(io.BytesIO(result_photo)) as image:
+        forwarded = encode(image.convert("RGB"), "JPEG", quality=60)  # as a chat app passes it on
+    assert hashlib.sha256(forwarded).digest() != hashlib.sha256(result_photo).digest()
+    passed = client.post(
+        VERIFY.format(id=dispatch_id, decision="pass"),
+        files=[("photos", ("site.jpg", forwarded, "image/jpeg"))],
+        headers=auth(city.users["desheng_worker"]),
+    )
+    assert passed.status_code == 200, passed.text
+    [task] = _worker_tasks(client, city, auth)
+    assert [f["code"] for f in task["flags"]] == ["photo_reused"]
 
 
 @pytest.mark.parametrize(

@@ -8,13 +8,16 @@ merged or flagged in triage never earn; a photo earns once.
 
 from __future__ import annotations
 
+import io
 import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
+from PIL import Image, ImageOps
 from sqlalchemy import event, text
 from sqlalchemy.orm import Session
 
@@ -31,6 +34,16 @@ POINT = (CENTRE[0] - 0.0075, CENTRE[1])  # inside grid A of 长江社区
 
 def photo(name: str) -> bytes:
     return (PHOTOS / name).read_bytes()
+
+
+def new_picture(seed: int) -> bytes:
+    """A fresh photo without EXIF (no old time, no far GPS), unlike any other seed's: random blocks.
+    (BlueSquare.jpg will not do: its EXIF DateTime is from 2005, which `exif_time_old` now reads.)"""
+    blocks = np.random.default_rng(seed).integers(0, 256, (6, 8, 3), dtype=np.uint8)
+    picture = Image.fromarray(blocks).resize((640, 480), Image.Resampling.BICUBIC)
+    buffer = io.BytesIO()
+    picture.save(buffer, "JPEG", quality=90)
+    return buffer.getvalue()
 
 
 @pytest.fixture
@@ -72,7 +85,7 @@ class Loop:
         self.verifier = login(place.worker)
         self.login = login
 
-    def report(self, user: User, photo_name: str, **fields: Any) -> str:
+    def report(self, user: User, photo_name: str, *, content: bytes | None = None, **fields: Any) -> str:
         report_id = str(uuid.uuid4())
         now = datetime.now(timezone(timedelta(hours=8)))
         data = {
@@ -90,7 +103,7 @@ class Loop:
         response = self.client.post(
             "/api/v1/reports",
             data=data,
-            files=[("photos", (photo_name, photo(photo_name), "image/jpeg"))],
+            files=[("photos", (photo_name, content or photo(photo_name), "image/jpeg"))],
             headers=headers,
         )
         assert response.status_code == 201, response.text
@@ -200,8 +213,8 @@ def test_rider_story_end_to_end(
 
 
 def test_the_same_photo_reported_twice_earns_once(place: Place, loop: Loop) -> None:
-    first = loop.report(place.rider, "BlueSquare.jpg")
-    second = loop.report(place.rider, "BlueSquare.jpg")
+    first = loop.report(place.rider, "new.jpg", content=new_picture(1))
+    second = loop.report(place.rider, "new.jpg", content=new_picture(1))
     loop.file(first)
     loop.file(second)
     assert loop.points(place.rider)["balance"] == HAZARD_POINTS
@@ -219,6 +232,46 @@ def test_a_photo_earns_once_even_when_intake_did_not_flag_it(place: Place, loop:
     assert loop.points(place.rider)["balance"] == HAZARD_POINTS
     assert loop.points(place.rider2)["balance"] == 0
     assert loop.outcomes(place.rider2) == [(second, "photo_already_rewarded")]
+
+
+def re_encoded(name: str) -> bytes:
+    """The photo as a courier's second upload would carry it: decoded, halved, saved at quality 60."""
+    with Image.open(PHOTOS / name) as image:
+        upright = ImageOps.exif_transpose(image).convert("RGB")
+    half = upright.resize((upright.width // 2, upright.height // 2), Image.Resampling.LANCZOS)
+    buffer = io.BytesIO()
+    half.save(buffer, "JPEG", quality=60)
+    return buffer.getvalue()
+
+
+def test_a_re_encoded_copy_is_flagged_at_intake_and_earns_nothing(
+    place: Place, loop: Loop, db: Session
+) -> None:
+    first = loop.report(place.rider, "landscape_6.jpg")
+    copy = loop.report(place.rider2, "copy.jpg", content=re_encoded("landscape_6.jpg"))
+    flags = db.execute(text("SELECT flags FROM reports WHERE id = :id"), {"id": copy}).scalar_one()
+    assert "photo_reused" in flags
+    loop.file(first)
+    loop.file(copy)
+    assert loop.points(place.rider)["balance"] == HAZARD_POINTS
+    assert loop.points(place.rider2)["balance"] == 0
+    assert loop.outcomes(place.rider2) == [(copy, "flagged:photo_reused")]
+
+
+def test_a_re_encoded_copy_earns_nothing_even_when_intake_did_not_flag_it(
+    place: Place, loop: Loop, db: Session
+) -> None:
+    first = loop.report(place.rider, "landscape_6.jpg")
+    copy = loop.report(place.rider2, "copy.jpg", content=re_encoded("landscape_6.jpg"))
+    db.execute(text("UPDATE reports SET flags = '{}' WHERE id = :id"), {"id": copy})
+    loop.file(first)
+    loop.file(copy)
+    assert loop.points(place.rider2)["balance"] == 0
+    assert loop.outcomes(place.rider2) == [(copy, "photo_already_rewarded")]
+    # A different photo of another problem still earns.
+    other = loop.report(place.rider2, "other.jpg", content=new_picture(2), lon=str(POINT[0] + 0.002))
+    loop.file(other)
+    assert loop.points(place.rider2)["balance"] == HAZARD_POINTS
 
 
 def test_a_voided_report_earns_nothing(place: Place, loop: Loop) -> None:
@@ -249,7 +302,8 @@ def test_a_filed_case_voided_later_is_reversed(client: TestClient, place: Place,
 
 def test_a_merged_duplicate_is_reversed(client: TestClient, place: Place, loop: Loop) -> None:
     original = loop.file(loop.report(place.rider, "landscape_6.jpg"))
-    duplicate_report = loop.report(place.rider2, "landscape_8.jpg")
+    # Another photo of the problem (landscape_8.jpg would be a copy of landscape_6.jpg: photo_reused).
+    duplicate_report = loop.report(place.rider2, "another.jpg", content=new_picture(3))
     duplicate = loop.file(duplicate_report)
     assert loop.points(place.rider2)["balance"] == HAZARD_POINTS
     merged = client.post(
@@ -270,7 +324,7 @@ def test_a_merged_duplicate_is_reversed(client: TestClient, place: Place, loop: 
     assert loop.outcomes(place.rider2) == [(duplicate_report, "reversed"), (duplicate_report, "awarded")]
     assert loop.points(place.rider)["balance"] == HAZARD_POINTS  # the original keeps its points
     # A report merged while still in triage never earned, so nothing is reversed.
-    late = loop.report(place.rider2, "BlueSquare.jpg")
+    late = loop.report(place.rider2, "landscape_8.jpg")
     joined = client.post(
         f"/api/v1/console/triage/{late}/merge", json={"into_case_id": original["id"]}, headers=loop.console
     )

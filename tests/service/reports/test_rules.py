@@ -10,8 +10,8 @@ import pytest
 from geo.crs import haversine_m, wgs84_to_bd09
 from media.exif import PhotoMetadata
 from service.errors import Invalid
-from service.photos.pipeline import exif_time_utc
-from service.reports.flags import integrity_flags
+from service.photos.pipeline import PhotoTime, exif_time_utc
+from service.reports.flags import OutsideCity, PossibleDuplicate, integrity_flags
 from service.reports.form import parse_form, request_hash
 from service.reports.idempotency import BadIdempotencyKey, parse_key
 from service.reports.location import NoPosition, choose_location
@@ -104,7 +104,7 @@ def test_flag_thresholds() -> None:
     close = choose_location(fix, [meta(lon=126.5, lat=43.8)])
     quiet = integrity_flags(
         location=close,
-        photo_times_utc=[now - timedelta(hours=24), None],
+        photo_times=[PhotoTime(now - timedelta(hours=24), modified=False), None],
         report_time=now,
         reused_photos=0,
         routing_status="snapped",
@@ -114,7 +114,7 @@ def test_flag_thresholds() -> None:
     far = choose_location(parse_form(form(accuracy_m="100.5")).device_fix, [meta(lon=126.5065, lat=43.8)])
     loud = integrity_flags(
         location=far,
-        photo_times_utc=[now - timedelta(hours=25)],
+        photo_times=[PhotoTime(now - timedelta(hours=25), modified=False)],
         report_time=now,
         reused_photos=2,
         routing_status="unrouted",
@@ -122,3 +122,91 @@ def test_flag_thresholds() -> None:
     )
     assert list(loud) == ["photo_reused", "exif_time_old", "exif_far_from_device", "low_accuracy", "unrouted"]
     assert "2 张" in loud["photo_reused"] and "25 小时" in loud["exif_time_old"]
+
+
+# Photos' EXIF GPS: two in Jilin ~80 m apart, one in Nairobi.
+JILIN_A, JILIN_B, NAIROBI = (126.5500, 43.8400), (126.5510, 43.8400), (36.8219, -1.2921)
+
+
+def test_without_a_fix_the_position_most_photos_agree_on_wins() -> None:
+    photos = [
+        meta(),
+        meta(lon=NAIROBI[0], lat=NAIROBI[1]),
+        meta(lon=JILIN_A[0], lat=JILIN_A[1], horizontal_error_m=9.0),
+    ]
+    photos.append(meta(lon=JILIN_B[0], lat=JILIN_B[1]))
+    chosen = choose_location(None, photos, agree_m=500)
+    assert (chosen.source, chosen.exif_photo, (chosen.lon, chosen.lat)) == ("exif", 2, JILIN_A)
+    assert chosen.exif == JILIN_A and chosen.accuracy_m == 9.0
+    assert chosen.exif_spread_m == pytest.approx(haversine_m(NAIROBI, JILIN_B), rel=1e-6)
+    # A tie goes to the earliest photo; photos that agree give no spread worth a flag.
+    tie = choose_location(None, [meta(lon=NAIROBI[0], lat=NAIROBI[1]), meta(lon=JILIN_A[0], lat=JILIN_A[1])])
+    assert tie.exif_photo == 0
+    close = choose_location(
+        None, [meta(lon=JILIN_A[0], lat=JILIN_A[1]), meta(lon=JILIN_B[0], lat=JILIN_B[1])]
+    )
+    assert close.exif_photo == 0 and 75 < (close.exif_spread_m or 0) < 85
+    assert choose_location(None, [meta(lon=JILIN_A[0], lat=JILIN_A[1])]).exif_spread_m is None
+
+
+def test_with_a_fix_the_first_exif_position_is_kept_beside_it() -> None:
+    fix = parse_form(form(lon=str(JILIN_A[0]), lat=str(JILIN_A[1]))).device_fix
+    photos = [meta(lon=NAIROBI[0], lat=NAIROBI[1]), meta(lon=JILIN_A[0], lat=JILIN_A[1])]
+    photos.append(meta(lon=JILIN_B[0], lat=JILIN_B[1]))
+    chosen = choose_location(fix, photos)
+    assert (chosen.source, chosen.exif_photo, chosen.exif) == ("device", 0, NAIROBI)
+    flags = integrity_flags(
+        location=chosen,
+        photo_times=[],
+        report_time=datetime(2026, 11, 27, tzinfo=UTC),
+        reused_photos=0,
+        routing_status="routed",
+        settings=ReportsSettings(),
+    )
+    assert list(flags) == ["exif_far_from_device"]  # the fix decides; the photos' spread is not flagged
+
+
+def test_the_new_flags_and_their_messages() -> None:
+    settings = ReportsSettings()
+    now = datetime(2026, 11, 27, tzinfo=UTC)
+    scattered = choose_location(
+        None, [meta(lon=JILIN_A[0], lat=JILIN_A[1]), meta(lon=126.65, lat=43.84)], agree_m=500
+    )
+    other = uuid.UUID("0f2d8c1e-7a4b-4c61-9d1e-2b7c5a9e3f10")
+    flags = integrity_flags(
+        location=scattered,
+        photo_times=[
+            PhotoTime(now - timedelta(hours=30), modified=False),
+            PhotoTime(now - timedelta(hours=50), modified=True),
+        ],
+        report_time=now,
+        reused_photos=0,
+        routing_status="unrouted",
+        settings=settings,
+        outside_city=OutsideCity(distance_m=104_321.0),
+        duplicate=PossibleDuplicate(other, 30.4, timedelta(hours=2, minutes=10)),
+    )
+    assert list(flags) == [
+        "exif_time_old",
+        "exif_positions_disagree",
+        "unrouted",
+        "outside_city",
+        "near_duplicate",
+    ]
+    assert flags["exif_time_old"] == "照片拍摄时间（EXIF 修改时间）早于上报时间 50 小时（阈值 24 小时）"
+    spread = haversine_m(JILIN_A, (126.65, 43.84))
+    assert flags["exif_positions_disagree"] == f"照片之间的拍摄位置相距 {spread:.0f} 米（阈值 500 米）"
+    assert flags["outside_city"] == "位置不在本市范围内（距本市边界 104 公里）"
+    assert flags["near_duplicate"] == f"与 30 米外 2 小时前的上报 {other} 可能是同一问题"
+    quiet = integrity_flags(
+        location=scattered,
+        photo_times=[PhotoTime(now - timedelta(hours=30), modified=False)],
+        report_time=now,
+        reused_photos=0,
+        routing_status="routed",
+        settings=settings,
+        outside_city=OutsideCity(distance_m=None),
+        duplicate=PossibleDuplicate(other, 12.0, timedelta(minutes=5)),
+    )
+    assert quiet["exif_time_old"] == "照片拍摄时间早于上报时间 30 小时（阈值 24 小时）"
+    assert quiet["outside_city"] == "位置不在本市范围内" and "5 分钟前" in quiet["near_duplicate"]
