@@ -38,7 +38,15 @@ FACTS: list[tuple[str, float]] = [
     (r"Keys are kept \*\*(\d+) days\*\*", reports.idempotency_retention_days),
     (r"more than\s+(\d+) h before the report", reports.exif_time_old_hours),
     (r"more than (\d+) m from the device fix", reports.exif_far_from_device_m),
-    (r"`low_accuracy` \(worse than (\d+) m\)", reports.low_accuracy_m),
+    (r"`low_accuracy`: the device fix is worse than (\d+) m", reports.low_accuracy_m),
+    (
+        r"within (\d+) m filed in the last \d+ h \(`WHISTLE_REPORTS__NEAR_DUPLICATE_M`",
+        reports.near_duplicate_m,
+    ),
+    (
+        r"within \d+ m filed in the last (\d+) h \(`WHISTLE_REPORTS__NEAR_DUPLICATE_M`",
+        reports.near_duplicate_hours,
+    ),
     (r"`WHISTLE_ROUTER__SNAP_TOLERANCE_M`, default \*\*(\d+) m\*\*", router.snap_tolerance_m),
     (r"`WHISTLE_CASES__VERIFICATION_MIN_PHOTOS`, default (\d+)", cases.verification_min_photos),
     (r"`WHISTLE_CASES__VERIFICATION_FAR_M`, default (\d+) m", cases.verification_far_m),

@@ -34,7 +34,8 @@ from service.db import refs
 from service.photos.service import near_copies
 
 # Flags (set at intake) that suggest gaming the points; a flagged report earns nothing.
-GAMING_FLAGS = frozenset({"photo_reused", "exif_time_old", "exif_far_from_device"})
+# Signs that the photos were not taken when or where the report says: such a report earns nothing.
+GAMING_FLAGS = frozenset({"photo_reused", "exif_time_old", "exif_far_from_device", "exif_positions_disagree"})
 
 # The advisory lock under which near copies are checked against the photos that earned already.
 NEAR_COPY_LOCK = "whistle.points.near_copy_claims"

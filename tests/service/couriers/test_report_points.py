@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from service.accounts.models import Role, User
 from service.couriers import points, settlement
 from tests.service.couriers.conftest import CENTRE, CHANGJIANG, GRID_A, Place, register, square
+from tests.service.reports.test_flags_http import gps_photo
 from tests.support.rolled_back import Login, UserFactory
 
 PHOTOS = Path(__file__).resolve().parents[2] / "fixtures" / "photos"
@@ -362,3 +363,21 @@ def test_category_points_are_configurable(place: Place, loop: Loop, db: Session)
     db.execute(text("UPDATE categories SET points = 30 WHERE code = :c"), {"c": HAZARD})
     loop.file(loop.report(place.rider, "landscape_8.jpg"))
     assert loop.points(place.rider)["balance"] == 30
+
+
+def test_photos_that_disagree_on_where_they_were_taken_earn_nothing(
+    client: TestClient, place: Place, loop: Loop, login: Login
+) -> None:
+    """Without a device fix, photos whose GPS lie kilometres apart were not all taken at the hazard."""
+    report_id = str(uuid.uuid4())
+    photos = [gps_photo(*POINT, seed=11), gps_photo(POINT[0] + 0.2, POINT[1], seed=12)]  # ~16 km apart
+    response = client.post(
+        "/api/v1/reports",
+        data={"id": report_id, "category": HAZARD, "text": "人行道井盖缺失"},
+        files=[("photos", (f"{k}.jpg", p, "image/jpeg")) for k, p in enumerate(photos)],
+        headers=login(place.rider),
+    )
+    assert response.status_code == 201, response.text
+    assert "exif_positions_disagree" in {f["code"] for f in response.json()["flags"]}
+    loop.file(report_id)
+    assert loop.outcomes(place.rider) == [(report_id, "flagged:exif_positions_disagree")]
