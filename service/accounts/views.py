@@ -22,6 +22,7 @@ from service.accounts.schemas import (
 from service.audit import service as audit
 from service.deps import ClientDep, SessionDep, SettingsDep
 from service.errors import ErrorResponse
+from service.params import BeforeId
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorResponse},
@@ -110,7 +111,7 @@ def audit_log(
     admin: AdminUser,
     session: SessionDep,
     action: str | None = None,
-    before_id: int | None = None,
+    before_id: BeforeId = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[AuditEventPublic]:
     events = audit.list_events(session=session, action=action, before_id=before_id, limit=limit)

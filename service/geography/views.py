@@ -19,6 +19,7 @@ from service.geography.schemas import (
     RoutingPublic,
     UnitPublic,
 )
+from service.params import Latitude, Longitude
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorResponse},
@@ -36,8 +37,8 @@ def route(
     session: SessionDep,
     settings: SettingsDep,
     _user: CurrentUser,
-    lon: Annotated[float, Query(ge=-180, le=180, description="longitude in the given datum")],
-    lat: Annotated[float, Query(ge=-90, le=90)],
+    lon: Longitude,
+    lat: Latitude,
     datum: Annotated[Literal["wgs84", "cgcs2000", "gcj02", "bd09"], Query()] = "wgs84",
     category: Annotated[str | None, Query(description="category code, e.g. 0501: picks the units")] = None,
     at: Annotated[datetime | None, Query(description="route by the outlines valid then (ISO 8601)")] = None,

@@ -116,7 +116,14 @@ def items(
     settings: PublicMapSettingsDep,
     collection_id: str,
     limit: Annotated[
-        int, Query(ge=1, description="At most 1000; larger values are served as 1000.")
+        int,
+        Query(
+            ge=1,
+            # Declared, not enforced: a larger value is served as the maximum, never refused (OGC 17-069r4,
+            # /req/core/fc-limit-response-1); clients size their pages from the declared maximum.
+            json_schema_extra={"maximum": service.MAX_LIMIT},
+            description=f"At most {service.MAX_LIMIT}; larger values are served as {service.MAX_LIMIT}.",
+        ),
     ] = service.DEFAULT_LIMIT,
     bbox: Annotated[str | None, Query(description="minlon,minlat,maxlon,maxlat (CRS84)")] = None,
     datetime: Annotated[

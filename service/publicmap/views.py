@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 
 from service.deps import PublicMapSettingsDep, SessionDep
 from service.errors import ErrorResponse
+from service.params import Latitude, Longitude
 from service.publicmap import service
 from service.publicmap.public_reports import ReportFilter, list_public_reports
 from service.publicmap.schemas import (
@@ -64,8 +65,8 @@ def list_stations(
 def nearest_stations(
     session: SessionDep,
     settings: PublicMapSettingsDep,
-    lon: Annotated[float, Query(ge=-180, le=180)],
-    lat: Annotated[float, Query(ge=-90, le=90)],
+    lon: Longitude,
+    lat: Latitude,
     service_: Annotated[list[str], Query(alias="service")] = [],  # noqa: B006 - FastAPI query list
     open_now: bool = True,
     limit: Annotated[int, Query(ge=1, le=50)] = 5,

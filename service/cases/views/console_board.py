@@ -25,6 +25,7 @@ from service.cases.views.common import ERRORS, ConsoleReader, Dispatcher
 from service.cases.views.presenters import board_row_public, indicator_public
 from service.deps import ClientDep, SessionDep, SettingsDep
 from service.errors import Invalid
+from service.params import FeedSeconds
 
 router = APIRouter(prefix="/api/v1/console", tags=["console"], responses=ERRORS)
 
@@ -167,8 +168,8 @@ def feed(
     request: Request,
     settings: SettingsDep,
     _user: ConsoleReader,
-    heartbeat_s: float = Query(15.0, ge=0.2, le=60),
-    red_check_s: float = Query(5.0, ge=0.2, le=60),
+    heartbeat_s: FeedSeconds = 15.0,
+    red_check_s: FeedSeconds = 5.0,
 ) -> StreamingResponse:
     stream = feed_stream(
         request=request,

@@ -14,6 +14,7 @@ from service.couriers import schemas as s
 from service.couriers.views.common import ERRORS, Admin, Courier, Staff, load_staff_rider
 from service.couriers.views.presenters import points_public, redemption_public
 from service.deps import SessionDep
+from service.params import PAGE_DEFAULT, BeforeId, Limit
 
 items_router = APIRouter(prefix="/api/v1/redemption-items", tags=["couriers: points"], responses=ERRORS)
 redemptions_router = APIRouter(prefix="/api/v1/redemptions", tags=["couriers: points"], responses=ERRORS)
@@ -91,8 +92,8 @@ def my_redemptions(session: SessionDep, user: Courier) -> Any:
 def my_points(
     session: SessionDep,
     user: CurrentUser,
-    before_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    before_id: BeforeId = None,
+    limit: Limit = PAGE_DEFAULT,
 ) -> Any:
     return points_public(
         points.ledger_page(session=session, user_id=user.id, before_id=before_id, limit=limit)
@@ -113,8 +114,8 @@ def user_points(
     user_id: uuid.UUID,
     session: SessionDep,
     user: Staff,
-    before_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    before_id: BeforeId = None,
+    limit: Limit = PAGE_DEFAULT,
 ) -> Any:
     # Not the StaffRider dependency: the path names the rider ``user_id``, and a dependency would run
     # before the query is validated (an unknown rider with a bad ``limit`` would answer 404, not 422).
