@@ -8,9 +8,10 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from service.accounts.models import Role
+from service.schemas import StrictBody
 
 
-class LoginRequest(BaseModel):
+class LoginRequest(StrictBody):
     username: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=256)
     device: str = Field("", max_length=100, description="A label for the device, shown in the token list.")
@@ -44,7 +45,7 @@ class TokenPublic(BaseModel):
     revoked_at: datetime | None
 
 
-class UserCreate(BaseModel):
+class UserCreate(StrictBody):
     username: str = Field(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")
     password: str = Field(min_length=8, max_length=256)
     role: Role

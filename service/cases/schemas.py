@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from service.cases.deadlines import LimitUnit
 from service.photos.schemas import FlagPublic, PhotoPublic
+from service.schemas import StrictBody
 
 
 class _ORM(BaseModel):
@@ -36,20 +37,20 @@ class QueuePagePublic(BaseModel):
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page.")
 
 
-class FileRequest(BaseModel):
+class FileRequest(StrictBody):
     category_code: str | None = Field(None, description="A corrected category (re-routes the case).")
     note: str = Field("", max_length=2000)
 
 
-class ReasonRequest(BaseModel):
+class ReasonRequest(StrictBody):
     reason: str = Field(min_length=1, max_length=2000)
 
 
-class NoteRequest(BaseModel):
+class NoteRequest(StrictBody):
     note: str = Field("", max_length=2000)
 
 
-class MergeRequest(BaseModel):
+class MergeRequest(StrictBody):
     into_case_id: uuid.UUID
     note: str = Field("", max_length=2000)
 
@@ -173,24 +174,24 @@ class VerifierPublic(BaseModel):
     )
 
 
-class DispatchRequest(BaseModel):
+class DispatchRequest(StrictBody):
     unit_ids: list[uuid.UUID] = Field(min_length=1, max_length=20)
     note: str = Field("", max_length=2000)
 
 
-class ExtensionRequest(BaseModel):
+class ExtensionRequest(StrictBody):
     amount: Decimal = Field(gt=0, le=1000)
     unit: LimitUnit
     reason: str = Field(min_length=1, max_length=2000)
 
 
-class ExtensionDecision(BaseModel):
+class ExtensionDecision(StrictBody):
     note: str = Field("", max_length=2000)
     amount: Decimal | None = Field(None, gt=0, le=1000, description="Grant a different amount.")
     unit: LimitUnit | None = None
 
 
-class AssignVerificationRequest(BaseModel):
+class AssignVerificationRequest(StrictBody):
     assignee_id: uuid.UUID
 
 
@@ -288,19 +289,19 @@ class IndicatorsPublic(BaseModel):
     rows: list[IndicatorRowPublic]
 
 
-class ResultForm(BaseModel):
+class ResultForm(StrictBody):
     """The text field of a result upload (multipart, beside the photos)."""
 
     note: str = Field(max_length=2000)
 
 
-class PassForm(BaseModel):
+class PassForm(StrictBody):
     """The text field of a passed verification (multipart, beside the on-site photos)."""
 
     note: str = Field("", max_length=2000)
 
 
-class FailForm(BaseModel):
+class FailForm(StrictBody):
     """The text field of a failed verification (multipart, beside the on-site photos)."""
 
     reason: str = Field(min_length=1, max_length=2000)
@@ -315,6 +316,7 @@ def _upload_schema(
         text["minLength"] = min_length
     return {
         "type": "object",
+        "additionalProperties": False,
         "required": [text_field] if required else [],
         "properties": {
             text_field: text,

@@ -9,12 +9,13 @@ from typing import Annotated
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from service.couriers.models import CompanyKind, CompanyLevel, EntryKind, ProgramType
+from service.schemas import StrictBody
 
 CommunityCode = Field(pattern=r"^[0-9]{12}$", description="12-digit community code")
 GridCode = Annotated[str, Field(pattern=r"^[0-9]{15}$")]
 
 
-class CompanyCreate(BaseModel):
+class CompanyCreate(StrictBody):
     code: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
     name: str = Field(min_length=1, max_length=200)
     kind: CompanyKind | None = Field(None, description="Required for a company; branches inherit it.")
@@ -45,7 +46,7 @@ class CompanyRef(BaseModel):
     top_name: str
 
 
-class RiderRegister(BaseModel):
+class RiderRegister(StrictBody):
     company_id: uuid.UUID = Field(description="The company, branch or outlet the rider works for.")
     community_code: str = CommunityCode
     is_party_member: bool = False
@@ -73,7 +74,7 @@ class RiderPublic(BaseModel):
     pairing_id: uuid.UUID | None
 
 
-class RiderGridsUpdate(BaseModel):
+class RiderGridsUpdate(StrictBody):
     grid_codes: list[GridCode] = Field(max_length=200, description="15-digit grid codes the rider covers.")
 
 
@@ -82,7 +83,7 @@ class CandidatePublic(BaseModel):
     shared_grids: list[str]
 
 
-class PairingCreate(BaseModel):
+class PairingCreate(StrictBody):
     rider_id: uuid.UUID
     grid_worker_id: uuid.UUID | None = Field(
         None, description="Omit to pair with the grid worker sharing most of the rider's grids."
@@ -117,7 +118,7 @@ class RiderReportPublic(BaseModel):
     flags: list[str]
 
 
-class PassCreate(BaseModel):
+class PassCreate(StrictBody):
     community_code: str = CommunityCode
     rider_id: uuid.UUID
     valid_from: AwareDatetime
@@ -151,7 +152,7 @@ class GateEntryPublic(BaseModel):
     valid_to: datetime
 
 
-class ProgramCreate(BaseModel):
+class ProgramCreate(StrictBody):
     community_code: str = CommunityCode
     type: ProgramType
     kind: str = Field(min_length=1, max_length=32, description="e.g. hazard_snap, love_delivery, red_errand")
@@ -204,14 +205,14 @@ class ProgramCountPublic(BaseModel):
     confirmed: int
 
 
-class ItemCreate(BaseModel):
+class ItemCreate(StrictBody):
     community_code: str = CommunityCode
     name: str = Field(min_length=1, max_length=200)
     cost: int = Field(gt=0, le=1_000_000)
     stock: int = Field(ge=0, le=1_000_000)
 
 
-class ItemUpdate(BaseModel):
+class ItemUpdate(StrictBody):
     add_stock: int = Field(0, ge=-1_000_000, le=1_000_000)
     active: bool | None = None
 
@@ -227,7 +228,7 @@ class ItemPublic(BaseModel):
     active: bool
 
 
-class RedeemRequest(BaseModel):
+class RedeemRequest(StrictBody):
     item_id: uuid.UUID
     id: uuid.UUID | None = Field(
         None, description="A client-made id: a retry with it returns the first answer."
