@@ -33,6 +33,12 @@ def as_utc(value: datetime) -> datetime:
 
 UtcDatetime = Annotated[datetime, AfterValidator(as_utc)]
 
+
+def utc_iso(value: datetime) -> str:
+    """An instant as the answers write it, for JSON written by hand: `2026-11-27T00:30:00Z`."""
+    return as_utc(value).isoformat().replace("+00:00", "Z")
+
+
 # A whole string that is a date-time with an offset (what `datetime.isoformat()` writes for aware values).
 _TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})")
 
@@ -45,7 +51,7 @@ def utc_text(value: str) -> str:
         moment = datetime.fromisoformat(value)
     except ValueError:
         return value
-    return as_utc(moment).isoformat().replace("+00:00", "Z")
+    return utc_iso(moment)
 
 
 def utc_times(value: Any) -> Any:

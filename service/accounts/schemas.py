@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from service.accounts.models import Role
-from service.schemas import StrictBody
+from service.schemas import StrictBody, UtcDatetime, UtcJson
 
 
 class LoginRequest(StrictBody):
@@ -31,7 +30,7 @@ class UserPublic(BaseModel):
 class LoginResponse(BaseModel):
     access_token: str
     token_type: str = "bearer"  # noqa: S105 - the OAuth 2 token type, not a secret
-    expires_at: datetime
+    expires_at: UtcDatetime
     user: UserPublic
 
 
@@ -40,9 +39,9 @@ class TokenPublic(BaseModel):
 
     id: uuid.UUID
     device_label: str
-    created_at: datetime
-    expires_at: datetime
-    revoked_at: datetime | None
+    created_at: UtcDatetime
+    expires_at: UtcDatetime
+    revoked_at: UtcDatetime | None
 
 
 class UserCreate(StrictBody):
@@ -62,11 +61,11 @@ class AuditEventPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
-    at: datetime
+    at: UtcDatetime
     actor_id: uuid.UUID | None
     actor_username: str | None
     action: str
     subject_type: str | None
     subject_id: str | None
     ip: str | None
-    detail: dict[str, object]
+    detail: UtcJson

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from service.couriers.models import CompanyKind, CompanyLevel, EntryKind, ProgramType
-from service.schemas import StrictBody
+from service.schemas import StrictBody, UtcDatetime
 
 CommunityCode = Field(pattern=r"^[0-9]{12}$", description="12-digit community code")
 GridCode = Annotated[str, Field(pattern=r"^[0-9]{15}$")]
@@ -65,10 +64,10 @@ class RiderPublic(BaseModel):
     company: CompanyRef
     community_code: str
     community_name: str | None
-    registered_at: datetime
+    registered_at: UtcDatetime
     is_party_member: bool
     mobile_grid_worker: bool
-    mobile_grid_worker_since: datetime | None
+    mobile_grid_worker_since: UtcDatetime | None
     grid_codes: list[str]
     grid_worker: PersonRef | None
     pairing_id: uuid.UUID | None
@@ -96,13 +95,13 @@ class PairingPublic(BaseModel):
     id: uuid.UUID
     grid_worker_id: uuid.UUID
     rider_id: uuid.UUID
-    started_at: datetime
-    ended_at: datetime | None
+    started_at: UtcDatetime
+    ended_at: UtcDatetime | None
 
 
 class PairedRiderPublic(BaseModel):
     pairing_id: uuid.UUID
-    started_at: datetime
+    started_at: UtcDatetime
     rider: RiderPublic
 
 
@@ -111,7 +110,7 @@ class RiderReportPublic(BaseModel):
     reporter: PersonRef
     category_code: str
     text: str
-    created_at: datetime
+    created_at: UtcDatetime
     community_code: str | None
     grid_code: str | None
     case_state: str | None
@@ -132,10 +131,10 @@ class PassPublic(BaseModel):
     number: str
     community_code: str
     rider_id: uuid.UUID
-    valid_from: datetime
-    valid_to: datetime
-    issued_at: datetime
-    revoked_at: datetime | None
+    valid_from: UtcDatetime
+    valid_to: UtcDatetime
+    issued_at: UtcDatetime
+    revoked_at: UtcDatetime | None
 
 
 class GateEntryPublic(BaseModel):
@@ -148,8 +147,8 @@ class GateEntryPublic(BaseModel):
     company: str
     outlet: str | None
     mobile_grid_worker: bool
-    valid_from: datetime
-    valid_to: datetime
+    valid_from: UtcDatetime
+    valid_to: UtcDatetime
 
 
 class ProgramCreate(StrictBody):
@@ -174,8 +173,8 @@ class ProgramPublic(BaseModel):
     title: str
     description: str
     points: int
-    starts_at: datetime | None
-    ends_at: datetime | None
+    starts_at: UtcDatetime | None
+    ends_at: UtcDatetime | None
     capacity: int | None
     is_demo: bool
 
@@ -185,8 +184,8 @@ class ParticipationPublic(BaseModel):
 
     program_id: uuid.UUID
     rider_id: uuid.UUID
-    joined_at: datetime
-    confirmed_at: datetime | None
+    joined_at: UtcDatetime
+    confirmed_at: UtcDatetime | None
 
 
 class ConfirmationPublic(BaseModel):
@@ -240,7 +239,7 @@ class RedemptionPublic(BaseModel):
     item_id: uuid.UUID
     item_name: str
     cost: int
-    at: datetime
+    at: UtcDatetime
     balance: int = Field(description="The balance after this redemption (now, for a replay).")
 
 
@@ -254,7 +253,7 @@ class PointsEntryPublic(BaseModel):
     reference_id: str
     reverses_id: int | None
     note: str
-    at: datetime
+    at: UtcDatetime
 
 
 class PointsPublic(BaseModel):
@@ -275,7 +274,7 @@ class ReportOutcomePublic(BaseModel):
         description="awarded, reversed, voided, merged, flagged:<flags>, photo_already_rewarded …"
     )
     entry_id: int | None
-    at: datetime
+    at: UtcDatetime
 
 
 class SettledPublic(BaseModel):

@@ -68,8 +68,8 @@ def _feature(level: str, row: Any, with_geometry: bool) -> DivisionFeature:
             level=level,
             kind=kind,
             parent_code=parent,
-            valid_from=valid_from.isoformat(),
-            valid_to=valid_to.isoformat() if valid_to else None,
+            valid_from=valid_from,
+            valid_to=valid_to,
             is_demo=is_demo,
         ),
     )

@@ -12,7 +12,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 from geo.crs import Datum
 from service.geography.schemas import RoutingPublic
 from service.photos.schemas import FlagPublic, PhotoPublic
-from service.schemas import StrictBody
+from service.schemas import StrictBody, UtcDatetime
 
 
 class LocationPublic(BaseModel):
@@ -28,7 +28,7 @@ class ReportPublic(BaseModel):
     category: str
     text: str
     status: str = Field(description="reported while in the command center's triage queue")
-    created_at: datetime
+    created_at: UtcDatetime
     location: LocationPublic
     routing: RoutingPublic
     flags: list[FlagPublic]
@@ -41,7 +41,7 @@ class NearbyReportPublic(BaseModel):
     text: str
     status: str
     distance_m: float
-    created_at: datetime
+    created_at: UtcDatetime
     thumb_url: str | None
 
 
