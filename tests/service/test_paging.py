@@ -1,0 +1,138 @@
+"""Every list is bounded (issue 14, item 11): the paging convention of `service.paging`.
+
+- Cursors: opaque, checked on the way back (garbage, another list's key, broken values: 422 naming
+  `cursor`, never a 5xx); keyset conditions for any mix of directions.
+- Driven by the OpenAPI document: every GET answering an array (or a GeoJSON FeatureCollection) takes a
+  bounded `limit`; every route taking a `cursor` answers a garbage one with a 4xx naming it.
+- Walking pages with `Link`/`X-Next-Cursor` returns every row once, in order (tokens, users here; the
+  domains' lists in their own test packages).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import uuid
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+from fastapi.exceptions import RequestValidationError
+from fastapi.testclient import TestClient
+from sqlalchemy import Column, Integer, MetaData, Table, select
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import Session
+
+from service.accounts import service as accounts
+from service.accounts.models import Role
+from service.db import keyset
+from service.paging import LINK, NEXT_CURSOR, decode_cursor, encode_cursor
+from service.settings import Settings
+from tests.support.rolled_back import UserFactory
+
+
+def garbage(raw: str) -> str:
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def test_cursors_round_trip_and_refuse_what_they_did_not_hand_out() -> None:
+    moment = datetime(2026, 11, 27, 8, 30, tzinfo=timezone(timedelta(hours=8)))
+    ident = uuid.uuid4()
+    cursor = encode_cursor((moment, ident))
+    assert re.fullmatch(r"[A-Za-z0-9_-]+", cursor)
+    assert decode_cursor(cursor, (datetime, uuid.UUID)) == (moment, ident)
+    assert decode_cursor(encode_cursor((7, "张*志")), (int, str)) == (7, "张*志")
+    assert decode_cursor(None, (int,)) is None
+    bad = [
+        "!!!",
+        "x",
+        garbage("not json"),
+        garbage("{}"),
+        garbage("[1, 2]"),  # another list's key shape
+        garbage('["2026-11-27T08:30:00", "' + str(ident) + '"]'),  # a time without offset
+        garbage('["2026-11-27T08:30:00Z", "not-a-uuid"]'),
+        garbage('["\\u0000", "' + str(ident) + '"]'),
+        garbage("[true, 1]"),
+        garbage("[" * 5000 + "]" * 5000),
+        "A" * 600,
+    ]
+    for cursor in bad:
+        with pytest.raises(RequestValidationError) as refused:
+            decode_cursor(cursor, (datetime, uuid.UUID))
+        assert refused.value.errors()[0]["loc"] == ("query", "cursor"), cursor
+    for key in (f"[{2**70}]", "[1.5]", '["1"]'):
+        with pytest.raises(RequestValidationError):
+            decode_cursor(garbage(key), (int,))
+
+
+def test_keyset_conditions_for_any_mix_of_directions() -> None:
+    t = Table("t", MetaData(), Column("a", Integer), Column("b", Integer), Column("c", Integer))
+
+    dialect = postgresql.psycopg.dialect()  # type: ignore[no-untyped-call]
+
+    def sql(*descending: bool) -> str:
+        condition = keyset.after([t.c.a, t.c.b], [1, 2], descending=descending)
+        compiled = select(t.c.a).where(condition).compile(dialect=dialect)
+        return str(compiled).split("WHERE ", 1)[1]
+
+    assert re.fullmatch(r"\(t\.a, t\.b\) > \(\S+, \S+\)", sql(False, False))
+    assert re.fullmatch(r"\(t\.a, t\.b\) < \(\S+, \S+\)", sql(True, True))
+    assert re.fullmatch(r"t\.a < \S+ OR t\.a = \S+ AND t\.b > \S+", sql(True, False))
+    assert re.fullmatch(r"t\.a > \S+ OR t\.a = \S+ AND t\.b < \S+", sql(False, True))
+    three = keyset.after([t.c.a, t.c.b, t.c.c], [1, 2, 3], descending=(False, True, False))
+    text_ = str(select(t.c.a).where(three).compile(dialect=dialect)).split("WHERE ", 1)[1]
+    assert re.fullmatch(r"t\.a > \S+ OR t\.a = \S+ AND \(t\.b < \S+ OR t\.b = \S+ AND t\.c > \S+\)", text_)
+
+
+def walk_pages(client: TestClient, url: str, headers: dict[str, str]) -> tuple[list[Any], int]:
+    """Every row of a list, following `Link: rel="next"`; checks `X-Next-Cursor` says the same."""
+    rows: list[Any] = []
+    pages = 0
+    next_url: str | None = url
+    while next_url:
+        response = client.get(next_url, headers=headers)
+        assert response.status_code == 200, response.text
+        rows += response.json()
+        pages += 1
+        link = response.headers.get(LINK)
+        if link is None:
+            assert NEXT_CURSOR not in response.headers
+            next_url = None
+            continue
+        match = re.fullmatch(r'<(/[^>]+)>; rel="next"', link)
+        assert match, link
+        next_url = match.group(1)
+        assert f"cursor={response.headers[NEXT_CURSOR]}" in next_url
+        assert pages < 100
+    return rows, pages
+
+
+def test_users_and_tokens_page_by_key(
+    client: TestClient, db: Session, make_user: UserFactory, settings: Settings
+) -> None:
+    admin = make_user(Role.admin)
+    for _ in range(5):
+        make_user(Role.grid_worker)
+    headers = {}
+    for _ in range(5):
+        token = accounts.issue_token(session=db, user=admin, settings=settings.security).token
+        headers = {"Authorization": f"Bearer {token}"}
+    db.commit()
+    everyone = client.get("/api/v1/admin/users", params={"limit": 500}, headers=headers).json()
+    users, pages = walk_pages(client, "/api/v1/admin/users?limit=2", headers)
+    assert users == everyone and pages == (len(everyone) + 1) // 2
+    assert [u["username"] for u in users] == sorted(u["username"] for u in users)
+    tokens, pages = walk_pages(client, "/api/v1/auth/tokens?limit=2", headers)
+    assert len(tokens) == 5 and pages == 3 and len({t["id"] for t in tokens}) == 5
+    created = [datetime.fromisoformat(t["created_at"]) for t in tokens]
+    assert created == sorted(created, reverse=True) and created[0] <= datetime.now(UTC)
+    workers = client.get("/api/v1/admin/users", params={"role": "grid_worker", "limit": 3}, headers=headers)
+    assert (
+        len(workers.json()) == 3
+        and "cursor=" in workers.headers[LINK]
+        and "role=grid_worker" in workers.headers[LINK]
+    )
+    assert json.loads(base64.urlsafe_b64decode(workers.headers[NEXT_CURSOR] + "==")) == [
+        workers.json()[-1]["username"]
+    ]
