@@ -15,7 +15,6 @@ import json
 import re
 import uuid
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Any
 
 import pytest
 from fastapi.exceptions import RequestValidationError
@@ -29,6 +28,7 @@ from service.accounts.models import Role
 from service.db import keyset
 from service.paging import LINK, NEXT_CURSOR, decode_cursor, encode_cursor
 from service.settings import Settings
+from tests.support.paging import walk_pages
 from tests.support.rolled_back import UserFactory
 
 
@@ -83,29 +83,6 @@ def test_keyset_conditions_for_any_mix_of_directions() -> None:
     three = keyset.after([t.c.a, t.c.b, t.c.c], [1, 2, 3], descending=(False, True, False))
     text_ = str(select(t.c.a).where(three).compile(dialect=dialect)).split("WHERE ", 1)[1]
     assert re.fullmatch(r"t\.a > \S+ OR t\.a = \S+ AND \(t\.b < \S+ OR t\.b = \S+ AND t\.c > \S+\)", text_)
-
-
-def walk_pages(client: TestClient, url: str, headers: dict[str, str]) -> tuple[list[Any], int]:
-    """Every row of a list, following `Link: rel="next"`; checks `X-Next-Cursor` says the same."""
-    rows: list[Any] = []
-    pages = 0
-    next_url: str | None = url
-    while next_url:
-        response = client.get(next_url, headers=headers)
-        assert response.status_code == 200, response.text
-        rows += response.json()
-        pages += 1
-        link = response.headers.get(LINK)
-        if link is None:
-            assert NEXT_CURSOR not in response.headers
-            next_url = None
-            continue
-        match = re.fullmatch(r'<(/[^>]+)>; rel="next"', link)
-        assert match, link
-        next_url = match.group(1)
-        assert f"cursor={response.headers[NEXT_CURSOR]}" in next_url
-        assert pages < 100
-    return rows, pages
 
 
 def test_users_and_tokens_page_by_key(
