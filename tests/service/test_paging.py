@@ -15,8 +15,10 @@ import json
 import re
 import uuid
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.testclient import TestClient
 from sqlalchemy import Column, Integer, MetaData, Table, select
@@ -24,12 +26,14 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from service.accounts import service as accounts
-from service.accounts.models import Role
+from service.accounts.models import Role, User
 from service.db import keyset
 from service.paging import LINK, NEXT_CURSOR, decode_cursor, encode_cursor
 from service.settings import Settings
+from tests.service.test_params import EXISTING, valid_value
 from tests.support.paging import walk_pages
 from tests.support.rolled_back import UserFactory
+from tests.support.routes import admitted_roles, documented_routes, some_unit_id
 
 
 def garbage(raw: str) -> str:
@@ -83,6 +87,74 @@ def test_keyset_conditions_for_any_mix_of_directions() -> None:
     three = keyset.after([t.c.a, t.c.b, t.c.c], [1, 2, 3], descending=(False, True, False))
     text_ = str(select(t.c.a).where(three).compile(dialect=dialect)).split("WHERE ", 1)[1]
     assert re.fullmatch(r"t\.a > \S+ OR t\.a = \S+ AND \(t\.b < \S+ OR t\.b = \S+ AND t\.c > \S+\)", text_)
+
+
+def array_answer(spec: dict[str, Any], operation: dict[str, Any]) -> bool:
+    content = operation.get("responses", {}).get("200", {}).get("content", {})
+    schema = content.get("application/json", {}).get("schema", {})
+    if "$ref" in schema:
+        schema = spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+    return bool(schema.get("type") == "array" or schema.get("title") == "DivisionCollection")
+
+
+def test_every_list_takes_a_bounded_limit(app: FastAPI) -> None:
+    spec = app.openapi()
+    lists, unbounded = [], []
+    for path, operations in spec["paths"].items():
+        operation = operations.get("get")
+        if operation is None or not array_answer(spec, operation):
+            continue
+        lists.append(path)
+        limit = {p["name"]: p for p in operation.get("parameters", [])}.get("limit")
+        if limit is None or "maximum" not in limit["schema"]:
+            unbounded.append(path)
+    assert len(lists) >= 30, "the walk lost the lists"
+    assert unbounded == []
+
+
+# Routes whose path names a row that is loaded (404 when unknown) before the query is read; their
+# cursors are tested with a real row beside their lists.
+LOADED_FIRST = {"/api/v1/programs/{program_id}/participants"}
+
+
+def test_a_garbage_cursor_is_a_4xx_naming_it_on_every_route(
+    app: FastAPI, client: TestClient, db: Session, make_user: UserFactory, settings: Settings
+) -> None:
+    spec = app.openapi()
+    users: dict[Role, User] = {}
+    checked, problems = 0, []
+    for method, path, route in documented_routes(app):
+        operation = spec["paths"][path][method.lower()]
+        names = {p["name"]: p for p in operation.get("parameters", [])}
+        if "cursor" not in names:
+            continue
+        headers: dict[str, str] = {}
+        admitted = admitted_roles(route)
+        if admitted is not None:
+            role = sorted(admitted, key=lambda r: r.value)[0]
+            if role not in users:
+                unit = {"unit_id": some_unit_id(db)} if role in (Role.officer, Role.street_team) else {}
+                users[role] = make_user(role, **unit)
+            issued = accounts.issue_token(session=db, user=users[role], settings=settings.security)
+            db.commit()
+            headers = {"Authorization": f"Bearer {issued.token}"}
+        concrete, query = path, {}
+        for p in operation.get("parameters", []):
+            value = EXISTING.get(p["name"]) or valid_value(p["schema"])
+            if p["in"] == "path":
+                concrete = concrete.replace("{" + p["name"] + "}", str(value))
+            elif p["in"] == "query" and p.get("required"):
+                query[p["name"]] = str(value)
+        for cursor in ("garbage!", garbage("[1,2,3,4,5]"), garbage('["\\u0000"]')):
+            response = client.get(concrete, params={**query, "cursor": cursor}, headers=headers)
+            checked += 1
+            error = response.json().get("error", {}) if response.content else {}
+            if path in LOADED_FIRST and response.status_code == 404:
+                continue
+            if response.status_code not in (400, 422) or not error.get("message", "").startswith("cursor"):
+                problems.append(f"GET {path} cursor={cursor} → {response.status_code}: {response.text[:200]}")
+    assert checked >= 60
+    assert problems == [], "\n".join(problems)
 
 
 def test_users_and_tokens_page_by_key(

@@ -84,5 +84,9 @@ def test_passes_programmes_items_and_participants_page(
     assert len(same(f"/api/v1/programs?community={CHANGJIANG}", staff, 2)) == 5
     assert len(same(f"/api/v1/redemption-items?community={CHANGJIANG}", staff, 2)) == 5
     assert len(same(f"/api/v1/programs/{program_id}/participants", staff, 1)) == 2
+    garbage = client.get(
+        f"/api/v1/programs/{program_id}/participants", params={"cursor": "x!"}, headers=staff
+    )
+    assert garbage.status_code == 422 and garbage.json()["error"]["message"].startswith("cursor: ")
     assert len(same("/api/v1/programs/counts", staff, 1)) >= 1
     assert len(same("/api/v1/companies", staff, 1)) >= 3
