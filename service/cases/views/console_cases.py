@@ -29,7 +29,6 @@ from service.cases.views.common import (
     ERRORS,
     ConsoleReader,
     Dispatcher,
-    DispatchersCase,
     ReadableCase,
     Whistler,
     WhistlersCase,
@@ -173,11 +172,14 @@ def deny_extension(
     summary="Grid workers who may verify this case, the closest first (for starting verification by hand)",
 )  # fmt: skip
 def verifiers(
-    case: DispatchersCase,
+    case_id: uuid.UUID,
     session: SessionDep,
+    _user: Dispatcher,
     # Small by nature (the grid workers of one community): a bounded limit, no cursor.
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> list[VerifierPublic]:
+    # The case is loaded here, not by a dependency: a bad `limit` is 422 before an unknown case is 404.
+    case = cases.get_case(session=session, case_id=case_id)
     found = cases.verifier_candidates(session=session, case=case, limit=limit)
     return [VerifierPublic(**v.__dict__) for v in found]
 

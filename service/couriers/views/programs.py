@@ -13,7 +13,7 @@ from service.accounts.deps import CurrentUser
 from service.couriers import programs
 from service.couriers import schemas as s
 from service.couriers.models import ProgramType
-from service.couriers.views.common import ERRORS, Courier, Staff, StaffProgram
+from service.couriers.views.common import ERRORS, Courier, Staff, current_staff_program
 from service.couriers.views.presenters import confirmation_public
 from service.deps import SessionDep
 from service.paging import Page
@@ -84,11 +84,12 @@ def join(program_id: uuid.UUID, session: SessionDep, user: Courier) -> Any:
 @programs_router.get(
     "/{program_id}/participants", response_model=list[s.ParticipationPublic], summary="Who joined (staff)"
 )
-def participants(program: StaffProgram, session: SessionDep, page: Page) -> Any:
+def participants(program_id: uuid.UUID, session: SessionDep, user: Staff, page: Page) -> Any:
     """In the order they joined (paged: `limit`, `cursor`)."""
-    rows = programs.list_participants(
-        session=session, program_id=program.id, after=page.after(datetime, uuid.UUID), limit=page.fetch
-    )
+    after = page.after(datetime, uuid.UUID)
+    # Loaded here, not by a dependency: a bad `limit` or `cursor` is 422 before an unknown programme 404.
+    program = current_staff_program(program_id, session, user)
+    rows = programs.list_participants(session=session, program_id=program.id, after=after, limit=page.fetch)
     return page.cut(rows, key=lambda p: (p.joined_at, p.rider_id))
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from service.couriers import access, riders
 from service.couriers import schemas as s
 from service.couriers.models import Rider
-from service.couriers.views.common import ERRORS, Courier, GridWorker, Staff, StaffRider
+from service.couriers.views.common import ERRORS, Courier, GridWorker, Staff, StaffRider, load_staff_rider
 from service.couriers.views.presenters import (
     candidate_public,
     paired_rider_public,
@@ -111,11 +111,14 @@ def set_grids(rider_id: uuid.UUID, body: s.RiderGridsUpdate, session: SessionDep
     summary="Grid workers by shared grids",
 )
 def candidates(
-    rider: StaffRider,
+    rider_id: uuid.UUID,
     session: SessionDep,
+    user: Staff,
     # Small by nature (the grid workers of the rider's few grids): a bounded limit, no cursor.
     limit: Annotated[int, Query(ge=1, le=PAGE_MAX)] = PAGE_MAX,
 ) -> Any:
+    # Loaded here, not by StaffRider: a bad `limit` is 422 before an unknown rider is 404.
+    rider = load_staff_rider(session=session, user=user, rider_id=rider_id)
     found = riders.pairing_candidates(session=session, rider_id=rider.user_id)
     return [candidate_public(c) for c in found[:limit]]
 
