@@ -118,16 +118,23 @@ _HTTP_CODES = {
 }
 
 
+def summarise_problems(details: list[dict[str, Any]]) -> str:
+    """The message of a validation error: one problem, named by its field. A field the endpoint does
+    not take comes first (`check_in_deadline: Extra inputs are not permitted`): a misspelt field is
+    the likeliest cause of a missing one."""
+    unexpected = [d for d in details if d.get("type") == "extra_forbidden"]
+    first = (unexpected or details or [{"loc": [], "msg": "invalid request"}])[0]
+    where = ".".join(str(p) for p in first["loc"] if p not in ("body", "query", "path", "header"))
+    return f"{where}: {first['msg']}" if where else str(first["msg"])
+
+
 def describe_validation_error(exc: RequestValidationError) -> tuple[str, list[dict[str, Any]]]:
-    """The message (the first problem, named by its field) and the details of a validation error."""
+    """The message (see `summarise_problems`) and the details of a validation error."""
     details = [
         {"loc": list(err.get("loc", ())), "msg": err.get("msg", ""), "type": err.get("type", "")}
         for err in exc.errors()
     ]
-    first = details[0] if details else {"loc": [], "msg": "invalid request"}
-    where = ".".join(str(p) for p in first["loc"] if p not in ("body", "query", "path", "header"))
-    message = f"{where}: {first['msg']}" if where else str(first["msg"])
-    return message, details
+    return summarise_problems(details), details
 
 
 @dataclass(frozen=True)

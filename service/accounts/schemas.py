@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from service.accounts.models import Role
+from service.schemas import StrictBody, UtcDatetime, UtcJson
 
 
-class LoginRequest(BaseModel):
+class LoginRequest(StrictBody):
     username: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=256)
     device: str = Field("", max_length=100, description="A label for the device, shown in the token list.")
@@ -30,7 +30,7 @@ class UserPublic(BaseModel):
 class LoginResponse(BaseModel):
     access_token: str
     token_type: str = "bearer"  # noqa: S105 - the OAuth 2 token type, not a secret
-    expires_at: datetime
+    expires_at: UtcDatetime
     user: UserPublic
 
 
@@ -39,12 +39,12 @@ class TokenPublic(BaseModel):
 
     id: uuid.UUID
     device_label: str
-    created_at: datetime
-    expires_at: datetime
-    revoked_at: datetime | None
+    created_at: UtcDatetime
+    expires_at: UtcDatetime
+    revoked_at: UtcDatetime | None
 
 
-class UserCreate(BaseModel):
+class UserCreate(StrictBody):
     username: str = Field(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")
     password: str = Field(min_length=8, max_length=256)
     role: Role
@@ -61,11 +61,11 @@ class AuditEventPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
-    at: datetime
+    at: UtcDatetime
     actor_id: uuid.UUID | None
     actor_username: str | None
     action: str
     subject_type: str | None
     subject_id: str | None
     ip: str | None
-    detail: dict[str, object]
+    detail: UtcJson

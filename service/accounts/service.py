@@ -14,6 +14,7 @@ from service.accounts.hashing import DUMMY_HASH, hash_password, token_digest, ve
 from service.accounts.models import UNIT_ROLES, AccessToken, Role, User
 from service.audit import service as audit
 from service.audit.service import ClientInfo
+from service.db import keyset
 from service.errors import Conflict, Invalid, NotFound, TooManyRequests, Unauthorized
 from service.settings import SecuritySettings
 
@@ -71,10 +72,15 @@ def get_user_by_username(*, session: Session, username: str) -> User | None:
     return session.scalar(select(User).where(User.username == username))
 
 
-def list_users(*, session: Session, role: Role | None = None) -> list[User]:
-    stmt = select(User).order_by(User.username)
+def list_users(
+    *, session: Session, role: Role | None = None, after: str | None = None, limit: int | None = None
+) -> list[User]:
+    """Users by username; a page of `limit` after the username `after`."""
+    stmt = select(User).order_by(User.username).limit(limit)
     if role:
         stmt = stmt.where(User.role == role.value)
+    if after is not None:
+        stmt = stmt.where(User.username > after)
     return list(session.scalars(stmt))
 
 
@@ -164,8 +170,23 @@ def resolve_token(*, session: Session, token: str, settings: SecuritySettings) -
     return row[0], row[1]
 
 
-def list_tokens(*, session: Session, user: User) -> list[AccessToken]:
-    stmt = select(AccessToken).where(AccessToken.user_id == user.id).order_by(AccessToken.created_at.desc())
+def list_tokens(
+    *,
+    session: Session,
+    user: User,
+    after: tuple[datetime, uuid.UUID] | None = None,
+    limit: int | None = None,
+) -> list[AccessToken]:
+    """The user's tokens, newest first; a page of `limit` after the key `(created_at, id)` `after`."""
+    columns = (AccessToken.created_at, AccessToken.id)
+    stmt = (
+        select(AccessToken)
+        .where(AccessToken.user_id == user.id)
+        .order_by(*(c.desc() for c in columns))
+        .limit(limit)
+    )
+    if after is not None:
+        stmt = stmt.where(keyset.after(columns, after, descending=(True, True)))
     return list(session.scalars(stmt))
 
 

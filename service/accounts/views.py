@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, status
@@ -22,6 +23,8 @@ from service.accounts.schemas import (
 from service.audit import service as audit
 from service.deps import ClientDep, SessionDep, SettingsDep
 from service.errors import ErrorResponse
+from service.paging import Page
+from service.params import BeforeId
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorResponse},
@@ -61,8 +64,12 @@ def logout(request: Request, user: CurrentUser, session: SessionDep) -> None:
 
 
 @auth_router.get("/tokens", response_model=list[TokenPublic])
-def my_tokens(user: CurrentUser, session: SessionDep) -> list[TokenPublic]:
-    return [TokenPublic.model_validate(t) for t in accounts.list_tokens(session=session, user=user)]
+def my_tokens(user: CurrentUser, session: SessionDep, page: Page) -> list[TokenPublic]:
+    """My tokens, newest first (paged: `limit`, `cursor`)."""
+    rows = accounts.list_tokens(
+        session=session, user=user, after=page.after(datetime, uuid.UUID), limit=page.fetch
+    )
+    return [TokenPublic.model_validate(t) for t in page.cut(rows, key=lambda t: (t.created_at, t.id))]
 
 
 @auth_router.delete("/tokens/{token_id}", response_model=TokenPublic)
@@ -94,8 +101,12 @@ def create_user(body: UserCreate, admin: AdminUser, session: SessionDep) -> User
 
 
 @admin_router.get("/users", response_model=list[UserPublic])
-def list_users(admin: AdminUser, session: SessionDep, role: Role | None = None) -> list[UserPublic]:
-    return [UserPublic.model_validate(u) for u in accounts.list_users(session=session, role=role)]
+def list_users(
+    admin: AdminUser, session: SessionDep, page: Page, role: Role | None = None
+) -> list[UserPublic]:
+    """Users by username (paged: `limit`, `cursor`)."""
+    rows = accounts.list_users(session=session, role=role, after=page.after_value(str), limit=page.fetch)
+    return [UserPublic.model_validate(u) for u in page.cut(rows, key=lambda u: (u.username,))]
 
 
 @admin_router.post("/users/{user_id}/revoke-tokens", response_model=RevokedCount)
@@ -110,8 +121,9 @@ def audit_log(
     admin: AdminUser,
     session: SessionDep,
     action: str | None = None,
-    before_id: int | None = None,
+    before_id: BeforeId = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[AuditEventPublic]:
+    """Newest first; pages by `before_id` (the smallest id seen), its own way since before the cursors."""
     events = audit.list_events(session=session, action=action, before_id=before_id, limit=limit)
     return [AuditEventPublic.model_validate(e) for e in events]

@@ -14,7 +14,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import text
+from sqlalchemy import TextClause, text
 from sqlalchemy.orm import Session
 
 from service.cases import sla
@@ -22,6 +22,7 @@ from service.cases.states import LIVE_DISPATCH_STATES, values
 from service.cases.workflow import utcnow
 
 LIVE_STATES = values(LIVE_DISPATCH_STATES)
+ClockKey = tuple[datetime, uuid.UUID, str]
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,11 @@ class BoardRow:
     def colour(self) -> sla.Colour:
         return max(self.check_in_colour, self.handling_colour, key=sla.RANK.__getitem__)
 
+    @property
+    def key(self) -> tuple[datetime, uuid.UUID]:
+        """Where the row sits in the board's pages (read by urgency of the handling deadline)."""
+        return self.handling_deadline, self.dispatch_id
+
 
 _BOARD_SQL = text(
     """
@@ -55,6 +61,8 @@ _BOARD_SQL = text(
     WHERE d.state = ANY(:states)
       AND (CAST(:street AS text) IS NULL OR c.street_code = :street)
       AND (CAST(:unit AS uuid) IS NULL OR d.unit_id = :unit)
+      AND (CAST(:after_deadline AS timestamptz) IS NULL
+           OR (d.handling_deadline, d.id) > (CAST(:after_deadline AS timestamptz), CAST(:after_id AS uuid)))
     ORDER BY d.handling_deadline, d.id
     LIMIT :limit
     """
@@ -68,13 +76,19 @@ def board(
     street_code: str | None = None,
     unit_id: uuid.UUID | None = None,
     limit: int = 500,
+    after: tuple[datetime, uuid.UUID] | None = None,
 ) -> list[BoardRow]:
-    """Live dispatches with both clocks' colours, red first, then yellow, then green."""
+    """Live dispatches with both clocks' colours, red first, then yellow, then green: the `limit`
+    most urgent handling deadlines (after the key `after`: handling deadline, dispatch; `BoardRow.key`)."""
     now = now or utcnow()
+    after_deadline, after_id = after or (None, None)
     rows = session.execute(
         _BOARD_SQL,
-        {"states": LIVE_STATES, "street": street_code, "unit": unit_id, "limit": limit},
-    ).all()
+        {
+            "states": LIVE_STATES, "street": street_code, "unit": unit_id, "limit": limit,
+            "after_deadline": after_deadline, "after_id": after_id,
+        },
+    ).all()  # fmt: skip
     out = []
     for row in rows:
         check_in_colour = sla.colour_of(
@@ -101,8 +115,12 @@ def board(
                 handling_colour=handling_colour,
             )
         )
-    out.sort(key=lambda r: -sla.RANK[r.colour])
-    return out
+    return red_first(out)
+
+
+def red_first(rows: list[BoardRow]) -> list[BoardRow]:
+    """Red, then yellow, then green; in each colour by urgency (the order rows come in)."""
+    return sorted(rows, key=lambda r: -sla.RANK[r.colour])
 
 
 @dataclass(frozen=True)
@@ -115,6 +133,11 @@ class ClockEvent:
     clock: str  # check_in | handling
     deadline: datetime
 
+    @property
+    def key(self) -> tuple[datetime, uuid.UUID, str]:
+        """Where the clock sits in its list's pages (by deadline)."""
+        return self.deadline, self.dispatch_id, self.clock
+
 
 _OVERDUE_SQL = text(
     """
@@ -123,8 +146,6 @@ _OVERDUE_SQL = text(
     UNION ALL
     SELECT id, case_id, unit_id, 'handling', handling_deadline FROM dispatches
     WHERE state IN ('dispatched', 'checked_in', 'extension_requested') AND handling_deadline < :now
-    ORDER BY deadline, id, clock
-    LIMIT :limit
     """
 )
 
@@ -144,13 +165,34 @@ TURNED_RED_SQL = text(
 )
 
 
-def overdue(*, session: Session, now: datetime | None = None, limit: int = 500) -> list[ClockEvent]:
+def _clock_page(
+    session: Session, sql: TextClause, params: dict[str, object], after: ClockKey | None, limit: int | None
+) -> list[ClockEvent]:
+    """Clock events of `sql`, by deadline (key: deadline, dispatch, clock), a page after `after`."""
+    after_deadline, after_id, after_clock = after or (None, None, None)
+    paged = text(
+        f"SELECT * FROM ({sql.text}) AS clocks WHERE CAST(:after_deadline AS timestamptz) IS NULL "
+        "OR (deadline, id, clock) > (CAST(:after_deadline AS timestamptz), CAST(:after_id AS uuid), "
+        "CAST(:after_clock AS text)) ORDER BY deadline, id, clock LIMIT :limit"
+    )
+    params = {**params, "after_deadline": after_deadline, "after_id": after_id, "after_clock": after_clock}
+    return [ClockEvent(*row) for row in session.execute(paged, {**params, "limit": limit}).all()]
+
+
+def overdue(
+    *, session: Session, now: datetime | None = None, limit: int = 500, after: ClockKey | None = None
+) -> list[ClockEvent]:
     """Running clocks past their deadline (unanswered whistles, unhandled dispatches), oldest first."""
-    rows = session.execute(_OVERDUE_SQL, {"now": now or utcnow(), "limit": limit}).all()
-    return [ClockEvent(*row) for row in rows]
+    return _clock_page(session, _OVERDUE_SQL, {"now": now or utcnow()}, after, limit)
 
 
-def turned_red(*, session: Session, since: datetime, until: datetime) -> list[ClockEvent]:
-    """Clocks whose deadline passed in [since, until) while they were still running."""
-    rows = session.execute(TURNED_RED_SQL, {"since": since, "until": until}).all()
-    return [ClockEvent(*row) for row in rows]
+def turned_red(
+    *,
+    session: Session,
+    since: datetime,
+    until: datetime,
+    limit: int | None = None,
+    after: ClockKey | None = None,
+) -> list[ClockEvent]:
+    """Clocks whose deadline passed in [since, until) while they were still running, oldest first."""
+    return _clock_page(session, TURNED_RED_SQL, {"since": since, "until": until}, after, limit)

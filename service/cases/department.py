@@ -21,6 +21,7 @@ from service.cases.models import Case, Dispatch
 from service.cases.states import Action, DispatchState
 from service.cases.verification import open_verification
 from service.cases.workflow import audit, lock_dispatch, next_state, transition_dispatch, utcnow
+from service.db import keyset
 from service.errors import Forbidden, Invalid, NotFound
 from service.photos.pipeline import NewPhoto
 from service.photos.service import record_photos
@@ -33,16 +34,25 @@ def _unit_of(user: User) -> uuid.UUID:
 
 
 def list_my_dispatches(
-    *, session: Session, user: User, states: Sequence[DispatchState] = (), limit: int = 100
+    *,
+    session: Session,
+    user: User,
+    states: Sequence[DispatchState] = (),
+    limit: int = 100,
+    after: tuple[datetime, uuid.UUID] | None = None,
 ) -> list[tuple[Dispatch, Case]]:
-    """The unit's dispatches, the most urgent handling deadline first."""
+    """The unit's dispatches, the most urgent handling deadline first (key: handling deadline, id); a
+    page of `limit` after the key `after`."""
+    key = (Dispatch.handling_deadline, Dispatch.id)
     stmt = (
         select(Dispatch, Case)
         .join(Case, Case.id == Dispatch.case_id)
         .where(Dispatch.unit_id == _unit_of(user))
-        .order_by(Dispatch.handling_deadline, Dispatch.id)
+        .order_by(*key)
         .limit(limit)
     )
+    if after is not None:
+        stmt = stmt.where(keyset.after(key, after, descending=(False, False)))
     if states:
         stmt = stmt.where(Dispatch.state.in_([s.value for s in states]))
     return [(d, c) for d, c in session.execute(stmt).all()]

@@ -16,10 +16,17 @@ from service.photos.service import DispatchPhoto, dispatch_photos
 
 
 def list_cases(
-    *, session: Session, state: CaseState | None = None, street_code: str | None = None, limit: int = 100
+    *,
+    session: Session,
+    state: CaseState | None = None,
+    street_code: str | None = None,
+    limit: int = 100,
+    before_number: int | None = None,
 ) -> list[Case]:
-    """Cases, newest first."""
+    """Cases, newest first (by number); a page of `limit` older than the case `before_number`."""
     stmt = select(Case).order_by(Case.number.desc()).limit(limit)
+    if before_number is not None:
+        stmt = stmt.where(Case.number < before_number)
     if state is not None:
         stmt = stmt.where(Case.state == state.value)
     if street_code:

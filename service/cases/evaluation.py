@@ -26,7 +26,7 @@ from service.cases.models import Dispatch, Evaluation
 from service.cases.scoring import DispatchFacts, ListKind, ScoringRules
 from service.cases.states import DispatchState
 from service.cases.workflow import audit, utcnow
-from service.db import refs
+from service.db import keyset, refs
 
 _RULES = ScoringRules()
 
@@ -125,13 +125,18 @@ def list_evaluations(
     until: datetime,
     unit_id: uuid.UUID | None = None,
     limit: int = 500,
+    after: tuple[datetime, uuid.UUID] | None = None,
 ) -> list[Evaluation]:
+    """Scores given in [since, until), oldest first (key: evaluated_at, dispatch); a page after `after`."""
+    key = (Evaluation.evaluated_at, Evaluation.dispatch_id)
     stmt = (
         select(Evaluation)
         .where(Evaluation.evaluated_at >= since, Evaluation.evaluated_at < until)
-        .order_by(Evaluation.evaluated_at, Evaluation.dispatch_id)
+        .order_by(*key)
         .limit(limit)
     )
+    if after is not None:
+        stmt = stmt.where(keyset.after(key, after, descending=(False, False)))
     if unit_id is not None:
         stmt = stmt.where(Evaluation.unit_id == unit_id)
     return list(session.scalars(stmt))

@@ -28,6 +28,7 @@ from sqlalchemy import make_url
 from sqlalchemy.dialects import postgresql
 
 from service.cases.board import TURNED_RED_SQL
+from service.schemas import utc_iso, utc_times
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +47,15 @@ def sse(event: str, data: dict[str, Any], event_id: str | None = None) -> str:
     lines = [f"event: {event}"]
     if event_id:
         lines.append(f"id: {event_id}")
-    lines.append("data: " + json.dumps(data, ensure_ascii=False, default=str))
+    lines.append("data: " + json.dumps(utc_times(data), ensure_ascii=False, default=_json_value))
     return "\n".join(lines) + "\n\n"
+
+
+def _json_value(value: Any) -> str:
+    """Times as every answer writes them (UTC, `Z`); anything else as its string."""
+    if isinstance(value, datetime):
+        return utc_iso(value)
+    return str(value)
 
 
 def _notification_event(payload: str) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -11,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from service.cases.deadlines import LimitUnit
 from service.photos.schemas import FlagPublic, PhotoPublic
+from service.schemas import StrictBody, UtcDatetime, UtcJson
 
 
 class _ORM(BaseModel):
@@ -21,7 +21,7 @@ class QueueItemPublic(_ORM):
     id: uuid.UUID
     category_code: str
     text: str
-    created_at: datetime
+    created_at: UtcDatetime
     lon: float
     lat: float
     district_code: str | None
@@ -36,20 +36,20 @@ class QueuePagePublic(BaseModel):
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page.")
 
 
-class FileRequest(BaseModel):
+class FileRequest(StrictBody):
     category_code: str | None = Field(None, description="A corrected category (re-routes the case).")
     note: str = Field("", max_length=2000)
 
 
-class ReasonRequest(BaseModel):
+class ReasonRequest(StrictBody):
     reason: str = Field(min_length=1, max_length=2000)
 
 
-class NoteRequest(BaseModel):
+class NoteRequest(StrictBody):
     note: str = Field("", max_length=2000)
 
 
-class MergeRequest(BaseModel):
+class MergeRequest(StrictBody):
     into_case_id: uuid.UUID
     note: str = Field("", max_length=2000)
 
@@ -67,10 +67,10 @@ class CasePublic(_ORM):
     note: str
     void_reason: str | None
     merged_into_id: uuid.UUID | None
-    created_at: datetime
-    updated_at: datetime
-    filed_at: datetime | None
-    closed_at: datetime | None
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
+    filed_at: UtcDatetime | None
+    closed_at: UtcDatetime | None
     allowed_actions: list[str] = []
 
 
@@ -80,23 +80,23 @@ class DispatchPublic(_ORM):
     unit_id: uuid.UUID
     role: str
     state: str
-    dispatched_at: datetime
+    dispatched_at: UtcDatetime
     note: str
     check_in_limit: dict[str, str]
     handling_limit: dict[str, str]
-    check_in_deadline: datetime
-    handling_deadline: datetime
-    checked_in_at: datetime | None
-    result_at: datetime | None
+    check_in_deadline: UtcDatetime
+    handling_deadline: UtcDatetime
+    checked_in_at: UtcDatetime | None
+    result_at: UtcDatetime | None
     result_note: str | None
     result_photo_count: int
     extension_request: dict[str, str] | None
-    extensions: list[dict[str, Any]]
+    extensions: list[UtcJson]
     rework_count: int
-    sent_back_at: datetime | None
+    sent_back_at: UtcDatetime | None
     send_back_reason: str | None
-    send_back_rejected_at: datetime | None = None
-    closed_at: datetime | None
+    send_back_rejected_at: UtcDatetime | None = None
+    closed_at: UtcDatetime | None
     allowed_actions: list[str] = []
 
 
@@ -104,7 +104,7 @@ class CaseEventPublic(_ORM):
     id: int
     dispatch_id: uuid.UUID | None
     report_id: uuid.UUID | None
-    at: datetime
+    at: UtcDatetime
     actor_id: uuid.UUID | None
     actor_role: str
     action: str
@@ -112,7 +112,7 @@ class CaseEventPublic(_ORM):
     to_state: str
     case_state: str
     note: str
-    detail: dict[str, Any]
+    detail: UtcJson
 
 
 class DispatchPhotoPublic(PhotoPublic):
@@ -129,8 +129,8 @@ class VerificationPublic(BaseModel):
     dispatch_id: uuid.UUID
     assignee_id: uuid.UUID | None
     state: str = Field(description="open | passed | failed | cancelled")
-    created_at: datetime
-    done_at: datetime | None
+    created_at: UtcDatetime
+    done_at: UtcDatetime | None
     note: str | None
     photo_count: int
     flags: list[FlagPublic]
@@ -173,32 +173,32 @@ class VerifierPublic(BaseModel):
     )
 
 
-class DispatchRequest(BaseModel):
+class DispatchRequest(StrictBody):
     unit_ids: list[uuid.UUID] = Field(min_length=1, max_length=20)
     note: str = Field("", max_length=2000)
 
 
-class ExtensionRequest(BaseModel):
+class ExtensionRequest(StrictBody):
     amount: Decimal = Field(gt=0, le=1000)
     unit: LimitUnit
     reason: str = Field(min_length=1, max_length=2000)
 
 
-class ExtensionDecision(BaseModel):
+class ExtensionDecision(StrictBody):
     note: str = Field("", max_length=2000)
     amount: Decimal | None = Field(None, gt=0, le=1000, description="Grant a different amount.")
     unit: LimitUnit | None = None
 
 
-class AssignVerificationRequest(BaseModel):
+class AssignVerificationRequest(StrictBody):
     assignee_id: uuid.UUID
 
 
 class VerificationTaskPublic(BaseModel):
     id: uuid.UUID
     state: str
-    created_at: datetime
-    done_at: datetime | None
+    created_at: UtcDatetime
+    done_at: UtcDatetime | None
     note: str | None
     case: CasePublic
     dispatch: DispatchPublic
@@ -224,8 +224,8 @@ class BoardRowPublic(BaseModel):
     unit_id: uuid.UUID
     unit_name: str
     state: str
-    check_in_deadline: datetime
-    handling_deadline: datetime
+    check_in_deadline: UtcDatetime
+    handling_deadline: UtcDatetime
     check_in_colour: str
     handling_colour: str
     colour: str
@@ -236,7 +236,7 @@ class ClockEventPublic(BaseModel):
     case_id: uuid.UUID
     unit_id: uuid.UUID
     clock: str
-    deadline: datetime
+    deadline: UtcDatetime
 
 
 class EvaluationPublic(_ORM):
@@ -246,7 +246,7 @@ class EvaluationPublic(_ORM):
     list_kind: str | None
     breakdown: list[dict[str, str]]
     reason: str
-    evaluated_at: datetime
+    evaluated_at: UtcDatetime
 
 
 class UnitListEntryPublic(BaseModel):
@@ -257,8 +257,8 @@ class UnitListEntryPublic(BaseModel):
 
 
 class UnitListsPublic(BaseModel):
-    since: datetime
-    until: datetime
+    since: UtcDatetime
+    until: UtcDatetime
     praise: list[UnitListEntryPublic]
     reminder: list[UnitListEntryPublic]
     interview: list[UnitListEntryPublic]
@@ -283,24 +283,24 @@ class IndicatorRowPublic(BaseModel):
 
 class IndicatorsPublic(BaseModel):
     group_by: str
-    since: datetime
-    until: datetime
+    since: UtcDatetime
+    until: UtcDatetime
     rows: list[IndicatorRowPublic]
 
 
-class ResultForm(BaseModel):
+class ResultForm(StrictBody):
     """The text field of a result upload (multipart, beside the photos)."""
 
     note: str = Field(max_length=2000)
 
 
-class PassForm(BaseModel):
+class PassForm(StrictBody):
     """The text field of a passed verification (multipart, beside the on-site photos)."""
 
     note: str = Field("", max_length=2000)
 
 
-class FailForm(BaseModel):
+class FailForm(StrictBody):
     """The text field of a failed verification (multipart, beside the on-site photos)."""
 
     reason: str = Field(min_length=1, max_length=2000)
@@ -315,6 +315,7 @@ def _upload_schema(
         text["minLength"] = min_length
     return {
         "type": "object",
+        "additionalProperties": False,
         "required": [text_field] if required else [],
         "properties": {
             text_field: text,

@@ -8,7 +8,7 @@ send back), `verification` (核查), `evaluation` (scores and unit lists), `boar
 
 from __future__ import annotations
 
-from service.cases.board import BoardRow, ClockEvent, board, overdue, turned_red
+from service.cases.board import BoardRow, ClockEvent, board, overdue, red_first, turned_red
 from service.cases.department import (
     check_in,
     get_my_dispatch,
@@ -96,6 +96,7 @@ __all__ = [
     "merge_case",
     "merge_report",
     "overdue",
+    "red_first",
     "reject_send_back",
     "request_extension",
     "send_back",

@@ -23,7 +23,7 @@ from service.cases.models import Case, Dispatch, VerificationTask
 from service.cases.states import Action, DispatchState
 from service.cases.verification_flags import verification_flags
 from service.cases.workflow import audit, lock_dispatch, next_state, transition_dispatch, utcnow
-from service.db import refs
+from service.db import keyset, refs
 from service.errors import Forbidden, Invalid, NotFound
 from service.photos.pipeline import NewPhoto
 from service.photos.service import record_photos
@@ -159,14 +159,26 @@ class TaskView:
     case: Case
 
 
-def list_tasks(*, session: Session, user: User, include_done: bool = False) -> list[TaskView]:
+def list_tasks(
+    *,
+    session: Session,
+    user: User,
+    include_done: bool = False,
+    after: tuple[datetime, uuid.UUID] | None = None,
+    limit: int | None = None,
+) -> list[TaskView]:
+    """The grid worker's tasks, oldest first (key: created_at, id); a page of `limit` after `after`."""
+    key = (VerificationTask.created_at, VerificationTask.id)
     stmt = (
         select(VerificationTask, Dispatch, Case)
         .join(Dispatch, Dispatch.id == VerificationTask.dispatch_id)
         .join(Case, Case.id == VerificationTask.case_id)
         .where(VerificationTask.assignee_id == user.id)
-        .order_by(VerificationTask.created_at, VerificationTask.id)
+        .order_by(*key)
+        .limit(limit)
     )
+    if after is not None:
+        stmt = stmt.where(keyset.after(key, after, descending=(False, False)))
     if not include_done:
         stmt = stmt.where(VerificationTask.state == "open")
     return [TaskView(t, d, c) for t, d, c in session.execute(stmt).all()]

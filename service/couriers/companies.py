@@ -70,9 +70,17 @@ def create_company(
 
 
 def list_companies(
-    *, session: Session, kind: CompanyKind | None = None, under: uuid.UUID | None = None
+    *,
+    session: Session,
+    kind: CompanyKind | None = None,
+    under: uuid.UUID | None = None,
+    after_code: str | None = None,
+    limit: int | None = None,
 ) -> list[Company]:
-    stmt = select(Company).order_by(Company.code)
+    """Companies, branches and outlets by code; a page of `limit` after the code `after_code`."""
+    stmt = select(Company).order_by(Company.code).limit(limit)
+    if after_code is not None:
+        stmt = stmt.where(Company.code > after_code)
     if kind is not None:
         stmt = stmt.where(Company.kind == kind.value)
     if under is not None:

@@ -89,9 +89,17 @@ def revoke_pass(
 
 
 def list_passes(
-    *, session: Session, community_code: str | None = None, rider_id: uuid.UUID | None = None
+    *,
+    session: Session,
+    community_code: str | None = None,
+    rider_id: uuid.UUID | None = None,
+    after_number: str | None = None,
+    limit: int | None = None,
 ) -> list[CommunityPass]:
-    stmt = select(CommunityPass).order_by(CommunityPass.number)
+    """Passes by number; a page of `limit` after the number `after_number`."""
+    stmt = select(CommunityPass).order_by(CommunityPass.number).limit(limit)
+    if after_number is not None:
+        stmt = stmt.where(CommunityPass.number > after_number)
     if community_code is not None:
         stmt = stmt.where(CommunityPass.community_code == community_code)
     if rider_id is not None:
@@ -110,11 +118,19 @@ class GateEntry:
     valid_to: datetime
 
 
-def gate_list(*, session: Session, community_code: str, at: datetime | None = None) -> list[GateEntry]:
-    """The passes valid at ``at`` (default now) in one community, for the gate (公示)."""
+def gate_list(
+    *,
+    session: Session,
+    community_code: str,
+    at: datetime | None = None,
+    after_number: str | None = None,
+    limit: int | None = None,
+) -> list[GateEntry]:
+    """The passes valid at ``at`` (default now) in one community, for the gate (公示), by number; a
+    page of `limit` after the number `after_number`."""
     access.require_current_community(session=session, community_code=community_code)
     at = at or utcnow()
-    rows = session.execute(
+    stmt = (
         select(CommunityPass, User.display_name, Rider, Company)
         .join(Rider, Rider.user_id == CommunityPass.rider_id)
         .join(User, User.id == Rider.user_id)
@@ -127,7 +143,11 @@ def gate_list(*, session: Session, community_code: str, at: datetime | None = No
             User.is_active.is_(True),
         )
         .order_by(CommunityPass.number)
-    ).all()
+        .limit(limit)
+    )
+    if after_number is not None:
+        stmt = stmt.where(CommunityPass.number > after_number)
+    rows = session.execute(stmt).all()
     roots = root_map(session=session)
     return [
         GateEntry(

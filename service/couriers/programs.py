@@ -17,6 +17,7 @@ from service.couriers.companies import root_map
 from service.couriers.models import EntryKind, Participation, Program, ProgramType, Rider
 from service.couriers.points import append_entry
 from service.couriers.riders import get_rider
+from service.db import keyset
 from service.errors import Conflict, Invalid, NotFound
 
 # Known kinds, with their names as the article gives them; communities may use others.
@@ -88,9 +89,17 @@ def get_program(*, session: Session, program_id: uuid.UUID) -> Program:
 
 
 def list_programs(
-    *, session: Session, community_code: str | None = None, type: ProgramType | None = None
+    *,
+    session: Session,
+    community_code: str | None = None,
+    type: ProgramType | None = None,
+    after: tuple[datetime, uuid.UUID] | None = None,
+    limit: int | None = None,
 ) -> list[Program]:
-    stmt = select(Program).order_by(Program.created_at.desc(), Program.id)
+    """Programmes, newest first (key: created_at descending, id); a page of `limit` after `after`."""
+    stmt = select(Program).order_by(Program.created_at.desc(), Program.id).limit(limit)
+    if after is not None:
+        stmt = stmt.where(keyset.after((Program.created_at, Program.id), after, descending=(True, False)))
     if community_code is not None:
         stmt = stmt.where(Program.community_code == community_code)
     if type is not None:
@@ -124,15 +133,19 @@ def join_program(
     return participation
 
 
-def list_participants(*, session: Session, program_id: uuid.UUID) -> list[Participation]:
-    """Who joined a programme, in the order they joined."""
-    return list(
-        session.scalars(
-            select(Participation)
-            .where(Participation.program_id == program_id)
-            .order_by(Participation.joined_at)
-        )
-    )
+def list_participants(
+    *,
+    session: Session,
+    program_id: uuid.UUID,
+    after: tuple[datetime, uuid.UUID] | None = None,
+    limit: int | None = None,
+) -> list[Participation]:
+    """Who joined a programme, in the order they joined (key: joined_at, rider); a page after `after`."""
+    key = (Participation.joined_at, Participation.rider_id)
+    stmt = select(Participation).where(Participation.program_id == program_id).order_by(*key).limit(limit)
+    if after is not None:
+        stmt = stmt.where(keyset.after(key, after, descending=(False, False)))
+    return list(session.scalars(stmt))
 
 
 def confirm_participation(
@@ -191,8 +204,11 @@ class _Tally:
     confirmed: int = 0
 
 
-def counts(*, session: Session, by: str) -> list[ProgramCount]:
-    """Participations per community (of the programme) or per company (of the rider, top level)."""
+def counts(
+    *, session: Session, by: str, after: tuple[str, str] | None = None, limit: int | None = None
+) -> list[ProgramCount]:
+    """Participations per community (of the programme) or per company (of the rider, top level), by
+    group and type (the key); a page of `limit` groups after the key `after`."""
     rows = session.execute(
         select(Program.community_code, Program.type, Program.id, Rider.company_id, Participation.confirmed_at)
         .join(Participation, Participation.program_id == Program.id)
@@ -210,9 +226,10 @@ def counts(*, session: Session, by: str) -> list[ProgramCount]:
         tally.programs.add(program_id)
         tally.participations += 1
         tally.confirmed += confirmed_at is not None
+    page = [(k, t) for k, t in sorted(tallies.items()) if after is None or k > after][:limit]
     if by == "community":
-        names = access.community_names(session=session, codes={k for k, _ in tallies})
+        names = access.community_names(session=session, codes={k for (k, _), _t in page})
     return [
         ProgramCount(key, names.get(key, key), ptype, len(t.programs), t.participations, t.confirmed)
-        for (key, ptype), t in sorted(tallies.items())
+        for (key, ptype), t in page
     ]

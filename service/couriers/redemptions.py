@@ -19,6 +19,7 @@ from service.couriers import access
 from service.couriers.models import EntryKind, Redemption, RedemptionItem
 from service.couriers.points import append_entry, lock_balance
 from service.couriers.riders import get_rider
+from service.db import keyset
 from service.errors import Conflict, Invalid, NotFound
 
 
@@ -95,11 +96,18 @@ def get_item(*, session: Session, item_id: uuid.UUID) -> RedemptionItem:
 
 
 def list_items(
-    *, session: Session, community_code: str | None = None, include_inactive: bool = False
+    *,
+    session: Session,
+    community_code: str | None = None,
+    include_inactive: bool = False,
+    after: tuple[str, int, str, uuid.UUID] | None = None,
+    limit: int | None = None,
 ) -> list[RedemptionItem]:
-    stmt = select(RedemptionItem).order_by(
-        RedemptionItem.community_code, RedemptionItem.cost, RedemptionItem.name
-    )
+    """Items by community, cost, name (key: those and the id); a page of `limit` after `after`."""
+    key = (RedemptionItem.community_code, RedemptionItem.cost, RedemptionItem.name, RedemptionItem.id)
+    stmt = select(RedemptionItem).order_by(*key).limit(limit)
+    if after is not None:
+        stmt = stmt.where(keyset.after(key, after, descending=(False,) * 4))
     if community_code is not None:
         stmt = stmt.where(RedemptionItem.community_code == community_code)
     if not include_inactive:
@@ -158,11 +166,22 @@ def redeem(
     return redemption, True
 
 
-def list_redemptions(*, session: Session, user_id: uuid.UUID) -> list[tuple[Redemption, RedemptionItem]]:
-    rows = session.execute(
+def list_redemptions(
+    *,
+    session: Session,
+    user_id: uuid.UUID,
+    after: tuple[datetime, uuid.UUID] | None = None,
+    limit: int | None = None,
+) -> list[tuple[Redemption, RedemptionItem]]:
+    """A user's redemptions, newest first (key: at, id, both descending); a page after `after`."""
+    key = (Redemption.at, Redemption.id)
+    stmt = (
         select(Redemption, RedemptionItem)
         .join(RedemptionItem, RedemptionItem.id == Redemption.item_id)
         .where(Redemption.user_id == user_id)
-        .order_by(Redemption.at.desc())
-    ).all()
-    return [(r, i) for r, i in rows]
+        .order_by(*(c.desc() for c in key))
+        .limit(limit)
+    )
+    if after is not None:
+        stmt = stmt.where(keyset.after(key, after, descending=(True, True)))
+    return [(r, i) for r, i in session.execute(stmt).all()]

@@ -14,7 +14,7 @@ from service.accounts.models import Role, User
 from service.couriers import access
 from service.couriers.companies import get_company, root_map, subtree_ids
 from service.couriers.models import Company, Pairing, Rider, RiderGrid
-from service.db import refs
+from service.db import keyset, refs
 from service.errors import Conflict, Forbidden, Invalid, NotFound
 
 
@@ -88,8 +88,13 @@ def list_riders(
     company_id: uuid.UUID | None = None,
     hired: bool | None = None,
     communities: set[str] | None = None,
+    after_username: str | None = None,
+    limit: int | None = None,
 ) -> list[Rider]:
-    stmt = select(Rider).join(User, User.id == Rider.user_id).order_by(User.username)
+    """Riders by username; a page of `limit` after the username `after_username`."""
+    stmt = select(Rider).join(User, User.id == Rider.user_id).order_by(User.username).limit(limit)
+    if after_username is not None:
+        stmt = stmt.where(User.username > after_username)
     if community_code is not None:
         stmt = stmt.where(Rider.community_code == community_code)
     if communities is not None:
@@ -279,14 +284,25 @@ def end_pairing(*, session: Session, pairing_id: uuid.UUID, by: User, at: dateti
     return pairing
 
 
-def paired_riders(*, session: Session, grid_worker_id: uuid.UUID) -> list[tuple[Pairing, Rider]]:
-    rows = session.execute(
+def paired_riders(
+    *,
+    session: Session,
+    grid_worker_id: uuid.UUID,
+    after: tuple[datetime, uuid.UUID] | None = None,
+    limit: int | None = None,
+) -> list[tuple[Pairing, Rider]]:
+    """A grid worker's riders, first paired first (key: started_at, pairing); a page after `after`."""
+    key = (Pairing.started_at, Pairing.id)
+    stmt = (
         select(Pairing, Rider)
         .join(Rider, Rider.user_id == Pairing.rider_id)
         .where(Pairing.grid_worker_id == grid_worker_id, Pairing.ended_at.is_(None))
-        .order_by(Pairing.started_at)
-    ).all()
-    return [(p, r) for p, r in rows]
+        .order_by(*key)
+        .limit(limit)
+    )
+    if after is not None:
+        stmt = stmt.where(keyset.after(key, after, descending=(False, False)))
+    return [(p, r) for p, r in session.execute(stmt).all()]
 
 
 @dataclass(frozen=True)
@@ -303,10 +319,17 @@ class RiderReport:
     flags: list[str]
 
 
-def paired_reports(*, session: Session, grid_worker_id: uuid.UUID, limit: int = 100) -> list[RiderReport]:
-    """The reports of the riders currently paired with a grid worker, newest first."""
+def paired_reports(
+    *,
+    session: Session,
+    grid_worker_id: uuid.UUID,
+    limit: int = 100,
+    after: tuple[datetime, uuid.UUID] | None = None,
+) -> list[RiderReport]:
+    """The reports of the riders currently paired with a grid worker, newest first (key: created_at
+    descending, id); a page of `limit` after the key `after`."""
     r, c = refs.reports.c, refs.cases.c
-    rows = session.execute(
+    stmt = (
         select(
             r.id,
             r.reporter_id,
@@ -325,7 +348,10 @@ def paired_reports(*, session: Session, grid_worker_id: uuid.UUID, limit: int = 
         .where(Pairing.grid_worker_id == grid_worker_id, Pairing.ended_at.is_(None))
         .order_by(r.created_at.desc(), r.id)
         .limit(limit)
-    ).all()
+    )
+    if after is not None:
+        stmt = stmt.where(keyset.after((r.created_at, r.id), after, descending=(True, False)))
+    rows = session.execute(stmt).all()
     return [
         RiderReport(
             id=row[0],

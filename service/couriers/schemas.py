@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from service.couriers.models import CompanyKind, CompanyLevel, EntryKind, ProgramType
+from service.schemas import StrictBody, UtcDatetime
 
 CommunityCode = Field(pattern=r"^[0-9]{12}$", description="12-digit community code")
 GridCode = Annotated[str, Field(pattern=r"^[0-9]{15}$")]
 
 
-class CompanyCreate(BaseModel):
+class CompanyCreate(StrictBody):
     code: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
     name: str = Field(min_length=1, max_length=200)
     kind: CompanyKind | None = Field(None, description="Required for a company; branches inherit it.")
@@ -45,7 +45,7 @@ class CompanyRef(BaseModel):
     top_name: str
 
 
-class RiderRegister(BaseModel):
+class RiderRegister(StrictBody):
     company_id: uuid.UUID = Field(description="The company, branch or outlet the rider works for.")
     community_code: str = CommunityCode
     is_party_member: bool = False
@@ -64,16 +64,16 @@ class RiderPublic(BaseModel):
     company: CompanyRef
     community_code: str
     community_name: str | None
-    registered_at: datetime
+    registered_at: UtcDatetime
     is_party_member: bool
     mobile_grid_worker: bool
-    mobile_grid_worker_since: datetime | None
+    mobile_grid_worker_since: UtcDatetime | None
     grid_codes: list[str]
     grid_worker: PersonRef | None
     pairing_id: uuid.UUID | None
 
 
-class RiderGridsUpdate(BaseModel):
+class RiderGridsUpdate(StrictBody):
     grid_codes: list[GridCode] = Field(max_length=200, description="15-digit grid codes the rider covers.")
 
 
@@ -82,7 +82,7 @@ class CandidatePublic(BaseModel):
     shared_grids: list[str]
 
 
-class PairingCreate(BaseModel):
+class PairingCreate(StrictBody):
     rider_id: uuid.UUID
     grid_worker_id: uuid.UUID | None = Field(
         None, description="Omit to pair with the grid worker sharing most of the rider's grids."
@@ -95,13 +95,13 @@ class PairingPublic(BaseModel):
     id: uuid.UUID
     grid_worker_id: uuid.UUID
     rider_id: uuid.UUID
-    started_at: datetime
-    ended_at: datetime | None
+    started_at: UtcDatetime
+    ended_at: UtcDatetime | None
 
 
 class PairedRiderPublic(BaseModel):
     pairing_id: uuid.UUID
-    started_at: datetime
+    started_at: UtcDatetime
     rider: RiderPublic
 
 
@@ -110,14 +110,14 @@ class RiderReportPublic(BaseModel):
     reporter: PersonRef
     category_code: str
     text: str
-    created_at: datetime
+    created_at: UtcDatetime
     community_code: str | None
     grid_code: str | None
     case_state: str | None
     flags: list[str]
 
 
-class PassCreate(BaseModel):
+class PassCreate(StrictBody):
     community_code: str = CommunityCode
     rider_id: uuid.UUID
     valid_from: AwareDatetime
@@ -131,10 +131,10 @@ class PassPublic(BaseModel):
     number: str
     community_code: str
     rider_id: uuid.UUID
-    valid_from: datetime
-    valid_to: datetime
-    issued_at: datetime
-    revoked_at: datetime | None
+    valid_from: UtcDatetime
+    valid_to: UtcDatetime
+    issued_at: UtcDatetime
+    revoked_at: UtcDatetime | None
 
 
 class GateEntryPublic(BaseModel):
@@ -147,11 +147,11 @@ class GateEntryPublic(BaseModel):
     company: str
     outlet: str | None
     mobile_grid_worker: bool
-    valid_from: datetime
-    valid_to: datetime
+    valid_from: UtcDatetime
+    valid_to: UtcDatetime
 
 
-class ProgramCreate(BaseModel):
+class ProgramCreate(StrictBody):
     community_code: str = CommunityCode
     type: ProgramType
     kind: str = Field(min_length=1, max_length=32, description="e.g. hazard_snap, love_delivery, red_errand")
@@ -173,8 +173,8 @@ class ProgramPublic(BaseModel):
     title: str
     description: str
     points: int
-    starts_at: datetime | None
-    ends_at: datetime | None
+    starts_at: UtcDatetime | None
+    ends_at: UtcDatetime | None
     capacity: int | None
     is_demo: bool
 
@@ -184,8 +184,8 @@ class ParticipationPublic(BaseModel):
 
     program_id: uuid.UUID
     rider_id: uuid.UUID
-    joined_at: datetime
-    confirmed_at: datetime | None
+    joined_at: UtcDatetime
+    confirmed_at: UtcDatetime | None
 
 
 class ConfirmationPublic(BaseModel):
@@ -204,14 +204,14 @@ class ProgramCountPublic(BaseModel):
     confirmed: int
 
 
-class ItemCreate(BaseModel):
+class ItemCreate(StrictBody):
     community_code: str = CommunityCode
     name: str = Field(min_length=1, max_length=200)
     cost: int = Field(gt=0, le=1_000_000)
     stock: int = Field(ge=0, le=1_000_000)
 
 
-class ItemUpdate(BaseModel):
+class ItemUpdate(StrictBody):
     add_stock: int = Field(0, ge=-1_000_000, le=1_000_000)
     active: bool | None = None
 
@@ -227,7 +227,7 @@ class ItemPublic(BaseModel):
     active: bool
 
 
-class RedeemRequest(BaseModel):
+class RedeemRequest(StrictBody):
     item_id: uuid.UUID
     id: uuid.UUID | None = Field(
         None, description="A client-made id: a retry with it returns the first answer."
@@ -239,7 +239,7 @@ class RedemptionPublic(BaseModel):
     item_id: uuid.UUID
     item_name: str
     cost: int
-    at: datetime
+    at: UtcDatetime
     balance: int = Field(description="The balance after this redemption (now, for a replay).")
 
 
@@ -253,7 +253,7 @@ class PointsEntryPublic(BaseModel):
     reference_id: str
     reverses_id: int | None
     note: str
-    at: datetime
+    at: UtcDatetime
 
 
 class PointsPublic(BaseModel):
@@ -274,7 +274,7 @@ class ReportOutcomePublic(BaseModel):
         description="awarded, reversed, voided, merged, flagged:<flags>, photo_already_rewarded …"
     )
     entry_id: int | None
-    at: datetime
+    at: UtcDatetime
 
 
 class SettledPublic(BaseModel):

@@ -220,7 +220,11 @@ def install_hook() -> None:
         event.listen(Session, "after_flush", _after_flush)
 
 
-def report_outcomes(*, session: Session, user_id: uuid.UUID, limit: int = 100) -> list[Settlement]:
-    """What each of a user's reports earned or why not, newest first."""
+def report_outcomes(
+    *, session: Session, user_id: uuid.UUID, limit: int = 100, before_id: int | None = None
+) -> list[Settlement]:
+    """What each of a user's reports earned or why not, newest first (by id); a page before `before_id`."""
     stmt = select(Settlement).where(Settlement.user_id == user_id).order_by(Settlement.id.desc()).limit(limit)
+    if before_id is not None:
+        stmt = stmt.where(Settlement.id < before_id)
     return list(session.scalars(stmt))

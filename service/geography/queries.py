@@ -24,14 +24,17 @@ MAX_DIVISIONS = 5000
 COORDINATE_DIGITS = 6  # ~0.1 m
 
 
-def list_categories(*, session: Session, include_inactive: bool = False) -> list[CategoryPublic]:
+def list_categories(
+    *, session: Session, include_inactive: bool = False, limit: int | None = None
+) -> list[CategoryPublic]:
     rows = session.execute(
         text(
             "SELECT code, name, major_code, major_name, primary_kind, joint_kinds, on_street_list, "
             "report_in_amount, report_in_unit, handling_amount, handling_unit, points FROM categories "
             + ("" if include_inactive else "WHERE active ")
-            + "ORDER BY sort, code"
-        )
+            + "ORDER BY sort, code LIMIT :limit"
+        ),
+        {"limit": limit},
     ).all()
     return [
         CategoryPublic(
@@ -68,8 +71,8 @@ def _feature(level: str, row: Any, with_geometry: bool) -> DivisionFeature:
             level=level,
             kind=kind,
             parent_code=parent,
-            valid_from=valid_from.isoformat(),
-            valid_to=valid_to.isoformat() if valid_to else None,
+            valid_from=valid_from,
+            valid_to=valid_to,
             is_demo=is_demo,
         ),
     )
@@ -92,8 +95,11 @@ def list_divisions(
     parent_code: str | None = None,
     at: datetime | None = None,
     with_geometry: bool = True,
+    after_code: str | None = None,
+    limit: int | None = None,
 ) -> DivisionCollection:
-    """Divisions of one level valid at ``at`` (default now) as a GeoJSON FeatureCollection."""
+    """Divisions of one level valid at ``at`` (default now) as a GeoJSON FeatureCollection, by code;
+    a page of `limit` after the code `after_code` (without a limit, at most `MAX_DIVISIONS`)."""
     sql = _select(level, with_geometry) + f" WHERE {valid_at_sql()}"
     params: dict[str, Any] = {"at": at or datetime.now(UTC)}
     if bbox is not None:
@@ -108,9 +114,13 @@ def list_divisions(
             raise Invalid("districts have no parent")
         sql += f" AND {column} = :parent"
         params["parent"] = parent_code
-    sql += f" ORDER BY code LIMIT {MAX_DIVISIONS + 1}"
+    if after_code is not None:
+        sql += " AND code > :after_code"
+        params["after_code"] = after_code
+    sql += " ORDER BY code LIMIT :limit"
+    params["limit"] = limit if limit is not None else MAX_DIVISIONS + 1
     rows = session.execute(text(sql), params).all()
-    if len(rows) > MAX_DIVISIONS:
+    if limit is None and len(rows) > MAX_DIVISIONS:
         raise Invalid(f"more than {MAX_DIVISIONS} divisions match; narrow with bbox or parent")
     return DivisionCollection(features=[_feature(level, r, with_geometry) for r in rows])
 
@@ -129,30 +139,44 @@ def get_division(*, session: Session, level: str, code: str, at: datetime | None
     return _feature(level, row, True)
 
 
-def list_units(*, session: Session, kind: str | None = None) -> list[UnitPublic]:
+def list_units(
+    *,
+    session: Session,
+    kind: str | None = None,
+    after: tuple[int, str] | None = None,
+    limit: int | None = None,
+) -> list[tuple[UnitPublic, int]]:
+    """Active units, each with its kind's sort: ordered by the key (sort, code); a page of `limit` after
+    the key `after`."""
     sql = (
         "SELECT u.id, u.code, u.name, u.short_name, u.kind_code, coalesce(k.name, u.kind_code), u.level, "
-        "u.district_code, u.street_code, u.is_street_team, u.is_demo FROM department_units u "
-        "LEFT JOIN department_kinds k ON k.code = u.kind_code WHERE u.active"
+        "u.district_code, u.street_code, u.is_street_team, u.is_demo, coalesce(k.sort, 0) "
+        "FROM department_units u LEFT JOIN department_kinds k ON k.code = u.kind_code WHERE u.active"
     )
-    params: dict[str, Any] = {}
+    params: dict[str, Any] = {"limit": limit}
     if kind is not None:
         sql += " AND u.kind_code = :kind"
         params["kind"] = kind
-    rows = session.execute(text(sql + " ORDER BY coalesce(k.sort, 0), u.code"), params).all()
+    if after is not None:
+        sql += " AND (coalesce(k.sort, 0), u.code) > (:after_sort, :after_code)"
+        params.update(after_sort=after[0], after_code=after[1])
+    rows = session.execute(text(sql + " ORDER BY coalesce(k.sort, 0), u.code LIMIT :limit"), params).all()
     return [
-        UnitPublic(
-            id=r[0],
-            code=r[1],
-            name=r[2],
-            short_name=r[3],
-            kind=r[4],
-            kind_name=r[5],
-            level=r[6],
-            district_code=r[7],
-            street_code=r[8],
-            is_street_team=r[9],
-            is_demo=r[10],
+        (
+            UnitPublic(
+                id=r[0],
+                code=r[1],
+                name=r[2],
+                short_name=r[3],
+                kind=r[4],
+                kind_name=r[5],
+                level=r[6],
+                district_code=r[7],
+                street_code=r[8],
+                is_street_team=r[9],
+                is_demo=r[10],
+            ),
+            r[11],
         )
         for r in rows
     ]

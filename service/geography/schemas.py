@@ -8,6 +8,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from service.schemas import UtcDatetime
+
 RoutingStatus = Literal["routed", "snapped", "unrouted"]
 
 
@@ -63,8 +65,8 @@ class DivisionSummary(BaseModel):
     level: str
     kind: str
     parent_code: str | None
-    valid_from: str
-    valid_to: str | None
+    valid_from: UtcDatetime
+    valid_to: UtcDatetime | None
     is_demo: bool
 
 

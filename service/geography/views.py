@@ -19,6 +19,8 @@ from service.geography.schemas import (
     RoutingPublic,
     UnitPublic,
 )
+from service.paging import Page
+from service.params import Latitude, Longitude
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorResponse},
@@ -29,6 +31,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 router = APIRouter(prefix="/api/v1", tags=["geography"], responses=ERRORS)
 
 Level = Literal["district", "street", "community", "grid"]
+SMALL_LIST_MAX = 500
 
 
 @router.get("/route", response_model=RoutingPublic)
@@ -36,8 +39,8 @@ def route(
     session: SessionDep,
     settings: SettingsDep,
     _user: CurrentUser,
-    lon: Annotated[float, Query(ge=-180, le=180, description="longitude in the given datum")],
-    lat: Annotated[float, Query(ge=-90, le=90)],
+    lon: Longitude,
+    lat: Latitude,
     datum: Annotated[Literal["wgs84", "cgcs2000", "gcj02", "bd09"], Query()] = "wgs84",
     category: Annotated[str | None, Query(description="category code, e.g. 0501: picks the units")] = None,
     at: Annotated[datetime | None, Query(description="route by the outlines valid then (ISO 8601)")] = None,
@@ -56,9 +59,13 @@ def route(
 
 
 @router.get("/categories", response_model=list[CategoryPublic])
-def categories(session: SessionDep) -> list[CategoryPublic]:
+def categories(
+    session: SessionDep,
+    # Small by nature (the city's list has about 40): a bounded limit, no cursor.
+    limit: Annotated[int, Query(ge=1, le=SMALL_LIST_MAX)] = SMALL_LIST_MAX,
+) -> list[CategoryPublic]:
     """Active event categories with their rules and time limits (public)."""
-    return queries.list_categories(session=session)
+    return queries.list_categories(session=session, limit=limit)
 
 
 def parse_bbox(value: str | None) -> tuple[float, float, float, float] | None:
@@ -76,15 +83,20 @@ def divisions(
     session: SessionDep,
     _user: CurrentUser,
     level: Level,
+    page: Page,
     bbox: Annotated[str | None, Query(description="west,south,east,north (WGS-84)")] = None,
     parent: Annotated[str | None, Query(description="parent division code")] = None,
     at: Annotated[datetime | None, Query(description="outlines valid then (default now)")] = None,
     geometry: Annotated[bool, Query(description="include outlines")] = True,
 ) -> DivisionCollection:
-    """Divisions of a level as a GeoJSON FeatureCollection (WGS-84), filtered by bbox and/or parent."""
-    return queries.list_divisions(
-        session=session, level=level, bbox=parse_bbox(bbox), parent_code=parent, at=at, with_geometry=geometry
-    )
+    """Divisions of a level as a GeoJSON FeatureCollection (WGS-84), filtered by bbox and/or parent;
+    by code, paged (`limit`, `cursor`: the features of one page)."""
+    found = queries.list_divisions(
+        session=session, level=level, bbox=parse_bbox(bbox), parent_code=parent, at=at,
+        with_geometry=geometry, after_code=page.after_value(str), limit=page.fetch,
+    )  # fmt: skip
+    found.features = page.cut(found.features, key=lambda f: (f.id,))
+    return found
 
 
 @router.get("/divisions/{level}/{code}", response_model=DivisionFeature)
@@ -103,7 +115,9 @@ def division(
 def units(
     session: SessionDep,
     _user: CurrentUser,
+    page: Page,
     kind: Annotated[str | None, Query(description="department kind code")] = None,
 ) -> list[UnitPublic]:
-    """Active department units (公安 派出所, 城管 大队, street teams, …)."""
-    return queries.list_units(session=session, kind=kind)
+    """Active department units (公安 派出所, 城管 大队, street teams, …), by kind then code; paged."""
+    rows = queries.list_units(session=session, kind=kind, after=page.after(int, str), limit=page.fetch)
+    return [unit for unit, _sort in page.cut(rows, key=lambda row: (row[1], row[0].code))]

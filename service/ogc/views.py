@@ -167,9 +167,10 @@ def items(
         int,
         Query(
             ge=1,
-            description=f"At most {service.MAX_LIMIT}; larger values are served as {service.MAX_LIMIT} "
-            "(as OGC API – Features asks: not an error).",
+            # Declared, not enforced: a larger value is served as the maximum, never refused (OGC 17-069r4,
+            # /req/core/fc-limit-response-1); clients size their pages from the declared maximum.
             json_schema_extra={"maximum": service.MAX_LIMIT},
+            description=f"At most {service.MAX_LIMIT}; larger values are served as {service.MAX_LIMIT}.",
         ),
     ] = service.DEFAULT_LIMIT,
     bbox: Annotated[str | None, Query(description="minlon,minlat,maxlon,maxlat (CRS84)")] = None,

@@ -31,7 +31,7 @@ from starlette.requests import ClientDisconnect, Request
 
 from media.errors import MediaError, TooLarge
 from media.limits import MediaLimits, SpooledUpload, UploadBudget, UploadSink, human_bytes
-from service.errors import DomainError, ErrorResponse, Invalid, UnsupportedMedia
+from service.errors import DomainError, ErrorResponse, Invalid, UnsupportedMedia, summarise_problems
 from service.photos.store import media_error
 
 PHOTO_FIELD = "photos"
@@ -298,8 +298,13 @@ M = TypeVar("M", bound=BaseModel)
 
 def parse_fields(model: type[M], fields: Mapping[str, str], *, empty_is_absent: bool = False) -> M:
     """Validate the text fields of a multipart body with `model`. Raises `Invalid` (422) naming the
-    first problem's field, with every problem in `details`."""
-    values = {k: v for k, v in fields.items() if not (empty_is_absent and v.strip() == "")}
+    first problem's field, with every problem in `details`. The forms are `StrictBody` models: a field
+    the model does not take is refused, named, also when it is empty."""
+    values = {
+        k: v
+        for k, v in fields.items()
+        if not (empty_is_absent and v.strip() == "" and k in model.model_fields)
+    }
     try:
         return model.model_validate(values)
     except ValidationError as exc:
@@ -311,6 +316,4 @@ def parse_fields(model: type[M], fields: Mapping[str, str], *, empty_is_absent: 
             }
             for err in exc.errors()
         ]
-        first = details[0]
-        where = ".".join(first["loc"])
-        raise Invalid(f"{where}: {first['msg']}" if where else str(first["msg"]), details=details) from None
+        raise Invalid(summarise_problems(details), details=details) from None

@@ -63,6 +63,7 @@ class ReportFilter:
     created_to: datetime | None = None  # exclusive
     after_id: uuid.UUID | None = None  # keyset: id > after_id (ascending order)
     before_id: uuid.UUID | None = None  # keyset: id < before_id (read descending, returned ascending)
+    older_than: tuple[datetime, uuid.UUID] | None = None  # keyset of "newest": (created_at, id) < this
 
 
 @dataclass(frozen=True)
@@ -140,6 +141,9 @@ def _where(filt: ReportFilter, disclose: bool, params: dict[str, Any]) -> str:
     if filt.before_id is not None:
         params["before_id"] = filt.before_id
         clauses.append("r.id < :before_id")
+    if filt.older_than is not None:
+        params["older_at"], params["older_id"] = filt.older_than
+        clauses.append("(r.created_at, r.id) < (CAST(:older_at AS timestamptz), CAST(:older_id AS uuid))")
     return " AND ".join(clauses) or "TRUE"
 
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
+
+from service.schemas import UtcDatetime
 
 
 class StationPublic(BaseModel):
@@ -68,8 +69,8 @@ class PublicReportPublic(BaseModel):
     state: str
     status: Literal["open", "closed"]
     status_notes: str
-    created_at: datetime
-    updated_at: datetime
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
     lon: float
     lat: float
     coarsened_to_m: float

@@ -61,16 +61,22 @@ def list_stations(
     timezone: str,
     open_now: bool = False,
     bbox: tuple[float, float, float, float] | None = None,
+    after_code: str | None = None,
+    limit: int | None = None,
 ) -> list[StationRow]:
+    """Stations by code; a page of `limit` after the code `after_code`."""
     minute = local_minute_of_week(at, timezone)
-    params: dict[str, Any] = {}
+    params: dict[str, Any] = {"limit": limit}
     clauses = _station_filters(services, minute, open_now, params)
     if bbox is not None:
         params.update(x0=bbox[0], y0=bbox[1], x1=bbox[2], y1=bbox[3])
         clauses.append("ST_Intersects(s.geom, ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4326))")
+    if after_code is not None:
+        params["after_code"] = after_code
+        clauses.append("s.code > :after_code")
     sql = f"""
         SELECT {STATION_COLUMNS}, s.open_minutes @> CAST(:minute AS integer) AS open_now
-        FROM stations s WHERE {" AND ".join(clauses)} ORDER BY s.code
+        FROM stations s WHERE {" AND ".join(clauses)} ORDER BY s.code LIMIT :limit
     """
     rows = session.execute(text(sql), params).mappings().all()
     return [StationRow(dict(r), bool(r["open_now"])) for r in rows]
@@ -129,9 +135,15 @@ def list_pairings(
     session: Session,
     bbox: tuple[float, float, float, float] | None = None,
     community_code: str | None = None,
+    after_code: str | None = None,
+    limit: int | None = None,
 ) -> list[dict[str, Any]]:
-    params: dict[str, Any] = {}
+    """Pairing points by code; a page of `limit` after the code `after_code`."""
+    params: dict[str, Any] = {"limit": limit}
     clauses = ["TRUE"]
+    if after_code is not None:
+        params["after_code"] = after_code
+        clauses.append("p.code > :after_code")
     if bbox is not None:
         params.update(x0=bbox[0], y0=bbox[1], x1=bbox[2], y1=bbox[3])
         clauses.append("ST_Intersects(p.geom, ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4326))")
@@ -142,17 +154,17 @@ def list_pairings(
         SELECT {PAIRING_COLUMNS}
         FROM pairings p
         LEFT JOIN communities c ON c.code = p.community_code AND c.valid_to IS NULL
-        WHERE {" AND ".join(clauses)} ORDER BY p.code
+        WHERE {" AND ".join(clauses)} ORDER BY p.code LIMIT :limit
     """
     return [dict(r) for r in session.execute(text(sql), params).mappings().all()]
 
 
-def list_commercial_streets(*, session: Session) -> list[dict[str, Any]]:
+def list_commercial_streets(*, session: Session, limit: int | None = None) -> list[dict[str, Any]]:
     sql = """
         SELECT id, code, name, description, ST_AsGeoJSON(geom, 7)::json AS geometry, is_demo
-        FROM commercial_streets ORDER BY code
+        FROM commercial_streets ORDER BY code LIMIT :limit
     """
-    return [dict(r) for r in session.execute(text(sql)).mappings().all()]
+    return [dict(r) for r in session.execute(text(sql), {"limit": limit}).mappings().all()]
 
 
 def parse_bbox(value: str | None) -> tuple[float, float, float, float] | None:

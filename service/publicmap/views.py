@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 
 from service.deps import PublicMapSettingsDep, SessionDep
 from service.errors import ErrorResponse
+from service.paging import Page, Paging, paged
+from service.params import PAGE_MAX, Latitude, Longitude
 from service.photos.service import public_link
 from service.photos.store import MediaStoreDep
 from service.publicmap import service
@@ -46,11 +49,13 @@ def station_public(row: service.StationRow) -> StationPublic:
 def list_stations(
     session: SessionDep,
     settings: PublicMapSettingsDep,
+    page: Page,
     service_: Annotated[list[str], Query(alias="service")] = [],  # noqa: B006 - FastAPI query list
     open_now: bool = False,
     bbox: BBoxQuery = None,
 ) -> list[StationPublic]:
-    """暖新驿站: every station, or those offering the given services, open now, inside a box."""
+    """暖新驿站: every station, or those offering the given services, open now, inside a box; by code,
+    paged (`limit`, `cursor`)."""
     rows = service.list_stations(
         session=session,
         services=_services(service_),
@@ -58,18 +63,21 @@ def list_stations(
         timezone=settings.timezone,
         open_now=open_now,
         bbox=service.parse_bbox(bbox),
+        after_code=page.after_value(str),
+        limit=page.fetch,
     )
-    return [station_public(r) for r in rows]
+    return [station_public(r) for r in page.cut(rows, key=lambda r: (r.values["code"],))]
 
 
 @router.get("/stations/nearest", response_model=list[StationPublic], responses=ERRORS)
 def nearest_stations(
     session: SessionDep,
     settings: PublicMapSettingsDep,
-    lon: Annotated[float, Query(ge=-180, le=180)],
-    lat: Annotated[float, Query(ge=-90, le=90)],
+    lon: Longitude,
+    lat: Latitude,
     service_: Annotated[list[str], Query(alias="service")] = [],  # noqa: B006 - FastAPI query list
     open_now: bool = True,
+    # Small by nature (the nearest few): a bounded limit, no cursor.
     limit: Annotated[int, Query(ge=1, le=50)] = 5,
 ) -> list[StationPublic]:
     """The nearest stations (WGS-84 point) offering the services, open now by default; distance in metres."""
@@ -103,17 +111,27 @@ def pairing_public(row: dict[str, Any]) -> PairingPublic:
 
 @router.get("/pairings", response_model=list[PairingPublic], responses=ERRORS)
 def list_pairings(
-    session: SessionDep, bbox: BBoxQuery = None, community: str | None = None
+    session: SessionDep, page: Page, bbox: BBoxQuery = None, community: str | None = None
 ) -> list[PairingPublic]:
-    """包联点位: municipal units paired with communities, with the first secretary and joint projects."""
-    rows = service.list_pairings(session=session, bbox=service.parse_bbox(bbox), community_code=community)
-    return [pairing_public(r) for r in rows]
+    """包联点位: municipal units paired with communities, with the first secretary and joint projects;
+    by code, paged (`limit`, `cursor`)."""
+    rows = service.list_pairings(
+        session=session, bbox=service.parse_bbox(bbox), community_code=community,
+        after_code=page.after_value(str), limit=page.fetch,
+    )  # fmt: skip
+    return [pairing_public(r) for r in page.cut(rows, key=lambda r: (r["code"],))]
 
 
 @router.get("/commercial-streets", response_model=list[CommercialStreetPublic])
-def list_commercial_streets(session: SessionDep) -> list[CommercialStreetPublic]:
+def list_commercial_streets(
+    session: SessionDep,
+    # Small by nature (the city has three): a bounded limit, no cursor.
+    limit: Annotated[int, Query(ge=1, le=PAGE_MAX)] = PAGE_MAX,
+) -> list[CommercialStreetPublic]:
     """暖新商街: the warm-new commercial streets (GeoJSON lines)."""
-    return [CommercialStreetPublic(**r) for r in service.list_commercial_streets(session=session)]
+    return [
+        CommercialStreetPublic(**r) for r in service.list_commercial_streets(session=session, limit=limit)
+    ]
 
 
 @router.get("/reports", response_model=list[PublicReportPublic], responses=ERRORS)
@@ -122,23 +140,26 @@ def list_reports(
     session: SessionDep,
     settings: PublicMapSettingsDep,
     store: MediaStoreDep,
+    page: Annotated[Paging, Depends(paged(default=200, maximum=1000))],
     bbox: BBoxQuery = None,
     category: str | None = None,
     status: Literal["open", "closed"] | None = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[PublicReportPublic]:
-    """Public reports, newest first: positions snapped to cell centres, public photo derivatives only."""
-    rows = list_public_reports(
+    """Public reports, newest first: positions snapped to cell centres, public photo derivatives only;
+    paged (`limit`, `cursor`)."""
+    found = list_public_reports(
         session=session,
         settings=settings,
         filt=ReportFilter(
             bbox=service.parse_bbox(bbox),
             category_codes=[category] if category else None,
             status=status,
+            older_than=page.after(datetime, uuid.UUID),
         ),
-        limit=limit,
+        limit=page.fetch,
         link=public_link(store, str(request.base_url)),
     )
+    rows = page.cut(found, key=lambda r: (r.created_at, r.id))
     return [
         PublicReportPublic(
             id=r.id,

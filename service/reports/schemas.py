@@ -12,6 +12,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 from geo.crs import Datum
 from service.geography.schemas import RoutingPublic
 from service.photos.schemas import FlagPublic, PhotoPublic
+from service.schemas import StrictBody, UtcDatetime
 
 
 class LocationPublic(BaseModel):
@@ -27,7 +28,7 @@ class ReportPublic(BaseModel):
     category: str
     text: str
     status: str = Field(description="reported while in the command center's triage queue")
-    created_at: datetime
+    created_at: UtcDatetime
     location: LocationPublic
     routing: RoutingPublic
     flags: list[FlagPublic]
@@ -40,13 +41,14 @@ class NearbyReportPublic(BaseModel):
     text: str
     status: str
     distance_m: float
-    created_at: datetime
+    created_at: UtcDatetime
     thumb_url: str | None
 
 
 # The multipart body of POST /api/v1/reports, for the OpenAPI document (the body is parsed as a stream).
 REPORT_UPLOAD_SCHEMA = {
     "type": "object",
+    "additionalProperties": False,
     "required": ["id", "category", "photos"],
     "properties": {
         "id": {"type": "string", "format": "uuid", "description": "report id generated on the phone"},
@@ -92,8 +94,8 @@ class DeviceFix(BaseModel):
     accuracy_m: float | None
 
 
-class ReportForm(BaseModel):
-    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+class ReportForm(StrictBody):
+    model_config = ConfigDict(str_strip_whitespace=True)
 
     id: uuid.UUID = Field(description="The report's id, generated on the phone when the report is made.")
     category: str = Field(min_length=1, max_length=16, pattern=r"^[0-9A-Za-z_]+$")

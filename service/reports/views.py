@@ -20,6 +20,7 @@ from service.accounts.deps import require_roles
 from service.accounts.models import Role, User
 from service.deps import SessionDep, SettingsDep
 from service.errors import DomainError, ErrorResponse
+from service.params import Latitude, Longitude, RadiusMetres
 from service.photos.service import report_photos
 from service.photos.store import MediaStoreDep, media_limits
 from service.photos.upload import UPLOAD_ERRORS, read_form
@@ -37,6 +38,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 REPORTER_ROLES = (Role.grid_worker, Role.courier, Role.admin)
 READER_ROLES = (Role.grid_worker, Role.courier, Role.dispatcher, Role.admin)
+NEARBY_DEFAULT, NEARBY_MAX = 20, 100
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"], responses=ERRORS)
 
@@ -115,11 +117,13 @@ def nearby(
     session: SessionDep,
     settings: SettingsDep,
     store: MediaStoreDep,
-    lon: Annotated[float, Query(ge=-180, le=180)],
-    lat: Annotated[float, Query(ge=-90, le=90)],
+    lon: Longitude,
+    lat: Latitude,
     category: Annotated[str, Query(min_length=1, max_length=16)],
-    radius_m: Annotated[float, Query(gt=0)] = 100.0,
+    radius_m: RadiusMetres = 100.0,
     datum: Datum = Datum.WGS84,
+    # Small by nature (open reports within 1 km, nearest first; the phone shows a few): no cursor.
+    limit: Annotated[int, Query(ge=1, le=NEARBY_MAX)] = NEARBY_DEFAULT,
 ) -> list[NearbyReportPublic]:
     if radius_m > settings.reports.nearby_max_radius_m:
         raise DomainError(f"radius_m may be at most {settings.reports.nearby_max_radius_m:g}")
@@ -131,6 +135,7 @@ def nearby(
         category=category,
         radius_m=radius_m,
         open_days=settings.reports.nearby_open_days,
+        limit=limit,
     )
     return [reports.nearby_public(item, store) for item in items]
 

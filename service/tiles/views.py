@@ -11,6 +11,7 @@ from service.accounts.deps import OptionalUser
 from service.accounts.models import Role, User
 from service.deps import PublicMapSettingsDep, SessionDep, get_database
 from service.errors import ErrorResponse
+from service.params import TileIndex, Zoom
 from service.tiles import counts, service
 from service.tiles.layers import REPORTS_LAYER
 
@@ -48,9 +49,9 @@ def get_tile(
     settings: PublicMapSettingsDep,
     user: OptionalUser,
     layer: str,
-    z: int,
-    x: int,
-    y: int,
+    z: Zoom,
+    x: TileIndex,
+    y: TileIndex,
 ) -> Response:
     """One tile of a layer. The report layer depends on who asks: dispatchers and admins get exact
     positions, states and SLA colours; everyone else the public, coarsened layer. City zooms carry

@@ -11,23 +11,20 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.dependencies.models import Dependant
-from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from service.accounts import service as accounts
-from service.accounts.deps import get_current_user
 from service.accounts.models import Role, User
 from service.audit.models import AuditEvent
 from service.settings import Settings
 from tests.support.rolled_back import UserFactory
+from tests.support.routes import admitted_roles, api_routes, some_unit_id
 
 
 @dataclass(frozen=True)
@@ -38,21 +35,6 @@ class Policy:
     streams: bool
 
 
-def walk(dependant: Dependant) -> Iterator[Any]:
-    for dep in dependant.dependencies:
-        yield dep.call
-        yield from walk(dep)
-
-
-def api_routes(routes: list[Any]) -> Iterator[APIRoute]:
-    """Every APIRoute, through included routers (FastAPI keeps them as lazily combined wrappers)."""
-    for route in routes:
-        if isinstance(route, APIRoute):
-            yield route
-        elif hasattr(route, "original_router"):
-            yield from api_routes(route.original_router.routes)
-
-
 def policies(app: FastAPI) -> list[Policy]:
     spec = app.openapi()
     found: list[Policy] = []
@@ -60,13 +42,7 @@ def policies(app: FastAPI) -> list[Policy]:
         if not route.include_in_schema:
             continue
         assert route.path_format in spec["paths"], f"{route.path_format} is not where OpenAPI says"
-        calls = list(walk(route.dependant))
-        admitted: frozenset[Role] | None = None
-        for call in calls:
-            if hasattr(call, "allowed_roles"):
-                admitted = frozenset(call.allowed_roles)
-        if admitted is None and get_current_user in calls:
-            admitted = frozenset(Role)
+        admitted = admitted_roles(route)
         for method in sorted((route.methods or set()) - {"HEAD", "OPTIONS"}):
             operation = spec["paths"].get(route.path_format, {}).get(method.lower(), {})
             streams = "text/event-stream" in str(operation.get("responses", {}))
@@ -94,7 +70,7 @@ def test_every_route_against_every_role(
     for role in Role:
         extra: dict[str, Any] = {}
         if role in (Role.officer, Role.street_team):
-            extra["unit_id"] = _some_unit_id(db)
+            extra["unit_id"] = some_unit_id(db)
         users[role] = make_user(role, **extra)
 
     def headers(role: Role) -> dict[str, str]:
@@ -133,12 +109,3 @@ def test_every_route_against_every_role(
                 elif denials(db, users[role]) != before + 1:
                     problems.append(f"{policy.method} {policy.path} {role}: the denial was not audited")
     assert not problems, "\n".join(problems)
-
-
-def _some_unit_id(db: Session) -> uuid.UUID:
-    """Any department unit of the demo city: officers and street teams must belong to one."""
-    from sqlalchemy import text
-
-    found = db.scalar(text("SELECT id FROM department_units ORDER BY code LIMIT 1"))
-    assert found is not None, "the test template should hold the demo city's units"
-    return uuid.UUID(str(found))

@@ -137,7 +137,7 @@ def roles(path: Path) -> set[str]:
             found.add("cli")
         elif isinstance(node, ast.ClassDef) and _base_names(node) & {"Base"}:
             found.add("table")
-        elif isinstance(node, ast.ClassDef) and _base_names(node) & {"BaseModel", "_ORM"}:
+        elif isinstance(node, ast.ClassDef) and _base_names(node) & {"BaseModel", "_ORM", "StrictBody"}:
             found.add("schema")
     return found
 

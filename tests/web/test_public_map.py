@@ -25,3 +25,12 @@ def test_the_public_map_page_fits_a_phone_and_draws_on_our_own_origin(browser_pa
     assert box["y"] + box["height"] <= 640
     browser_page.screenshot("map-360x640")
     browser_page.assert_same_origin()
+
+
+def test_the_map_shows_every_station_beyond_one_page(browser_page: BrowserPage) -> None:
+    """The station list answers 100 by default; the map asks for the largest page and follows
+    `X-Next-Cursor` (api.getAll), so it still shows all 267 demo stations."""
+    page = browser_page.page
+    page.goto(browser_page.url("/map/"))
+    page.wait_for_selector("text=共 267 个驿站")
+    browser_page.assert_same_origin()

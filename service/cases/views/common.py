@@ -46,15 +46,10 @@ def _whistlers_case(case_id: uuid.UUID, session: SessionDep, _user: Whistler) ->
     return cases.get_case(session=session, case_id=case_id)
 
 
-def _dispatchers_case(case_id: uuid.UUID, session: SessionDep, _user: Dispatcher) -> Case:
-    return cases.get_case(session=session, case_id=case_id)
-
-
 def _my_dispatch(dispatch_id: uuid.UUID, session: SessionDep, user: UnitUser) -> tuple[Dispatch, Case]:
     return cases.get_my_dispatch(session=session, user=user, dispatch_id=dispatch_id)
 
 
 ReadableCase = Annotated[Case, Depends(_readable_case)]  # the command center and admins
 WhistlersCase = Annotated[Case, Depends(_whistlers_case)]  # who may blow the whistle on it
-DispatchersCase = Annotated[Case, Depends(_dispatchers_case)]
 MyDispatch = Annotated[tuple[Dispatch, Case], Depends(_my_dispatch)]  # a dispatch of the caller's unit

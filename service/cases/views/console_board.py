@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response, StreamingResponse
 
 from service.cases import service as cases
@@ -25,8 +26,12 @@ from service.cases.views.common import ERRORS, ConsoleReader, Dispatcher
 from service.cases.views.presenters import board_row_public, indicator_public
 from service.deps import ClientDep, SessionDep, SettingsDep
 from service.errors import Invalid
+from service.paging import Paging, paged
+from service.params import FeedSeconds
 
 router = APIRouter(prefix="/api/v1/console", tags=["console"], responses=ERRORS)
+# The console's clock lists (board, overdue, turned red, evaluations): pages of up to 2000, 500 by default.
+ClockPage = Annotated[Paging, Depends(paged(default=500, maximum=2000))]
 
 
 def _aware(*moments: datetime) -> None:
@@ -50,45 +55,59 @@ def _period(since: datetime | None, until: datetime | None) -> tuple[datetime, d
 def board(
     session: SessionDep,
     _user: ConsoleReader,
+    page: ClockPage,
     street: str | None = Query(None, max_length=12),
     unit_id: uuid.UUID | None = None,
-    limit: int = Query(500, ge=1, le=2000),
 ) -> list[BoardRowPublic]:
-    rows = cases.board(session=session, street_code=street, unit_id=unit_id, limit=limit)
-    return [board_row_public(r) for r in rows]
+    """The `limit` most urgent handling deadlines, red first; the next page goes on by urgency."""
+    rows = cases.board(
+        session=session, street_code=street, unit_id=unit_id, limit=page.fetch,
+        after=page.after(datetime, uuid.UUID),
+    )  # fmt: skip
+    kept = page.cut(sorted(rows, key=lambda r: r.key), key=lambda r: r.key)
+    return [board_row_public(r) for r in cases.red_first(kept)]
 
 
 @router.get("/overdue", response_model=list[ClockEventPublic], summary="Running clocks past due")
-def overdue(
-    session: SessionDep, _user: ConsoleReader, limit: int = Query(500, ge=1, le=2000)
-) -> list[ClockEventPublic]:
-    return [ClockEventPublic(**e.__dict__) for e in cases.overdue(session=session, limit=limit)]
+def overdue(session: SessionDep, _user: ConsoleReader, page: ClockPage) -> list[ClockEventPublic]:
+    rows = cases.overdue(session=session, limit=page.fetch, after=page.after(datetime, uuid.UUID, str))
+    return [ClockEventPublic(**e.__dict__) for e in page.cut(rows, key=lambda e: e.key)]
 
 
 @router.get(
     "/turned-red", response_model=list[ClockEventPublic], summary="Deadlines that passed in [since, until)"
 )
 def turned_red(
-    session: SessionDep, _user: ConsoleReader, since: datetime, until: datetime | None = None
+    session: SessionDep, _user: ConsoleReader, page: ClockPage, since: datetime, until: datetime | None = None
 ) -> list[ClockEventPublic]:
     until = until or datetime.now(UTC)
     _aware(since, until)
-    return [
-        ClockEventPublic(**e.__dict__) for e in cases.turned_red(session=session, since=since, until=until)
-    ]
+    rows = cases.turned_red(
+        session=session,
+        since=since,
+        until=until,
+        limit=page.fetch,
+        after=page.after(datetime, uuid.UUID, str),
+    )
+    return [ClockEventPublic(**e.__dict__) for e in page.cut(rows, key=lambda e: e.key)]
 
 
 @router.get("/evaluations", response_model=list[EvaluationPublic], summary="Stored scores (评价)")
 def evaluations(
     session: SessionDep,
     _user: ConsoleReader,
+    page: ClockPage,
     since: datetime | None = None,
     until: datetime | None = None,
     unit_id: uuid.UUID | None = None,
 ) -> list[EvaluationPublic]:
     since, until = _period(since, until)
-    rows = cases.list_evaluations(session=session, since=since, until=until, unit_id=unit_id)
-    return [EvaluationPublic.model_validate(e) for e in rows]
+    rows = cases.list_evaluations(
+        session=session, since=since, until=until, unit_id=unit_id, limit=page.fetch,
+        after=page.after(datetime, uuid.UUID),
+    )  # fmt: skip
+    kept = page.cut(rows, key=lambda e: (e.evaluated_at, e.dispatch_id))
+    return [EvaluationPublic.model_validate(e) for e in kept]
 
 
 @router.post(
@@ -167,8 +186,8 @@ def feed(
     request: Request,
     settings: SettingsDep,
     _user: ConsoleReader,
-    heartbeat_s: float = Query(15.0, ge=0.2, le=60),
-    red_check_s: float = Query(5.0, ge=0.2, le=60),
+    heartbeat_s: FeedSeconds = 15.0,
+    red_check_s: FeedSeconds = 5.0,
 ) -> StreamingResponse:
     stream = feed_stream(
         request=request,

@@ -4,6 +4,7 @@ the whistle (吹哨) with suggested units, extension and send-back decisions, ve
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
@@ -28,13 +29,13 @@ from service.cases.views.common import (
     ERRORS,
     ConsoleReader,
     Dispatcher,
-    DispatchersCase,
     ReadableCase,
     Whistler,
     WhistlersCase,
 )
 from service.cases.views.presenters import case_detail_public, case_public, dispatch_public, tasks_public
 from service.deps import ClientDep, SessionDep
+from service.paging import Page
 from service.photos.store import MediaStoreDep
 
 router = APIRouter(prefix="/api/v1/console", tags=["console"], responses=ERRORS)
@@ -44,12 +45,18 @@ router = APIRouter(prefix="/api/v1/console", tags=["console"], responses=ERRORS)
 def list_cases(
     session: SessionDep,
     _user: ConsoleReader,
+    page: Page,
     state: CaseState | None = None,
     street: str | None = Query(None, max_length=12),
-    limit: int = Query(100, ge=1, le=500),
 ) -> list[CasePublic]:
-    rows = cases.list_cases(session=session, state=state, street_code=street, limit=limit)
-    return [case_public(c) for c in rows]
+    rows = cases.list_cases(
+        session=session,
+        state=state,
+        street_code=street,
+        limit=page.fetch,
+        before_number=page.after_value(int),
+    )
+    return [case_public(c) for c in page.cut(rows, key=lambda c: (c.number,))]
 
 
 @router.get("/cases/{case_id}", response_model=CaseDetailPublic, summary="A case with its log")
@@ -164,8 +171,17 @@ def deny_extension(
     "/cases/{case_id}/verifiers", response_model=list[VerifierPublic],
     summary="Grid workers who may verify this case, the closest first (for starting verification by hand)",
 )  # fmt: skip
-def verifiers(case: DispatchersCase, session: SessionDep) -> list[VerifierPublic]:
-    return [VerifierPublic(**v.__dict__) for v in cases.verifier_candidates(session=session, case=case)]
+def verifiers(
+    case_id: uuid.UUID,
+    session: SessionDep,
+    _user: Dispatcher,
+    # Small by nature (the grid workers of one community): a bounded limit, no cursor.
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> list[VerifierPublic]:
+    # The case is loaded here, not by a dependency: a bad `limit` is 422 before an unknown case is 404.
+    case = cases.get_case(session=session, case_id=case_id)
+    found = cases.verifier_candidates(session=session, case=case, limit=limit)
+    return [VerifierPublic(**v.__dict__) for v in found]
 
 
 @router.post(

@@ -20,6 +20,7 @@ from service.cases.schemas import (
 from service.cases.views.common import ERRORS, ConsoleReader, Dispatcher
 from service.cases.views.presenters import case_public
 from service.deps import ClientDep, SessionDep
+from service.params import AgeMinutes
 
 router = APIRouter(prefix="/api/v1/console", tags=["console"], responses=ERRORS)
 
@@ -33,8 +34,8 @@ def triage_queue(
     category: str | None = Query(None, max_length=8),
     flag: str | None = Query(None, max_length=40, description="Only reports carrying this integrity flag."),
     unflagged: bool = False,
-    min_age_minutes: int | None = Query(None, ge=0),
-    max_age_minutes: int | None = Query(None, ge=0),
+    min_age_minutes: AgeMinutes = None,
+    max_age_minutes: AgeMinutes = None,
     order: Literal["newest", "oldest"] = "newest",
     limit: int = Query(50, ge=1, le=200),
     cursor: str | None = None,

@@ -4,6 +4,7 @@ ask for more time, send back an item that is not the unit's (退回)."""
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -24,6 +25,7 @@ from service.cases.states import DispatchState
 from service.cases.views.common import ERRORS, MyDispatch, UnitUser
 from service.cases.views.presenters import case_detail_public, dispatch_public
 from service.deps import ClientDep, SessionDep, SettingsDep
+from service.paging import Page
 from service.photos.pipeline import receive_photos
 from service.photos.store import MediaStoreDep, media_limits
 from service.photos.upload import UPLOAD_ERRORS, parse_fields, read_form
@@ -35,11 +37,19 @@ router = APIRouter(prefix="/api/v1/department", tags=["department"], responses=E
 def my_dispatches(
     session: SessionDep,
     user: UnitUser,
+    page: Page,
     state: Annotated[list[DispatchState] | None, Query()] = None,
-    limit: int = Query(100, ge=1, le=500),
 ) -> list[DispatchPublic]:
-    rows = cases.list_my_dispatches(session=session, user=user, states=state or (), limit=limit)
-    return [dispatch_public(d) for d, _ in rows]
+    rows = cases.list_my_dispatches(
+        session=session,
+        user=user,
+        states=state or (),
+        limit=page.fetch,
+        after=page.after(datetime, uuid.UUID),
+    )
+    return [
+        dispatch_public(d) for d, _ in page.cut(rows, key=lambda row: (row[0].handling_deadline, row[0].id))
+    ]
 
 
 @router.get("/dispatches/{dispatch_id}", response_model=CaseDetailPublic, summary="One dispatch")

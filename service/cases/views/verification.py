@@ -7,6 +7,7 @@ refused before any photo is processed or stored; the body itself is read under t
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel
@@ -25,6 +26,7 @@ from service.cases.schemas import (
 from service.cases.views.common import ERRORS, GridWorker
 from service.cases.views.presenters import dispatch_public, tasks_public
 from service.deps import ClientDep, SessionDep, SettingsDep
+from service.paging import Page
 from service.photos.pipeline import receive_photos
 from service.photos.store import MediaStoreDep, media_limits
 from service.photos.upload import UPLOAD_ERRORS, parse_fields, read_form
@@ -34,11 +36,14 @@ router = APIRouter(prefix="/api/v1/verification", tags=["verification"], respons
 
 @router.get("/tasks", response_model=list[VerificationTaskPublic], summary="My verification tasks")
 def my_tasks(
-    session: SessionDep, store: MediaStoreDep, user: GridWorker, include_done: bool = False
+    session: SessionDep, store: MediaStoreDep, user: GridWorker, page: Page, include_done: bool = False
 ) -> list[VerificationTaskPublic]:
-    return tasks_public(
-        session, store, cases.list_tasks(session=session, user=user, include_done=include_done)
-    )
+    """My tasks, oldest first (paged: `limit`, `cursor`)."""
+    rows = cases.list_tasks(
+        session=session, user=user, include_done=include_done, limit=page.fetch,
+        after=page.after(datetime, uuid.UUID),
+    )  # fmt: skip
+    return tasks_public(session, store, page.cut(rows, key=lambda v: (v.task.created_at, v.task.id)))
 
 
 async def _decide(

@@ -1,5 +1,6 @@
 """What every couriers router shares: the role dependencies, the documented error answers, and the
-load-or-404/403 dependencies (``StaffRider``, ``StaffProgram``).
+load-or-404/403 dependencies (``StaffRider``; ``current_staff_program``, called by a route that reads
+its query first).
 
 Roles: riders are ``courier`` accounts; "community staff" are dispatchers and admins (every community)
 and grid workers (the communities of their assigned grids), see ``service.couriers.access``.
@@ -57,6 +58,3 @@ def current_staff_program(program_id: uuid.UUID, session: SessionDep, user: Staf
     program = programs.get_program(session=session, program_id=program_id)
     access.require_community_staff(session=session, user=user, community_code=program.community_code)
     return program
-
-
-StaffProgram = Annotated[Program, Depends(current_staff_program)]

@@ -15,6 +15,7 @@ from service.couriers.models import CompanyKind
 from service.couriers.views.common import ERRORS, CommandCenter
 from service.deps import SessionDep
 from service.errors import Invalid
+from service.paging import Page
 
 companies_router = APIRouter(prefix="/api/v1/companies", tags=["couriers: companies"], responses=ERRORS)
 stats_router = APIRouter(prefix="/api/v1/couriers", tags=["couriers: companies"], responses=ERRORS)
@@ -26,12 +27,17 @@ stats_router = APIRouter(prefix="/api/v1/couriers", tags=["couriers: companies"]
 def list_companies(
     session: SessionDep,
     _user: CurrentUser,
+    page: Page,
     kind: CompanyKind | None = None,
     under: Annotated[
         uuid.UUID | None, Query(description="Only this company and what hangs under it.")
     ] = None,
 ) -> Any:
-    return companies.list_companies(session=session, kind=kind, under=under)
+    """By code (paged: `limit`, `cursor`)."""
+    rows = companies.list_companies(
+        session=session, kind=kind, under=under, after_code=page.after_value(str), limit=page.fetch
+    )
+    return page.cut(rows, key=lambda c: (c.code,))
 
 
 @companies_router.post(

@@ -4,6 +4,7 @@ user's own, a rider's for staff, the admin's settlement run)."""
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
@@ -14,6 +15,8 @@ from service.couriers import schemas as s
 from service.couriers.views.common import ERRORS, Admin, Courier, Staff, load_staff_rider
 from service.couriers.views.presenters import points_public, redemption_public
 from service.deps import SessionDep
+from service.paging import Page
+from service.params import PAGE_DEFAULT, BeforeId, Limit
 
 items_router = APIRouter(prefix="/api/v1/redemption-items", tags=["couriers: points"], responses=ERRORS)
 redemptions_router = APIRouter(prefix="/api/v1/redemptions", tags=["couriers: points"], responses=ERRORS)
@@ -43,9 +46,17 @@ def create_item(body: s.ItemCreate, session: SessionDep, user: Staff) -> Any:
 def list_items(
     session: SessionDep,
     _user: CurrentUser,
+    page: Page,
     community: Annotated[str | None, Query(pattern=r"^[0-9]{12}$")] = None,
 ) -> Any:
-    return redemptions.list_items(session=session, community_code=community)
+    """By community, cost, name (paged: `limit`, `cursor`)."""
+    rows = redemptions.list_items(
+        session=session,
+        community_code=community,
+        after=page.after(str, int, str, uuid.UUID),
+        limit=page.fetch,
+    )
+    return page.cut(rows, key=lambda i: (i.community_code, i.cost, i.name, i.id))
 
 
 @items_router.patch("/{item_id}", response_model=s.ItemPublic, summary="Restock or withdraw an item")
@@ -76,11 +87,14 @@ def redeem(body: s.RedeemRequest, session: SessionDep, user: Courier, response: 
 
 
 @redemptions_router.get("/mine", response_model=list[s.RedemptionPublic], summary="My redemptions")
-def my_redemptions(session: SessionDep, user: Courier) -> Any:
+def my_redemptions(session: SessionDep, user: Courier, page: Page) -> Any:
+    """Newest first (paged: `limit`, `cursor`)."""
     balance = points.get_balance(session=session, user_id=user.id).balance
+    rows = redemptions.list_redemptions(
+        session=session, user_id=user.id, after=page.after(datetime, uuid.UUID), limit=page.fetch
+    )
     return [
-        redemption_public(r, i, balance)
-        for r, i in redemptions.list_redemptions(session=session, user_id=user.id)
+        redemption_public(r, i, balance) for r, i in page.cut(rows, key=lambda row: (row[0].at, row[0].id))
     ]
 
 
@@ -91,8 +105,8 @@ def my_redemptions(session: SessionDep, user: Courier) -> Any:
 def my_points(
     session: SessionDep,
     user: CurrentUser,
-    before_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    before_id: BeforeId = None,
+    limit: Limit = PAGE_DEFAULT,
 ) -> Any:
     return points_public(
         points.ledger_page(session=session, user_id=user.id, before_id=before_id, limit=limit)
@@ -102,8 +116,12 @@ def my_points(
 @points_router.get(
     "/me/reports", response_model=list[s.ReportOutcomePublic], summary="What my reports earned, or why not"
 )
-def my_report_outcomes(session: SessionDep, user: CurrentUser) -> Any:
-    return settlement.report_outcomes(session=session, user_id=user.id)
+def my_report_outcomes(session: SessionDep, user: CurrentUser, page: Page) -> Any:
+    """Newest first (paged: `limit`, `cursor`)."""
+    rows = settlement.report_outcomes(
+        session=session, user_id=user.id, limit=page.fetch, before_id=page.after_value(int)
+    )
+    return page.cut(rows, key=lambda o: (o.id,))
 
 
 @points_router.get(
@@ -113,8 +131,8 @@ def user_points(
     user_id: uuid.UUID,
     session: SessionDep,
     user: Staff,
-    before_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    before_id: BeforeId = None,
+    limit: Limit = PAGE_DEFAULT,
 ) -> Any:
     # Not the StaffRider dependency: the path names the rider ``user_id``, and a dependency would run
     # before the query is validated (an unknown rider with a bad ``limit`` would answer 404, not 422).

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, status
@@ -12,9 +13,10 @@ from service.accounts.deps import CurrentUser
 from service.couriers import programs
 from service.couriers import schemas as s
 from service.couriers.models import ProgramType
-from service.couriers.views.common import ERRORS, Courier, Staff, StaffProgram
+from service.couriers.views.common import ERRORS, Courier, Staff, current_staff_program
 from service.couriers.views.presenters import confirmation_public
 from service.deps import SessionDep
+from service.paging import Page
 
 programs_router = APIRouter(
     prefix="/api/v1/programs", tags=["couriers: activities and projects"], responses=ERRORS
@@ -49,17 +51,25 @@ def create_program(body: s.ProgramCreate, session: SessionDep, user: Staff) -> A
 def list_programs(
     session: SessionDep,
     _user: CurrentUser,
+    page: Page,
     community: Annotated[str | None, Query(pattern=r"^[0-9]{12}$")] = None,
     type: ProgramType | None = None,
 ) -> Any:
-    return programs.list_programs(session=session, community_code=community, type=type)
+    """Newest first (paged: `limit`, `cursor`)."""
+    rows = programs.list_programs(
+        session=session, community_code=community, type=type, after=page.after(datetime, uuid.UUID),
+        limit=page.fetch,
+    )  # fmt: skip
+    return page.cut(rows, key=lambda p: (p.created_at, p.id))
 
 
 @programs_router.get("/counts", response_model=list[s.ProgramCountPublic], summary="Participations per group")
 def program_counts(
-    session: SessionDep, _user: Staff, by: Literal["community", "company"] = "community"
+    session: SessionDep, _user: Staff, page: Page, by: Literal["community", "company"] = "community"
 ) -> Any:
-    return programs.counts(session=session, by=by)
+    """By group, then type (paged: `limit`, `cursor`)."""
+    rows = programs.counts(session=session, by=by, after=page.after(str, str), limit=page.fetch)
+    return page.cut(rows, key=lambda c: (c.group, c.type))
 
 
 @programs_router.post(
@@ -74,8 +84,13 @@ def join(program_id: uuid.UUID, session: SessionDep, user: Courier) -> Any:
 @programs_router.get(
     "/{program_id}/participants", response_model=list[s.ParticipationPublic], summary="Who joined (staff)"
 )
-def participants(program: StaffProgram, session: SessionDep) -> Any:
-    return programs.list_participants(session=session, program_id=program.id)
+def participants(program_id: uuid.UUID, session: SessionDep, user: Staff, page: Page) -> Any:
+    """In the order they joined (paged: `limit`, `cursor`)."""
+    after = page.after(datetime, uuid.UUID)
+    # Loaded here, not by a dependency: a bad `limit` or `cursor` is 422 before an unknown programme 404.
+    program = current_staff_program(program_id, session, user)
+    rows = programs.list_participants(session=session, program_id=program.id, after=after, limit=page.fetch)
+    return page.cut(rows, key=lambda p: (p.joined_at, p.rider_id))
 
 
 @programs_router.post(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, status
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Session
 from service.couriers import access, riders
 from service.couriers import schemas as s
 from service.couriers.models import Rider
-from service.couriers.views.common import ERRORS, Courier, GridWorker, Staff, StaffRider
+from service.couriers.views.common import ERRORS, Courier, GridWorker, Staff, StaffRider, load_staff_rider
 from service.couriers.views.presenters import (
     candidate_public,
     paired_rider_public,
@@ -20,6 +21,8 @@ from service.couriers.views.presenters import (
 )
 from service.deps import SessionDep
 from service.errors import Forbidden
+from service.paging import Page
+from service.params import PAGE_MAX
 
 riders_router = APIRouter(prefix="/api/v1/riders", tags=["couriers: riders"], responses=ERRORS)
 pairings_router = APIRouter(prefix="/api/v1/pairings", tags=["couriers: 1+N pairing"], responses=ERRORS)
@@ -55,17 +58,21 @@ def my_profile(session: SessionDep, user: Courier) -> Any:
 def list_riders(
     session: SessionDep,
     user: Staff,
+    page: Page,
     community: Annotated[str | None, Query(pattern=r"^[0-9]{12}$")] = None,
     company_id: uuid.UUID | None = None,
     hired: Annotated[bool | None, Query(description="Only (not) hired as mobile grid workers.")] = None,
 ) -> Any:
+    """By username (paged: `limit`, `cursor`)."""
     scope = access.staff_communities(session=session, user=user)
     if community is not None and scope is not None and community not in scope:
         raise Forbidden(f"you do not act for community {community}")
     found = riders.list_riders(
-        session=session, community_code=community, company_id=company_id, hired=hired, communities=scope
-    )
-    return [answer(session, r) for r in found]
+        session=session, community_code=community, company_id=company_id, hired=hired, communities=scope,
+        after_username=page.after_value(str), limit=page.fetch,
+    )  # fmt: skip
+    profiles = [riders.rider_profile(session=session, rider=r) for r in found]
+    return [rider_public(p) for p in page.cut(profiles, key=lambda p: (p.user.username,))]
 
 
 @riders_router.get("/{rider_id}", response_model=s.RiderPublic, summary="One rider")
@@ -103,8 +110,17 @@ def set_grids(rider_id: uuid.UUID, body: s.RiderGridsUpdate, session: SessionDep
     response_model=list[s.CandidatePublic],
     summary="Grid workers by shared grids",
 )
-def candidates(rider: StaffRider, session: SessionDep) -> Any:
-    return [candidate_public(c) for c in riders.pairing_candidates(session=session, rider_id=rider.user_id)]
+def candidates(
+    rider_id: uuid.UUID,
+    session: SessionDep,
+    user: Staff,
+    # Small by nature (the grid workers of the rider's few grids): a bounded limit, no cursor.
+    limit: Annotated[int, Query(ge=1, le=PAGE_MAX)] = PAGE_MAX,
+) -> Any:
+    # Loaded here, not by StaffRider: a bad `limit` is 422 before an unknown rider is 404.
+    rider = load_staff_rider(session=session, user=user, rider_id=rider_id)
+    found = riders.pairing_candidates(session=session, rider_id=rider.user_id)
+    return [candidate_public(c) for c in found[:limit]]
 
 
 # ---------------------------------------------------------------- pairings (1+N)
@@ -132,16 +148,21 @@ def end_pairing(pairing_id: uuid.UUID, session: SessionDep, user: Staff) -> Any:
 
 
 @pairings_router.get("/mine", response_model=list[s.PairedRiderPublic], summary="My riders (grid worker)")
-def my_riders(session: SessionDep, user: GridWorker) -> Any:
+def my_riders(session: SessionDep, user: GridWorker, page: Page) -> Any:
+    """First paired first (paged: `limit`, `cursor`)."""
+    rows = riders.paired_riders(
+        session=session, grid_worker_id=user.id, after=page.after(datetime, uuid.UUID), limit=page.fetch
+    )
     return [
         paired_rider_public(p, riders.rider_profile(session=session, rider=r))
-        for p, r in riders.paired_riders(session=session, grid_worker_id=user.id)
+        for p, r in page.cut(rows, key=lambda row: (row[0].started_at, row[0].id))
     ]
 
 
 @pairings_router.get("/mine/reports", response_model=list[s.RiderReportPublic], summary="My riders' reports")
-def my_riders_reports(
-    session: SessionDep, user: GridWorker, limit: Annotated[int, Query(ge=1, le=500)] = 100
-) -> Any:
-    found = riders.paired_reports(session=session, grid_worker_id=user.id, limit=limit)
-    return [rider_report_public(r) for r in found]
+def my_riders_reports(session: SessionDep, user: GridWorker, page: Page) -> Any:
+    """Newest first (paged: `limit`, `cursor`)."""
+    found = riders.paired_reports(
+        session=session, grid_worker_id=user.id, limit=page.fetch, after=page.after(datetime, uuid.UUID)
+    )
+    return [rider_report_public(r) for r in page.cut(found, key=lambda r: (r.created_at, r.id))]

@@ -241,6 +241,6 @@ def test_units_list(client: TestClient, headers: dict[str, str]) -> None:
     police = client.get("/api/v1/units", params={"kind": "public_security"}, headers=headers).json()
     assert "北京路派出所" in {u["name"] for u in police}
     assert {u["kind_name"] for u in police} == {"公安"}
-    everything = client.get("/api/v1/units", headers=headers).json()
+    everything = client.get("/api/v1/units", params={"limit": 500}, headers=headers).json()
     teams = [u for u in everything if u["is_street_team"]]
     assert len(teams) == 75 and all(u["street_code"] for u in teams)

@@ -19,7 +19,7 @@ NIGHT = datetime(2026, 11, 28, 19, 0, tzinfo=UTC)
 
 
 def test_all_stations_are_listed_with_their_services_and_hours(client: TestClient) -> None:
-    response = client.get("/api/v1/public/stations")
+    response = client.get("/api/v1/public/stations", params={"limit": 500})
     assert response.status_code == 200
     stations = response.json()
     assert len(stations) == 267
@@ -38,9 +38,9 @@ def test_all_stations_are_listed_with_their_services_and_hours(client: TestClien
 
 
 def test_service_filter_keeps_only_stations_offering_every_service(client: TestClient) -> None:
-    both = client.get("/api/v1/public/stations", params={"service": "toilet,microwave"}).json()
+    both = client.get("/api/v1/public/stations", params={"service": "toilet,microwave", "limit": 500}).json()
     assert both and all({"toilet", "microwave"} <= set(s["services"]) for s in both)
-    toilets = client.get("/api/v1/public/stations", params=[("service", "toilet")]).json()
+    toilets = client.get("/api/v1/public/stations", params=[("service", "toilet"), ("limit", "500")]).json()
     assert len(both) < len(toilets) < 267
 
 
@@ -61,7 +61,7 @@ def test_open_now_follows_the_city_clock(db: Session) -> None:
 
 def test_bbox_filters_stations(client: TestClient) -> None:
     box = "126.50,43.84,126.58,43.89"
-    stations = client.get("/api/v1/public/stations", params={"bbox": box}).json()
+    stations = client.get("/api/v1/public/stations", params={"bbox": box, "limit": 500}).json()
     assert 0 < len(stations) < 267
     assert all(126.50 <= s["lon"] <= 126.58 and 43.84 <= s["lat"] <= 43.89 for s in stations)
     assert client.get("/api/v1/public/stations", params={"bbox": "1,2,3"}).status_code == 422
@@ -132,7 +132,7 @@ def test_nearest_endpoint_answers_metres(client: TestClient) -> None:
 
 
 def test_pairings_carry_unit_community_secretary_and_projects(client: TestClient) -> None:
-    pairings = client.get("/api/v1/public/pairings").json()
+    pairings = client.get("/api/v1/public/pairings", params={"limit": 500}).json()
     assert len(pairings) == 215
     by_unit = {p["unit_name"]: p for p in pairings}
     education = by_unit["吉林市教育局"]

@@ -22,7 +22,7 @@ export class TasksView {
   async load() {
     this.status.textContent = t('loading');
     try {
-      const tasks = await api.get('/api/v1/verification/tasks');
+      const tasks = await api.getAll('/api/v1/verification/tasks');
       this.status.textContent = tasks.length === 0 ? t('tasksEmpty') : '';
       this.render(tasks);
     } catch (error) {

@@ -27,7 +27,7 @@ export function allCategories() {
 /** Every active department unit, so dispatches show the unit's name. */
 export async function loadUnits() {
   try {
-    for (const unit of await api.get('/api/v1/units')) rememberUnit(unit);
+    for (const unit of await api.getAll('/api/v1/units')) rememberUnit(unit);
   } catch {
     // Names fall back to the id's first characters.
   }

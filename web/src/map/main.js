@@ -100,7 +100,7 @@ function renderChips() {
 
 async function loadStations() {
   try {
-    const list = await api.get(`/api/v1/public/stations${query({ service: [...wanted].join(',') })}`, { auth: false });
+    const list = await api.getAll(`/api/v1/public/stations${query({ service: [...wanted].join(',') })}`, { auth: false });
     stations.setItems(list);
     countEl.textContent = t('stationCount', { count: list.length });
   } catch (error) {
@@ -110,7 +110,7 @@ async function loadStations() {
 
 async function loadPairings() {
   try {
-    pairings.setItems(await api.get('/api/v1/public/pairings', { auth: false }));
+    pairings.setItems(await api.getAll('/api/v1/public/pairings', { auth: false }));
   } catch {
     // The stations matter most; the pairing layer simply stays empty.
   }

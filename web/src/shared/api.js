@@ -55,7 +55,14 @@ async function errorFrom(response) {
  * Call the API. `json` sends a JSON body, `form` a FormData (multipart) body.
  * Resolves to the parsed JSON answer (null for 204); rejects with ApiError or NetworkError.
  */
-export async function request(path, { method = 'GET', json, form, headers = {}, auth = true, signal, timeoutMs } = {}) {
+export async function request(path, options = {}) {
+  const response = await send(path, options);
+  if (response.status === 204) return null;
+  return response.json();
+}
+
+/** `request`, resolving to the fetch Response itself (a successful one) so its headers can be read. */
+async function send(path, { method = 'GET', json, form, headers = {}, auth = true, signal, timeoutMs } = {}) {
   const init = { method, headers: { Accept: 'application/json', ...headers }, signal };
   const token = auth ? getToken() : null;
   if (token) init.headers.Authorization = `Bearer ${token}`;
@@ -87,12 +94,31 @@ export async function request(path, { method = 'GET', json, form, headers = {}, 
     }
     throw error;
   }
-  if (response.status === 204) return null;
-  return response.json();
+  return response;
+}
+
+// Lists answer a page at a time (`limit`, `cursor`); the next page's cursor comes in this header.
+const NEXT_CURSOR = 'X-Next-Cursor';
+const MAX_PAGES = 100;
+
+/** Every row of a paged list: asks for the largest page, then follows `X-Next-Cursor` to the end. */
+async function getAll(path, options = {}) {
+  const rows = [];
+  const sep = path.includes('?') ? '&' : '?';
+  let url = `${path}${sep}limit=500`;
+  for (let page = 0; page < MAX_PAGES; page += 1) {
+    const response = await send(url, { ...options, method: 'GET' });
+    rows.push(...(await response.json()));
+    const cursor = response.headers.get(NEXT_CURSOR);
+    if (!cursor) break;
+    url = `${path}${sep}limit=500&cursor=${encodeURIComponent(cursor)}`;
+  }
+  return rows;
 }
 
 export const api = {
   get: (path, options) => request(path, { ...options, method: 'GET' }),
+  getAll,
   post: (path, json, options) => request(path, { ...options, method: 'POST', json }),
 };
 
