@@ -30,6 +30,7 @@ from service.publicmap.public_reports import (
     count_public_reports,
     list_public_reports,
 )
+from service.schemas import utc_iso, utc_times
 from service.settings import PublicMapSettings
 
 DEFAULT_LIMIT = 10
@@ -146,8 +147,8 @@ def report_feature(report: PublicReport, coarsen_m: float) -> dict[str, Any]:
             "state": report.state,
             "status": report.status,
             "status_notes": report.status_notes,
-            "created_at": report.created_at.isoformat(),
-            "updated_at": report.updated_at.isoformat(),
+            "created_at": utc_iso(report.created_at),
+            "updated_at": utc_iso(report.updated_at),
             "district_code": report.district_code,
             "street_code": report.street_code,
             "community_code": report.community_code,
@@ -222,7 +223,7 @@ def list_items(
             params,
         ).all()
         keys = [row.id for row in rows]
-        features = [row.feature for row in rows]
+        features = [utc_times(row.feature) for row in rows]  # PostgreSQL writes +00:00; answers write Z
 
     more = len(features) > limit
     keys, features = keys[:limit], features[:limit]
@@ -266,4 +267,4 @@ def get_item(
     ).scalar()
     if feature is None:
         raise NotFound(f"no feature {feature_id!r} in {collection_id}")
-    return dict(feature)
+    return dict(utc_times(feature))

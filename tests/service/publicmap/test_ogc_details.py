@@ -75,3 +75,16 @@ def test_f_json_is_accepted_and_other_formats_are_refused(client: TestClient) ->
         assert client.get(path, params={"f": "json"}).status_code == 200, path
         refused = client.get(path, params={"f": "xml"})
         assert refused.status_code == 400 and refused.json()["error"]["code"] == "invalid_parameter"
+
+
+def test_feature_times_are_written_in_utc_with_z(
+    client: TestClient, make_report: Callable[..., uuid.UUID]
+) -> None:
+    make_report(126.5535, 43.8625, state="filed")
+    for collection in ("grids", "stations", "pairings", "reports"):
+        (feature,) = client.get(f"/ogc/collections/{collection}/items", params={"limit": 1}).json()[
+            "features"
+        ]
+        times = [v for k, v in feature["properties"].items() if k.endswith(("_at", "_from", "_to")) and v]
+        assert times, collection
+        assert all(t.endswith("Z") for t in times), (collection, times)
