@@ -76,5 +76,8 @@ def test_no_input_causes_a_server_error(
         except Unsatisfiable:
             assert mode is GenerationMode.NEGATIVE  # nothing in the operation to break
 
+    print(
+        f"fuzzed {len(ops)} operations: {sum(statuses.values())} requests, by status class {dict(statuses)}"
+    )
     assert not failures, "\n".join(failures[:20])
     assert statuses[2] > 0 and statuses[4] > 0, f"the fuzzer did not reach the app as expected: {statuses}"

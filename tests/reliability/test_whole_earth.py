@@ -131,3 +131,6 @@ def test_reports_from_anywhere_on_earth_break_no_interface(
                 _check(f"{name} (staff) at {point}", client.get(path, headers=dispatcher))
 
     one_place()
+    print(
+        f"whole Earth: {EXAMPLES} places (at most), each through {len(_reads(0.0, 0.0, uuid.uuid4()))} reads"
+    )
