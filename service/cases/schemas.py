@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, Json, model_validator
 
-from service.cases.deadlines import LimitUnit
+from service.cases.deadlines import Limit, LimitUnit, whistle_limit_problem
 from service.photos.schemas import FlagPublic, PhotoPublic
 from service.schemas import StrictBody, UtcDatetime, UtcJson
 
@@ -74,6 +74,14 @@ class CasePublic(_ORM):
     allowed_actions: list[str] = []
 
 
+class LimitPublic(BaseModel):
+    """A dispatch's time limit: amount and unit, and whether the whistle set it by hand (自定)."""
+
+    amount: str = Field(description='e.g. "2", "1.5"')
+    unit: LimitUnit
+    custom: bool = Field(description="set by hand in the whistle instead of the category's default")
+
+
 class DispatchPublic(_ORM):
     id: uuid.UUID
     case_id: uuid.UUID
@@ -82,8 +90,8 @@ class DispatchPublic(_ORM):
     state: str
     dispatched_at: UtcDatetime
     note: str
-    check_in_limit: dict[str, str]
-    handling_limit: dict[str, str]
+    check_in_limit: LimitPublic
+    handling_limit: LimitPublic
     check_in_deadline: UtcDatetime
     handling_deadline: UtcDatetime
     checked_in_at: UtcDatetime | None
@@ -97,6 +105,11 @@ class DispatchPublic(_ORM):
     send_back_reason: str | None
     send_back_rejected_at: UtcDatetime | None = None
     closed_at: UtcDatetime | None
+    withdrawn_at: UtcDatetime | None = None
+    withdraw_reason: str | None = None
+    reassigned_from_id: uuid.UUID | None = Field(
+        None, description="改派: the withdrawn dispatch this replaces"
+    )
     allowed_actions: list[str] = []
 
 
@@ -123,15 +136,17 @@ class DispatchPhotoPublic(PhotoPublic):
 
 
 class VerificationPublic(BaseModel):
-    """One verification (核查) of a dispatch's result: who, when, the decision and its integrity flags."""
+    """One unit's result in a verification (核查): who checks, when, the outcome, and the integrity flags
+    of the visit's photos. A joint case's visit covers several units: one row each, the same task `id`."""
 
-    id: uuid.UUID
+    id: uuid.UUID = Field(description="the verification task (one visit for the case)")
     dispatch_id: uuid.UUID
     assignee_id: uuid.UUID | None
-    state: str = Field(description="open | passed | failed | cancelled")
+    state: str = Field(description="this unit's outcome: open | passed | failed | cancelled")
+    task_state: str = Field("open", description="the whole visit: open | passed | failed | cancelled")
     created_at: UtcDatetime
     done_at: UtcDatetime | None
-    note: str | None
+    note: str | None = Field(description="why this unit failed (or was cancelled), else the visit's note")
     photo_count: int
     flags: list[FlagPublic]
 
@@ -173,9 +188,53 @@ class VerifierPublic(BaseModel):
     )
 
 
+_LIMIT_AMOUNT = Field(
+    description="positive, at most two decimals, at most 168 urgent hours, 160 work hours, 60 work days "
+    "or 90 natural days",
+    json_schema_extra={"exclusiveMinimum": 0, "maximum": 168},
+)
+
+
+class LimitRequest(StrictBody):
+    """A time limit set by hand (自定时限)."""
+
+    amount: Decimal = _LIMIT_AMOUNT
+    unit: LimitUnit
+
+    @model_validator(mode="after")
+    def _within_bounds(self) -> LimitRequest:
+        problem = whistle_limit_problem(self.amount, self.unit)
+        if problem:
+            raise ValueError(problem)
+        return self
+
+    def limit(self) -> Limit:
+        return Limit(self.amount, self.unit)
+
+
 class DispatchRequest(StrictBody):
     unit_ids: list[uuid.UUID] = Field(min_length=1, max_length=20)
     note: str = Field("", max_length=2000)
+    check_in_limit: LimitRequest | None = Field(None, description="report-in limit instead of the category's")
+    handling_limit: LimitRequest | None = Field(
+        None, description="handling limit instead of the category's; its deadline not before the report-in's"
+    )
+
+
+class WithdrawRequest(StrictBody):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class ReassignRequest(StrictBody):
+    unit_id: uuid.UUID = Field(description="the unit that takes the case over")
+    reason: str = Field(min_length=1, max_length=2000)
+    check_in_limit: LimitRequest | None = None
+    handling_limit: LimitRequest | None = None
+
+
+class ReassignPublic(BaseModel):
+    withdrawn: DispatchPublic
+    dispatch: DispatchPublic = Field(description="the new dispatch to the other unit")
 
 
 class ExtensionRequest(StrictBody):
@@ -194,16 +253,32 @@ class AssignVerificationRequest(StrictBody):
     assignee_id: uuid.UUID
 
 
+class VerificationItemPublic(BaseModel):
+    """One unit's result in a verification task, and the grid worker's outcome for it."""
+
+    dispatch: DispatchPublic
+    unit_name: str
+    outcome: str = Field(description="pending | passed | failed | cancelled")
+    reason: str | None
+    decided_at: UtcDatetime | None
+    result_photos: list[PhotoPublic] = Field(
+        default_factory=list, description="This unit's result photos (处置照片), every result so far"
+    )
+
+
 class VerificationTaskPublic(BaseModel):
+    """One on-site visit (核查) for a case: every unit's result it covers (`items`)."""
+
     id: uuid.UUID
     state: str
     created_at: UtcDatetime
     done_at: UtcDatetime | None
     note: str | None
     case: CasePublic
-    dispatch: DispatchPublic
+    items: list[VerificationItemPublic] = Field(description="each unit's result to check, with its outcome")
+    dispatch: DispatchPublic = Field(description="the first unit's dispatch (single-unit clients)")
     result_photos: list[PhotoPublic] = Field(
-        default_factory=list, description="The unit's result photos (处置照片), every result so far"
+        default_factory=list, description="Every covered unit's result photos (处置照片), every result so far"
     )
     photos: list[PhotoPublic] = Field(
         default_factory=list, description="The grid worker's own on-site photos (核查照片) once decided"
@@ -306,6 +381,24 @@ class FailForm(StrictBody):
     reason: str = Field(min_length=1, max_length=2000)
 
 
+class OutcomeIn(StrictBody):
+    """The grid worker's finding on one unit's result."""
+
+    dispatch_id: uuid.UUID
+    passed: bool
+    reason: str = Field("", max_length=2000, description="required when not passed")
+
+
+class DecisionForm(StrictBody):
+    """The text fields of a visit's decision (multipart, beside the on-site photos)."""
+
+    note: str = Field("", max_length=2000)
+    outcomes: Json[Annotated[list[OutcomeIn], Field(min_length=1, max_length=50)]] = Field(
+        description='JSON: [{"dispatch_id": "...", "passed": true}, {"dispatch_id": "...", "passed": false, '
+        '"reason": "..."}], one per pending unit of the task'
+    )
+
+
 def _upload_schema(
     text_field: str, *, required: bool, min_length: int = 0, photos_min: int = 0
 ) -> dict[str, Any]:
@@ -331,6 +424,13 @@ def _upload_schema(
 
 
 RESULT_UPLOAD_SCHEMA = _upload_schema("note", required=True)
+DECISION_UPLOAD_SCHEMA = _upload_schema("note", required=False)
+DECISION_UPLOAD_SCHEMA["required"] = ["outcomes"]
+DECISION_UPLOAD_SCHEMA["properties"]["outcomes"] = {
+    "type": "string",
+    "maxLength": 100_000,
+    "description": "JSON array of {dispatch_id, passed, reason}: one per pending unit of the task",
+}
 PASS_UPLOAD_SCHEMA = _upload_schema("note", required=False)
 FAIL_UPLOAD_SCHEMA = _upload_schema("reason", required=True, min_length=1)
 

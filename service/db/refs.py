@@ -153,6 +153,7 @@ case_events = table(
 
 dispatches = table("dispatches", column("id", Uuid()), column("case_id", Uuid()), column("unit_id", Uuid()))
 
-verification_tasks = table(
-    "verification_tasks", column("id", Uuid()), column("case_id", Uuid()), column("dispatch_id", Uuid())
-)
+verification_tasks = table("verification_tasks", column("id", Uuid()), column("case_id", Uuid()))
+
+# The units' results a verification task covers (one task per case visit: 0015_joint_workflow).
+verification_items = table("verification_items", column("task_id", Uuid()), column("dispatch_id", Uuid()))
