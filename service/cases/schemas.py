@@ -304,6 +304,8 @@ class BoardRowPublic(BaseModel):
     check_in_colour: str
     handling_colour: str
     colour: str
+    check_in_limit: LimitPublic
+    handling_limit: LimitPublic
 
 
 class ClockEventPublic(BaseModel):

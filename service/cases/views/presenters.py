@@ -50,12 +50,8 @@ def dispatch_public(d: Dispatch) -> DispatchPublic:
         state=d.state,
         dispatched_at=d.dispatched_at,
         note=d.note,
-        check_in_limit=LimitPublic(
-            amount=_amount(d.check_in_amount), unit=LimitUnit(d.check_in_unit), custom=bool(d.check_in_custom)
-        ),
-        handling_limit=LimitPublic(
-            amount=_amount(d.handling_amount), unit=LimitUnit(d.handling_unit), custom=bool(d.handling_custom)
-        ),
+        check_in_limit=_limit(d.check_in_amount, d.check_in_unit, d.check_in_custom),
+        handling_limit=_limit(d.handling_amount, d.handling_unit, d.handling_custom),
         check_in_deadline=d.check_in_deadline,
         handling_deadline=d.handling_deadline,
         checked_in_at=d.checked_in_at,
@@ -149,12 +145,18 @@ def tasks_public(
     return out
 
 
+def _limit(amount: Decimal, unit: str, custom: bool) -> LimitPublic:
+    return LimitPublic(amount=_amount(amount), unit=LimitUnit(unit), custom=bool(custom))
+
+
 def board_row_public(r: cases.BoardRow) -> BoardRowPublic:
     return BoardRowPublic(
-        **{k: v for k, v in r.__dict__.items() if not k.endswith("_colour")},
+        **{k: v for k, v in r.__dict__.items() if not k.endswith(("_colour", "_limit"))},
         check_in_colour=r.check_in_colour.value,
         handling_colour=r.handling_colour.value,
         colour=r.colour.value,
+        check_in_limit=_limit(*r.check_in_limit),
+        handling_limit=_limit(*r.handling_limit),
     )
 
 

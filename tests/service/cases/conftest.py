@@ -292,3 +292,42 @@ def auth(db: Session, settings: Settings) -> Auth:
         return issued[user.id]
 
     return headers
+
+
+class Clock:
+    """The workflow's clock, set by the test: every `utcnow()` of the case workflow answers `now`, so
+    HTTP requests act at chosen instants (before, at, after a deadline)."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def set(self, now: datetime) -> datetime:
+        self.now = now
+        return now
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """Monday 2026-11-16 13:00 in Jilin (05:00 UTC) until the test moves it."""
+    from service.cases import (
+        board,
+        department,
+        dispatch_decisions,
+        dispatching,
+        evaluation,
+        triage,
+        verification,
+        verification_decision,
+        workflow,
+    )
+
+    fake = Clock(datetime(2026, 11, 16, 5, 0, tzinfo=UTC))
+    for module in (
+        board, department, dispatch_decisions, dispatching, evaluation, triage, verification,
+        verification_decision, workflow,
+    ):  # fmt: skip
+        monkeypatch.setattr(module, "utcnow", fake)
+    return fake

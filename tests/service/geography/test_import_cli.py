@@ -351,7 +351,7 @@ def test_demo_load_with_accounts_and_if_empty(
         )
     ).scalar_one()
     assert unit == "北京路派出所"
-    shulan = dict(
+    shulan: dict[str, str] = dict(
         session.execute(
             text(
                 "SELECT u.username, d.name FROM users u JOIN department_units d ON d.id = u.unit_id "
