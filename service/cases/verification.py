@@ -250,7 +250,8 @@ class TaskView:
 
 
 def item_views(session: Session, task_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[ItemView]]:
-    """The items of these tasks with their dispatches and unit names, by task (units in dispatch order)."""
+    """The items of these tasks with their dispatches and unit names, by task (units in whistle order,
+    then by name)."""
     out: dict[uuid.UUID, list[ItemView]] = {task_id: [] for task_id in task_ids}
     if not task_ids:
         return out
@@ -260,7 +261,7 @@ def item_views(session: Session, task_ids: Sequence[uuid.UUID]) -> dict[uuid.UUI
         .join(Dispatch, Dispatch.id == VerificationItem.dispatch_id)
         .join(refs.department_units, u.id == Dispatch.unit_id)
         .where(VerificationItem.task_id.in_(list(task_ids)))
-        .order_by(VerificationItem.task_id, Dispatch.dispatched_at, Dispatch.id)
+        .order_by(VerificationItem.task_id, Dispatch.dispatched_at, u.name, Dispatch.id)
     ).all()
     for item, dispatch, name in rows:
         out[item.task_id].append(ItemView(item, dispatch, name))

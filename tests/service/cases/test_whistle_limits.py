@@ -51,9 +51,10 @@ def _filed(client: TestClient, city: City, make_report: ReportFactory, auth: Aut
 
 def _whistle(client: TestClient, city: City, case_id: str, auth: Auth, **limits: Any) -> httpx.Response:
     body = {"unit_ids": [str(city.unit("market")), str(city.unit("police"))], **limits}
-    return client.post(
+    response: httpx.Response = client.post(
         f"{CONSOLE}/cases/{case_id}/dispatch", json=body, headers=auth(city.users["dispatcher"])
     )
+    return response
 
 
 def test_a_whistle_sets_its_own_limits_and_every_answer_shows_them(
