@@ -5,7 +5,7 @@
 
 import { api, request } from '../shared/api.js';
 import { h, mount } from '../shared/dom.js';
-import { formatDateTime, labelOf, statusLabel, t } from '../shared/i18n.js';
+import { formatDateTime, formatLimit, labelOf, statusLabel, t } from '../shared/i18n.js';
 import { PhotoPicker } from './photos.js';
 
 export class TasksView {
@@ -88,6 +88,8 @@ export class TasksView {
     }
     return h('li', { class: 'task-unit', dataset: { dispatch: d.id, outcome: item.outcome } },
       h('div', { class: 'task-unit-name' }, item.unit_name, ' ', h('span', { class: 'muted' }, statusLabel(d.state))),
+      h('div', { class: 'muted task-unit-limits' },
+        `${t('checkInClock')} ${formatLimit(d.check_in_limit)} · ${t('handlingClock')} ${formatLimit(d.handling_limit)}`),
       d.result_note ? h('div', {}, `${t('taskResult')}：${d.result_note}`) : null,
       photos,
       decision);
