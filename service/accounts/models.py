@@ -45,7 +45,9 @@ class User(CreatedAtMixin, Base):
     # table, 0002_geography).
     unit_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("department_units.id"), index=True)
     # The supervising office a supervisor reads for (`service.supervision`, 0014_case_sources).
-    office_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("supervising_offices.id"), index=True)
+    office_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("supervising_offices.id"), index=True
+    )
     password_hash: Mapped[str] = mapped_column(String(255))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
 

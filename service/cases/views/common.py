@@ -30,12 +30,14 @@ _console_reader = require_roles(Role.dispatcher, Role.admin)
 _whistler = require_roles(Role.dispatcher, Role.street_team)
 _unit_user = require_roles(Role.officer, Role.street_team)
 _grid_worker = require_roles(Role.grid_worker)
+_supervisor = require_roles(Role.supervisor)
 
 Dispatcher = Annotated[User, Depends(_dispatcher)]
 ConsoleReader = Annotated[User, Depends(_console_reader)]
 Whistler = Annotated[User, Depends(_whistler)]
 UnitUser = Annotated[User, Depends(_unit_user)]
 GridWorker = Annotated[User, Depends(_grid_worker)]
+Supervisor = Annotated[User, Depends(_supervisor)]
 
 
 def _readable_case(case_id: uuid.UUID, session: SessionDep, _user: ConsoleReader) -> Case:
