@@ -25,6 +25,7 @@ from service.photos.store import build_media_store
 from service.photos.views import media_router
 from service.photos.views import router as photos_router
 from service.publicmap.views import router as public_router
+from service.reports.views import console_router as handmade_router
 from service.reports.views import router as reports_router
 from service.settings import Settings, get_settings
 from service.supervision.views import admin_router as offices_admin_router
@@ -89,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         web_router,
         geography_router,
         reports_router,
+        handmade_router,
         photos_router,
         media_router,
         *CASES_ROUTERS,

@@ -209,8 +209,9 @@ def _unit_rows(session: Session, unit_ids: Sequence[uuid.UUID]) -> dict[uuid.UUI
     return {row.id: (row.name, row.street_code) for row in rows}
 
 
-def _street_team_scope(session: Session, by: User, case: Case) -> None:
-    """A street team whistles only for cases in its own street (乡街吹哨)."""
+def street_team_scope(session: Session, by: User, case: Case) -> None:
+    """A street team whistles only for cases in its own street (乡街吹哨), and makes cases by hand only
+    there (`service.reports.handmade`)."""
     if by.role_enum is not Role.street_team:
         return
     u = refs.department_units.c
@@ -238,7 +239,7 @@ def dispatch_case(
     case = lock_case_or_triage(session=session, case_id=case_id, action=Action.DISPATCH)
     next_state(CaseState(case.state), Action.DISPATCH)
     check_actor(by, Action.DISPATCH)
-    _street_team_scope(session, by, case)
+    street_team_scope(session, by, case)
     units = _unit_rows(session, unit_ids)
     missing = [str(u) for u in unit_ids if u not in units]
     if missing:

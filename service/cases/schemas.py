@@ -122,6 +122,9 @@ class DispatchPublic(_ORM):
     send_back_rejected_at: UtcDatetime | None = None
     closed_at: UtcDatetime | None
     allowed_actions: list[str] = []
+    case_supervision: SupervisionPublic | None = Field(
+        None, description="In a unit's list of its dispatches: the case's supervision (督办), if any"
+    )
 
 
 class CaseEventPublic(_ORM):
@@ -271,6 +274,7 @@ class BoardRowPublic(BaseModel):
     check_in_colour: str
     handling_colour: str
     colour: str
+    supervised: bool = Field(False, description="Its case is under supervision (督办)")
 
 
 class ClockEventPublic(BaseModel):

@@ -180,7 +180,9 @@ DISPATCH_TRANSITIONS: Mapping[tuple[DispatchState, Action], DispatchState] = {
 _UNIT = frozenset({Actor.OFFICER, Actor.STREET_TEAM})
 
 ACTION_ACTORS: Mapping[Action, frozenset[Actor]] = {
-    _A.FILE: frozenset({Actor.DISPATCHER}),
+    # A street team files the cases it makes by hand in its own street (its inspection, a call); where
+    # it may is the route's rule (`dispatching.street_team_scope`), triage itself stays the desk's.
+    _A.FILE: frozenset({Actor.DISPATCHER, Actor.STREET_TEAM}),
     _A.VOID: frozenset({Actor.DISPATCHER}),
     _A.MERGE: frozenset({Actor.DISPATCHER}),
     # The street blows the whistle too (乡街吹哨): its enforcement team calls in departments for items

@@ -53,8 +53,9 @@ def _amount(value: Decimal) -> str:
     return format(Decimal(value).normalize(), "f")
 
 
-def dispatch_public(d: Dispatch) -> DispatchPublic:
+def dispatch_public(d: Dispatch, *, case_supervision: SupervisionPublic | None = None) -> DispatchPublic:
     return DispatchPublic(
+        case_supervision=case_supervision,
         id=d.id,
         case_id=d.case_id,
         unit_id=d.unit_id,

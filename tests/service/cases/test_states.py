@@ -136,7 +136,7 @@ def test_every_state_is_reachable() -> None:
 def test_actor_matrix(actor: Actor, action: Action) -> None:
     unit = {Actor.OFFICER, Actor.STREET_TEAM}
     expected = {
-        Action.FILE: {Actor.DISPATCHER},
+        Action.FILE: {Actor.DISPATCHER, Actor.STREET_TEAM},
         Action.VOID: {Actor.DISPATCHER},
         Action.MERGE: {Actor.DISPATCHER},
         Action.DISPATCH: {Actor.DISPATCHER, Actor.STREET_TEAM},
