@@ -43,9 +43,7 @@ def upgrade() -> None:
         "reports", sa.Column("channel", sa.String(10), server_default=sa.text("'app'"), nullable=False)
     )
     _check("reports", "channel_known", f"channel IN ({CHANNELS})")
-    op.execute(
-        "UPDATE reports r SET channel = 'open311' FROM open311_requests o WHERE o.report_id = r.id"
-    )
+    op.execute("UPDATE reports r SET channel = 'open311' FROM open311_requests o WHERE o.report_id = r.id")
 
     op.add_column(
         "cases",
@@ -91,7 +89,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("case_id", name="pk_case_supervisions"),
         sa.ForeignKeyConstraint(["case_id"], ["cases.id"], name="fk_case_supervisions_case_id_cases"),
         sa.ForeignKeyConstraint(
-            ["office_id"], ["supervising_offices.id"], name="fk_case_supervisions_office_id_supervising_offices"
+            ["office_id"],
+            ["supervising_offices.id"],
+            name="fk_case_supervisions_office_id_supervising_offices",
         ),
         sa.ForeignKeyConstraint(["set_by"], ["users.id"], name="fk_case_supervisions_set_by_users"),
     )

@@ -212,11 +212,9 @@ def supervised_detail(*, session: Session, case_row: Case) -> SupervisedDetail:
     r, u = refs.reports.c, refs.department_units.c
     text_ = session.scalar(select(r.text).where(r.id == case_row.primary_report_id)) or ""
     unit_ids = {d.unit_id for d in detail.dispatches}
-    names = (
-        dict(session.execute(select(u.id, u.name).where(u.id.in_(unit_ids))).tuples().all())
-        if unit_ids
-        else {}
-    )
+    names: dict[uuid.UUID, str] = {}
+    if unit_ids:
+        names = {row.id: row.name for row in session.execute(select(u.id, u.name).where(u.id.in_(unit_ids)))}
     photos = report_photos(session=session, report_ids=detail.report_ids)
     return SupervisedDetail(
         detail=detail,

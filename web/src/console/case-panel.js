@@ -7,6 +7,10 @@ import { h, mount } from '../shared/dom.js';
 import { formatDateTime, labelOf, statusLabel, t } from '../shared/i18n.js';
 import { categoryName, rememberUnit, unitName } from './lookups.js';
 import { caseIdByNumber } from './report-panel.js';
+import { superviseDialog, supervisionBadge } from './supervision-panel.js';
+
+// A case in these states takes no supervision (督办) any more.
+const UNSUPERVISABLE = new Set(['closed', 'voided', 'merged']);
 
 const RUNNING = new Set(['dispatched', 'checked_in', 'extension_requested']);
 // A case in these states keeps its dispatches as they are (a send-back can no longer be rejected).
@@ -140,7 +144,7 @@ export class CasePanel {
     return h('button', { type: 'button', class: cls || '', id: `case-act-${action}`, onclick: () => this.act(run) }, label);
   }
 
-  render({ case: c, report_ids: reportIds, dispatches, events, dispatch_photos: dispatchPhotos = [], verifications = [] }, report = null) {
+  render({ case: c, report_ids: reportIds, dispatches, events, dispatch_photos: dispatchPhotos = [], verifications = [], caller = null }, report = null) {
     const unitOfDispatch = new Map(dispatches.map((d) => [d.id, d.unit_id]));
     // 处置照片 and 核查照片 under each dispatch, so the desk can compare before/after without leaving.
     const photoStrip = (dispatchId, kind) => {
@@ -157,20 +161,27 @@ export class CasePanel {
         ? h('div', { class: 'flags verification-flags' }, flags.map((f) => h('span', { class: 'flag', title: f.message }, labelOf('flag', f.code))))
         : null;
     };
+    this.el.dataset.id = c.id;
     mount(this.el,
       h('button', { type: 'button', class: 'link', onclick: this.onBack }, `‹ ${t('back')}`),
       h('h3', {}, t('caseTitle', { number: c.number }), ' ', h('span', { class: `status-badge status-${c.state}`, id: 'case-state' }, statusLabel(c.state))),
       h('dl', { class: 'facts' },
         h('dt', {}, t('category')), h('dd', {}, categoryName(c.category_code)),
         h('dt', {}, t('place')), h('dd', {}, c.grid_code ? `网格 ${c.grid_code}` : labelOf('flag', 'unrouted')),
-        h('dt', {}, t('reportedAt')), h('dd', {}, formatDateTime(c.created_at), ` · ${reportIds.length} 条上报`)),
+        h('dt', {}, t('reportedAt')), h('dd', {}, formatDateTime(c.created_at), ` · ${reportIds.length} 条上报`),
+        h('dt', {}, t('source')), h('dd', { id: 'case-source' }, labelOf('source', c.source), c.source_ref ? ` · ${c.source_ref}` : ''),
+        caller ? [h('dt', {}, t('caller')), h('dd', { id: 'case-caller' }, [caller.name, caller.phone].filter(Boolean).join(' · '))] : null,
+        c.supervision ? [h('dt', {}, t('supervisingOffice')), h('dd', { id: 'case-supervision' }, supervisionBadge(c.supervision, { long: true }),
+          c.supervision.note ? ` · ${c.supervision.note}` : '')] : null),
       c.void_reason ? h('p', { class: 'bad' }, c.void_reason) : null,
       report?.flags?.length ? h('div', { class: 'flags' }, report.flags.map((f) => h('span', { class: 'flag', title: f.message }, labelOf('flag', f.code)))) : null,
       report?.text ? h('p', { class: 'report-text' }, report.text) : null,
       report?.photos?.length
         ? h('div', { class: 'photos', id: 'case-photos' }, report.photos.map((p) => h('a', { href: p.display_url, target: '_blank' }, h('img', { src: p.thumb_url, alt: '' }))))
         : null,
-      h('div', { class: 'actions' }, c.allowed_actions.map((a) => this.actionButton(a))),
+      h('div', { class: 'actions' }, c.allowed_actions.map((a) => this.actionButton(a)),
+        UNSUPERVISABLE.has(c.state) ? null
+          : h('button', { type: 'button', id: 'case-act-supervise', onclick: () => this.act(() => superviseDialog(c.id, c.supervision)) }, t('actSupervise'))),
       dispatches.length ? h('h4', {}, t('dispatches')) : null,
       h('ul', { class: 'rows' }, dispatches.map((d) =>
         h('li', { class: 'row dispatch', dataset: { id: d.id, state: d.state } },
