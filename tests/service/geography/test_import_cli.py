@@ -340,7 +340,15 @@ def test_demo_load_with_accounts_and_if_empty(
         "police-beijinglu": "officer",
         "market-city": "officer",
         "team-desheng": "street_team",
+        "supervisor-tongzhan": "supervisor",
     }
+    office = session.execute(
+        text(
+            "SELECT o.name FROM users u JOIN supervising_offices o ON o.id = u.office_id "
+            "WHERE u.username = 'supervisor-tongzhan'"
+        )
+    ).scalar_one()
+    assert office == "船营区委统战部"
     unit = session.execute(
         text(
             "SELECT d.name FROM users u JOIN department_units d ON d.id = u.unit_id WHERE u.username = 'police-beijinglu'"
