@@ -60,11 +60,17 @@ def test_a_delivery_is_signed_so_the_receiver_can_verify_it(
     # The receiver's check, written out: HMAC-SHA256 over "<timestamp>." + the raw body.
     expected = hmac.new(secret.encode(), f"{timestamp}.".encode() + request.body, hashlib.sha256).hexdigest()
     assert headers["X-Whistle-Signature"] == f"sha256={expected}"
-    check = {"body": request.body, "timestamp": timestamp, "signature_header": headers["X-Whistle-Signature"]}
-    assert signing.verify(secret=secret, now=time.time(), **check)
-    assert not signing.verify(secret=secret + "x", now=time.time(), **check)
-    assert not signing.verify(secret=secret, now=time.time() + 3600, **check)  # a replay an hour later
-    assert not signing.verify(secret=secret, now=time.time(), **{**check, "body": request.body + b" "})
+    signed = headers["X-Whistle-Signature"]
+
+    def verify(secret: str, body: bytes = request.body, later_s: float = 0) -> bool:
+        return signing.verify(
+            secret=secret, body=body, timestamp=timestamp, signature_header=signed, now=time.time() + later_s
+        )
+
+    assert verify(secret)
+    assert not verify(secret + "x")
+    assert not verify(secret, later_s=3600)  # a replay an hour later
+    assert not verify(secret, body=request.body + b" ")
 
     body = json.loads(request.body)
     assert body["event"] == "dispatch.whistle" and body["key"] == f"dispatch:{dispatch.id}:whistle"
