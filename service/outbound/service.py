@@ -44,7 +44,8 @@ _SECRET_CHARACTERS = frozenset(string.ascii_letters + string.digits + string.pun
 
 
 def check_url(url: str) -> str:
-    """The URL as given, if a worker can POST to it: http or https, a host, no credentials or fragment."""
+    """The URL as given (scheme in lower case), if a worker can POST to it: http or https, a host, no
+    credentials or fragment."""
     url = url.strip()
     try:
         parts = urlsplit(url)
@@ -61,7 +62,7 @@ def check_url(url: str) -> str:
         raise Invalid("url: a fragment (#…) is never sent; leave it out")
     if port == 0 or len(url) > MAX_URL_LENGTH or any(c.isspace() or ord(c) < 32 for c in url):
         raise Invalid("url: malformed (port 0, whitespace, control characters or over 2000 characters)")
-    return url
+    return parts.scheme + url[len(parts.scheme) :]  # the scheme in lower case (HTTPS://… → https://…)
 
 
 def new_secret() -> str:

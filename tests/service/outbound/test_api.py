@@ -48,6 +48,10 @@ def test_admins_register_list_change_disable_and_rotate(
     assert [e["id"] for e in listed["items"]] == [given.json()["id"]] and "secret" not in listed["items"][0]
     rest = client.get(BASE, params={"limit": 1, "before_id": listed["next_before_id"]}, headers=admin).json()
     assert endpoint_id in [e["id"] for e in rest["items"]]
+    upper = client.post(
+        BASE, json={"unit_id": str(city.unit("desheng_team")), "url": "HTTPS://Ex.cn/h"}, headers=admin
+    )
+    assert upper.status_code == 201 and upper.json()["url"] == "https://Ex.cn/h"
     mine = client.get(BASE, params={"unit_id": str(city.unit("market"))}, headers=admin).json()
     assert [e["id"] for e in mine["items"]] == [endpoint_id] and mine["next_before_id"] is None
 
