@@ -204,7 +204,10 @@ def scan_deadlines(*, session: Session, now: datetime | None = None, overlap_s: 
         insert(ScanMark).values(name=DEADLINES_MARK, scanned_until=until).on_conflict_do_nothing()
     )
     mark = session.scalar(
-        select(ScanMark).where(ScanMark.name == DEADLINES_MARK).with_for_update(skip_locked=True)
+        select(ScanMark)
+        .where(ScanMark.name == DEADLINES_MARK)
+        .with_for_update(skip_locked=True)
+        .execution_options(populate_existing=True)  # the locked row as it is now, not as last loaded
     )
     if mark is None:
         return Scan(None, None, 0, skipped=True)

@@ -49,7 +49,9 @@ def test_each_clock_turns_yellow_then_red_once_at_the_boards_instants(db: Sessio
 
     # Everything scanned again from the start (a second process, a reset watermark): nothing new.
     set_scan_mark(db, WEDNESDAY - timedelta(days=1))
-    assert scan(d.handling_deadline + timedelta(days=5)) == 0
+    again = scan_deadlines(session=db, now=d.handling_deadline + timedelta(days=5))
+    db.commit()
+    assert (again.since, again.enqueued) == (WEDNESDAY - timedelta(days=1), 0)
     assert len(deliveries(db)) == 5
 
     payloads = {r.idempotency_key.split(":", 2)[2]: r.payload for r in deliveries(db)}
