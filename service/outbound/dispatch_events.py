@@ -200,9 +200,6 @@ def scan_deadlines(*, session: Session, now: datetime | None = None, overlap_s: 
     Another process scanning at the same moment makes this one skip (`FOR UPDATE SKIP LOCKED`); a
     `now` not after the watermark scans nothing. The caller commits."""
     until = now or datetime.now(UTC)
-    session.execute(
-        insert(ScanMark).values(name=DEADLINES_MARK, scanned_until=until).on_conflict_do_nothing()
-    )
     mark = session.scalar(
         select(ScanMark)
         .where(ScanMark.name == DEADLINES_MARK)
@@ -210,7 +207,13 @@ def scan_deadlines(*, session: Session, now: datetime | None = None, overlap_s: 
         .execution_options(populate_existing=True)  # the locked row as it is now, not as last loaded
     )
     if mark is None:
-        return Scan(None, None, 0, skipped=True)
+        if session.scalar(select(ScanMark.name).where(ScanMark.name == DEADLINES_MARK)) is not None:
+            return Scan(None, None, 0, skipped=True)  # locked by another scan
+        # The row is gone (the migration made it): start again from now.
+        session.execute(
+            insert(ScanMark).values(name=DEADLINES_MARK, scanned_until=until).on_conflict_do_nothing()
+        )
+        return Scan(None, until, 0)
     if until <= mark.scanned_until:
         return Scan(mark.scanned_until, until, 0)
     since = mark.scanned_until - timedelta(seconds=overlap_s)

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
 from service.cases import service as cases
@@ -132,3 +133,15 @@ def test_an_extended_handling_deadline_is_announced_again(db: Session, city: Cit
         scan_deadlines(session=db, now=now)
         db.commit()
     assert keys(db) == ["whistle", "handling:red", "handling:yellow:ext1", "handling:red:ext1"]
+
+
+def test_a_second_scan_while_one_holds_the_watermark_skips(fresh_database_url: str) -> None:
+    engine = create_engine(fresh_database_url)
+    with Session(engine) as first, Session(engine) as second:
+        held = scan_deadlines(session=first, now=datetime.now(CITY))  # not committed: the mark stays locked
+        assert not held.skipped
+        assert scan_deadlines(session=second, now=datetime.now(CITY)).skipped
+        first.commit()
+        second.rollback()
+        assert not scan_deadlines(session=second, now=datetime.now(CITY) + timedelta(seconds=1)).skipped
+    engine.dispose()
