@@ -42,6 +42,7 @@ from service.cases.workflow import (
 )
 from service.db import refs
 from service.errors import Conflict, Forbidden, Invalid, NotFound
+from service.outbound.dispatch_events import enqueue_whistles
 
 
 @dataclass(frozen=True)
@@ -124,9 +125,7 @@ _DISTRICT_SQL = text(
 
 
 def _unit_ref(row: Any, role: str) -> UnitRef:
-    return UnitRef(
-        id=row.id, code=row.code, name=row.name, kind_code=row.kind_code, kind_name=row.kind_name, role=role
-    )
+    return UnitRef(row.id, row.code, row.name, row.kind_code, row.kind_name, role)
 
 
 def _units_routed_at_intake(session: Session, routing: Any) -> list[UnitRef]:
@@ -314,6 +313,7 @@ def dispatch_case(
             },
         )
     session.flush()
+    enqueue_whistles(session=session, dispatch_ids=[d.id for d in created])  # webhooks, sent later
     audit(
         session,
         by=by,

@@ -95,6 +95,9 @@ class Dispatch(Base):
         Index("ix_dispatches_check_in_deadline", "check_in_deadline"),
         Index("ix_dispatches_handling_deadline", "handling_deadline"),
         Index("ix_dispatches_live", "handling_deadline", "id", postgresql_where=text(LIVE)),
+        # The outbound deadline scan finds clocks turning yellow in a time window (0012_outbound_webhooks).
+        Index("ix_dispatches_check_in_yellow_at", "check_in_yellow_at"),
+        Index("ix_dispatches_handling_yellow_at", "handling_yellow_at"),
         CheckConstraint(f"state IN ({DISPATCH_STATES})", name="state_known"),
         CheckConstraint(
             f"check_in_unit IN ({LIMIT_UNITS}) AND handling_unit IN ({LIMIT_UNITS})", name="limit_units_known"
