@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from service.outbound.models import DeliveryStatus
 from service.outbound.service import EventType
+from service.schemas import UtcDatetime
 
 _EVENTS = len(EventType)
 
@@ -64,8 +64,8 @@ class EndpointPublic(_ORM):
     events: list[str]
     description: str
     active: bool
-    created_at: datetime
-    updated_at: datetime
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
 
 
 class EndpointWithSecret(EndpointPublic):
@@ -88,12 +88,12 @@ class DeliveryPublic(_ORM):
     idempotency_key: str
     status: DeliveryStatus
     attempts: int
-    next_attempt_at: datetime | None
-    created_at: datetime
-    last_attempt_at: datetime | None
+    next_attempt_at: UtcDatetime | None
+    created_at: UtcDatetime
+    last_attempt_at: UtcDatetime | None
     last_status: int | None = Field(description="The receiver's HTTP status at the last attempt.")
     last_error: str | None
-    delivered_at: datetime | None
+    delivered_at: UtcDatetime | None
     payload: dict[str, Any]
 
 

@@ -44,6 +44,8 @@ def _endpoint(endpoint_id: uuid.UUID, session: SessionDep, _admin: AdminUser) ->
     return outbound.get_endpoint(session=session, endpoint_id=endpoint_id)
 
 
+# For routes without a body or parameters of their own. The others load the endpoint in the route, after
+# FastAPI checked the body and the query: a bad one is 422 before an unknown endpoint is 404.
 AdminsEndpoint = Annotated[Endpoint, Depends(_endpoint)]
 
 
@@ -93,8 +95,9 @@ def get_endpoint(endpoint: AdminsEndpoint) -> EndpointPublic:
     "/{endpoint_id}", response_model=EndpointPublic, summary="Change a webhook's URL, events, state"
 )
 def update_endpoint(
-    endpoint: AdminsEndpoint, body: EndpointUpdate, session: SessionDep, admin: AdminUser, client: ClientDep
+    endpoint_id: uuid.UUID, body: EndpointUpdate, session: SessionDep, admin: AdminUser, client: ClientDep
 ) -> EndpointPublic:
+    endpoint = outbound.get_endpoint(session=session, endpoint_id=endpoint_id)
     outbound.update_endpoint(
         session=session, endpoint=endpoint, by=admin, client=client, url=body.url,
         events=[e.value for e in body.events] if body.events is not None else None,
@@ -123,12 +126,13 @@ def disable_endpoint(
     summary="A new signing secret (answered this once); later deliveries are signed with it",
 )  # fmt: skip
 def rotate_secret(
-    endpoint: AdminsEndpoint,
+    endpoint_id: uuid.UUID,
     session: SessionDep,
     admin: AdminUser,
     client: ClientDep,
     body: SecretRotation | None = None,
 ) -> EndpointWithSecret:
+    endpoint = outbound.get_endpoint(session=session, endpoint_id=endpoint_id)
     secret = outbound.rotate_secret(
         session=session, endpoint=endpoint, by=admin, client=client, secret=body.secret if body else None
     )
@@ -140,12 +144,14 @@ def rotate_secret(
     "/{endpoint_id}/deliveries", response_model=DeliveryPagePublic, summary="The delivery log, newest first"
 )
 def list_deliveries(
-    endpoint: AdminsEndpoint,
+    endpoint_id: uuid.UUID,
     session: SessionDep,
+    _admin: AdminUser,
     status_: Annotated[DeliveryStatus | None, Query(alias="status")] = None,
     before_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> DeliveryPagePublic:
+    endpoint = outbound.get_endpoint(session=session, endpoint_id=endpoint_id)
     rows = outbound.list_deliveries(
         session=session, endpoint_id=endpoint.id, status=status_, before_id=before_id, limit=limit
     )
@@ -160,12 +166,13 @@ def list_deliveries(
     summary="Send a failed delivery again (due now, with a fresh run of retries)",
 )  # fmt: skip
 def retry_delivery(
-    endpoint: AdminsEndpoint,
+    endpoint_id: uuid.UUID,
     delivery_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
     session: SessionDep,
     admin: AdminUser,
     client: ClientDep,
 ) -> DeliveryPublic:
+    endpoint = outbound.get_endpoint(session=session, endpoint_id=endpoint_id)
     delivery = outbound.retry_delivery(
         session=session, endpoint=endpoint, delivery_id=delivery_id, by=admin, client=client
     )
@@ -176,8 +183,13 @@ def retry_delivery(
 @unit_router.get(
     "/webhooks", response_model=list[EndpointPublic], summary="My unit's webhooks (without their secrets)"
 )
-def my_unit_endpoints(session: SessionDep, user: UnitUser) -> list[EndpointPublic]:
+def my_unit_endpoints(
+    session: SessionDep,
+    user: UnitUser,
+    # Small by nature (a unit registers one or two): a bounded limit, no cursor.
+    limit: Annotated[int, Query(ge=1, le=100)] = 100,
+) -> list[EndpointPublic]:
     if user.unit_id is None:
         return []
-    rows = outbound.list_endpoints(session=session, unit_id=user.unit_id, limit=100)
+    rows = outbound.list_endpoints(session=session, unit_id=user.unit_id, limit=limit)
     return [EndpointPublic.model_validate(e) for e in rows]
