@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import httpx
 from fastapi.testclient import TestClient
 from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
@@ -196,3 +197,30 @@ def test_repeated_failures_throttle_the_account(
     assert blocked.status_code == 429
     assert int(blocked.headers["retry-after"]) > 0
     assert len(audit_rows(db, "login_throttled", user.username)) == 1
+
+
+def test_admin_creates_a_district_and_a_street_command(
+    client: TestClient, make_user: UserFactory, login: Login
+) -> None:
+    """The level and division a dispatcher commands come from the account (service.cases.command)."""
+    headers = login(make_user(Role.admin))
+
+    def create(username: str, role: str, division: str) -> httpx.Response:
+        return client.post(
+            "/api/v1/admin/users",
+            headers=headers,
+            json={"username": username, "password": "x" * 8, "role": role, "division_code": division},
+        )
+
+    district = create("chuanying.cmd", "dispatcher", "220204")
+    assert district.status_code == 201 and district.json()["division_code"] == "220204"
+    street = create("desheng.cmd", "dispatcher", "220204001000")
+    assert street.status_code == 201 and street.json()["division_code"] == "220204001000"
+    for username, role, division in (
+        ("nowhere.cmd", "dispatcher", "999999"),  # no such district
+        ("short.cmd", "dispatcher", "2202"),  # neither a district's nor a street's code
+        ("rider.cmd", "courier", "220204"),  # only dispatchers command
+    ):
+        refused = create(username, role, division)
+        assert refused.status_code == 422, (username, refused.text)
+        assert refused.json()["error"]["code"] == "invalid"
