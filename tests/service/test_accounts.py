@@ -206,11 +206,9 @@ def test_admin_creates_a_district_and_a_street_command(
     headers = login(make_user(Role.admin))
 
     def create(username: str, role: str, division: str) -> httpx.Response:
-        return client.post(
-            "/api/v1/admin/users",
-            headers=headers,
-            json={"username": username, "password": "x" * 8, "role": role, "division_code": division},
-        )
+        body = {"username": username, "password": "x" * 8, "role": role, "division_code": division}
+        response: httpx.Response = client.post("/api/v1/admin/users", headers=headers, json=body)
+        return response
 
     district = create("chuanying.cmd", "dispatcher", "220204")
     assert district.status_code == 201 and district.json()["division_code"] == "220204"
