@@ -47,6 +47,8 @@ def create_user(
         raise Invalid("password must have at least 8 characters")
     if role in UNIT_ROLES and unit_id is None:
         raise Invalid(f"a user with role {role.value} must be bound to a department unit")
+    if role is Role.street_team and unit_id is not None:
+        _check_street_team(session, unit_id)
     if division_code is not None:
         _check_division(session, role, division_code)
     if session.scalar(select(User.id).where(User.username == username)) is not None:
@@ -63,6 +65,16 @@ def create_user(
     session.add(user)
     session.flush()
     return user
+
+
+def _check_street_team(session: Session, unit_id: uuid.UUID) -> None:
+    """A street team member belongs to a street's enforcement team (it commands that street)."""
+    u = refs.department_units.c
+    street = session.execute(
+        select(u.street_code).where(u.id == unit_id, u.is_street_team.is_(True))
+    ).one_or_none()
+    if street is None or street[0] is None:
+        raise Invalid("街道执法队员须属于某个街道的综合执法队", details={"field": "unit_id"})
 
 
 def _check_division(session: Session, role: Role, code: str) -> None:

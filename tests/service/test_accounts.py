@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from service.accounts.models import AccessToken, Role
 from service.audit.models import AuditEvent
 from tests.support.rolled_back import PASSWORD, Login, UserFactory
+from tests.support.routes import some_unit_id
 
 
 def audit_rows(db: Session, action: str, subject_id: str | None = None) -> list[AuditEvent]:
@@ -222,3 +223,22 @@ def test_admin_creates_a_district_and_a_street_command(
         refused = create(username, role, division)
         assert refused.status_code == 422, (username, refused.text)
         assert refused.json()["error"]["code"] == "invalid"
+
+
+def test_a_street_team_member_belongs_to_a_streets_team(
+    client: TestClient, make_user: UserFactory, login: Login, db: Session
+) -> None:
+    headers = login(make_user(Role.admin))
+    department = some_unit_id(db, Role.officer)
+    team = some_unit_id(db, Role.street_team)
+    body = {"password": "x" * 8, "role": "street_team"}
+    wrong = client.post(
+        "/api/v1/admin/users",
+        headers=headers,
+        json={**body, "username": "t.wrong", "unit_id": str(department)},
+    )
+    assert wrong.status_code == 422 and wrong.json()["error"]["details"] == {"field": "unit_id"}
+    right = client.post(
+        "/api/v1/admin/users", headers=headers, json={**body, "username": "t.right", "unit_id": str(team)}
+    )
+    assert right.status_code == 201
