@@ -28,6 +28,10 @@ def user_create(
     unit_id: Annotated[
         str | None, typer.Option(help="Department unit id (officers and street teams).")
     ] = None,
+    division: Annotated[
+        str | None,
+        typer.Option(help="Dispatchers: the district (6 digits) or street (12 digits) they command."),
+    ] = None,
 ) -> None:
     """Create a user account."""
     from service.accounts import service as accounts
@@ -48,6 +52,7 @@ def user_create(
                 role=role_enum,
                 display_name=display_name,
                 unit_id=uuid.UUID(unit_id) if unit_id else None,
+                division_code=division,
             )
     except DomainError as exc:
         fail(exc.message)

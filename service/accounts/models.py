@@ -29,7 +29,14 @@ _ROLE_LIST = ", ".join(f"'{r.value}'" for r in Role)
 
 class User(CreatedAtMixin, Base):
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint(f"role IN ({_ROLE_LIST})", name="role_known"),)
+    __table_args__ = (
+        CheckConstraint(f"role IN ({_ROLE_LIST})", name="role_known"),
+        # A district's (6 digits) or a street's (12 digits) command staff; NULL: the city's.
+        CheckConstraint(
+            "division_code IS NULL OR division_code ~ '^[0-9]{6}([0-9]{6})?$'", name="division_digits"
+        ),
+        CheckConstraint("division_code IS NULL OR role = 'dispatcher'", name="division_for_dispatchers"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     username: Mapped[str] = mapped_column(String(64), unique=True)
@@ -39,6 +46,10 @@ class User(CreatedAtMixin, Base):
     # The department unit an officer or street team member acts for (foreign key added with the units
     # table, 0002_geography).
     unit_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("department_units.id"), index=True)
+    # The division a dispatcher commands (`service.cases.command`): NULL for the city's command center,
+    # a district code for a district's, a street code for a street's. A street team member commands the
+    # street of their unit.
+    division_code: Mapped[str | None] = mapped_column(String(12))
     password_hash: Mapped[str] = mapped_column(String(255))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
 

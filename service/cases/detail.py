@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from service.cases.command import CITY, Command
 from service.cases.models import Case, CaseEvent, Dispatch, VerificationTask
 from service.cases.states import CaseState
 from service.db import refs
@@ -22,9 +23,16 @@ def list_cases(
     street_code: str | None = None,
     limit: int = 100,
     before_number: int | None = None,
+    command: Command = CITY,
 ) -> list[Case]:
-    """Cases, newest first (by number); a page of `limit` older than the case `before_number`."""
-    stmt = select(Case).order_by(Case.number.desc()).limit(limit)
+    """Cases in the `command`'s division, newest first (by number); a page of `limit` older than the case
+    `before_number`."""
+    stmt = (
+        select(Case)
+        .where(command.where(Case.district_code, Case.street_code))
+        .order_by(Case.number.desc())
+        .limit(limit)
+    )
     if before_number is not None:
         stmt = stmt.where(Case.number < before_number)
     if state is not None:

@@ -57,6 +57,7 @@ class Case(Base):
         # 立案数 per street or district over a period, index-only.
         Index("ix_cases_filed_at", "filed_at", postgresql_include=["street_code", "district_code"]),
         CheckConstraint(f"state IN ({CASE_STATES})", name="state_known"),
+        CheckConstraint("command_level IN ('street','district','city')", name="command_level_known"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
@@ -71,6 +72,9 @@ class Case(Base):
     street_code: Mapped[str | None] = mapped_column(String(12))
     community_code: Mapped[str | None] = mapped_column(String(12))
     grid_code: Mapped[str | None] = mapped_column(String(15))
+    # Who commands the case now (`service.cases.command`): the level that filed it, until it is escalated
+    # (上报) or taken over (接管); the division is the case's own street or district at that level.
+    command_level: Mapped[str] = mapped_column(String(10), server_default="city")
     note: Mapped[str] = mapped_column(Text, default="")
     void_reason: Mapped[str | None] = mapped_column(Text)
     merged_into_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("cases.id"))

@@ -70,7 +70,7 @@ def test_every_route_against_every_role(
     for role in Role:
         extra: dict[str, Any] = {}
         if role in (Role.officer, Role.street_team):
-            extra["unit_id"] = some_unit_id(db)
+            extra["unit_id"] = some_unit_id(db, role)
         users[role] = make_user(role, **extra)
 
     def headers(role: Role) -> dict[str, str]:

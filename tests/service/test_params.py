@@ -146,7 +146,7 @@ def test_nan_and_values_past_the_maximum_are_4xx_errors(
             return {}
         role = sorted(admitted, key=lambda r: r.value)[0]
         if role not in users:
-            unit = {"unit_id": some_unit_id(db)} if role in (Role.officer, Role.street_team) else {}
+            unit = {"unit_id": some_unit_id(db, role)} if role in (Role.officer, Role.street_team) else {}
             users[role] = make_user(role, **unit)
         issued = accounts.issue_token(session=db, user=users[role], settings=settings.security)
         db.commit()

@@ -70,7 +70,7 @@ def test_an_unknown_json_field_is_refused_and_named(
         if admitted is not None:
             role = sorted(admitted, key=lambda r: r.value)[0]
             if role not in users:
-                unit = {"unit_id": some_unit_id(db)} if role in (Role.officer, Role.street_team) else {}
+                unit = {"unit_id": some_unit_id(db, role)} if role in (Role.officer, Role.street_team) else {}
                 users[role] = make_user(role, **unit)
             issued = accounts.issue_token(session=db, user=users[role], settings=settings.security)
             db.commit()

@@ -4,7 +4,7 @@ answer; the workflow itself writes the case log and the audit log.
 - the console (指挥中心, `/api/v1/console`): `console_triage` (the queue; file, void, merge a report),
   `console_cases` (cases, case actions, the whistle, extension and send-back decisions, verification by
   hand), `console_board` (SLA board, overdue and turned-red clocks, evaluations, unit lists, indicators,
-  the live feed);
+  the live feed), `console_command` (what the caller commands; escalate, take over);
 - the departments (部门端, `/api/v1/department`): `department`;
 - the grid workers' verification (核查, `/api/v1/verification`): `verification`.
 
@@ -12,12 +12,20 @@ answer; the workflow itself writes the case log and the audit log.
 The permission-matrix test reads each route's roles from its `require_roles` dependency.
 """
 
-from service.cases.views import console_board, console_cases, console_triage, department, verification
+from service.cases.views import (
+    console_board,
+    console_cases,
+    console_command,
+    console_triage,
+    department,
+    verification,
+)
 
 ROUTERS = (
     console_triage.router,
     console_cases.router,
     console_board.router,
+    console_command.router,
     department.router,
     verification.router,
 )

@@ -12,13 +12,15 @@ import { loginView } from '../shared/login-view.js';
 import { BoardPanel } from './board-panel.js';
 import { CasePanel } from './case-panel.js';
 import { CasesPanel } from './cases-panel.js';
+import { loadCommand } from './command.js';
 import { IndicatorsPanel } from './indicators-panel.js';
 import { loadCategories, loadUnits } from './lookups.js';
 import { MapPanel } from './map-panel.js';
 import { reportPanel } from './report-panel.js';
 import { TriagePanel } from './triage-panel.js';
 
-const CONSOLE_ROLES = ['dispatcher', 'admin'];
+// The command staff of the city, a district or a street, a street's enforcement team, and admins (read-only).
+const CONSOLE_ROLES = ['dispatcher', 'street_team', 'admin'];
 const root = $('#app');
 let stopFeed = null;
 
@@ -84,16 +86,23 @@ function showConsole() {
     showLogin();
   }
 
+  const brand = h('span', { class: 'brand', id: 'console-brand' }, t('consoleTitle'));
   mount(root,
     h('header', { class: 'topbar' },
-      h('span', { class: 'brand' }, t('consoleTitle')),
+      brand,
       h('nav', { class: 'tabs' }, Object.values(tabs)),
       live,
       h('span', { class: 'who' }, session.user.display_name || session.user.username),
       h('button', { type: 'button', class: 'link light', id: 'logout', onclick: logout }, t('logout'))),
     h('div', { class: 'workspace' }, mapEl, side));
 
-  mapPanel.start();
+  // What this desk commands: its name in the header, its division on the map.
+  Promise.all([loadCommand(), mapPanel.start()]).then(([command]) => {
+    brand.textContent = t('consoleTitleOf', { name: command.name, label: command.level === 'city' ? '指挥中心' : '指挥' });
+    brand.dataset.level = command.level;
+    if (command.bbox) mapPanel.fitTo(command.bbox);
+    if (detail === 'case') casePanel.refresh();
+  }).catch((error) => toast(t('actionFailed', { message: error.message }), 'error'));
   loadCategories().then(() => triage.setCategories());
   loadUnits();
   select('triage');

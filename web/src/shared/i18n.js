@@ -287,6 +287,20 @@ const zh = {
   act_start_verification: '开始核查',
   act_verify_pass: '核查通过',
   act_verify_fail: '核查不通过（返工）',
+  act_escalate: '上报',
+  act_take_over: '接管',
+
+  // command levels (市 · 区 · 街道)
+  level_street: '街道',
+  level_district: '区指挥中心',
+  level_city: '市指挥中心',
+  consoleTitleOf: '吹哨 · {name}{label}',
+  commandBy: '指挥',
+  commandedBy: '本案卷由{level}指挥',
+  escalateTo: '上报给',
+  escalateReason: '上报原因（为何本级无法处置）',
+  takeOverNote: '接管说明',
+  readOnly: '只读（管理员）',
 };
 
 /** Translate a key, filling {placeholders} from vars. Unknown keys come back unchanged (visible in tests). */
