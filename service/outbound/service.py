@@ -126,6 +126,8 @@ def create_endpoint(
         events=check_events(events if events is not None else [e.value for e in EventType]),
         description=description,
         active=active,
+        # The clock's time, not the transaction's: endpoints made in one transaction keep their order.
+        created_at=datetime.now(UTC),
     )
     session.add(endpoint)
     session.flush()
