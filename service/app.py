@@ -21,6 +21,9 @@ from service.lifecycle import ShutdownSignal
 from service.middleware import Cors, GZipMiddleware, HeadAsGet, SecurityHeaders
 from service.ogc.views import router as ogc_router
 from service.open311.views import router as open311_router
+from service.outbound.views import router as webhooks_router
+from service.outbound.views import unit_router as unit_webhooks_router
+from service.outbound.worker import OutboundWorker
 from service.photos.store import build_media_store
 from service.photos.views import media_router
 from service.photos.views import router as photos_router
@@ -64,11 +67,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 daemon=True,
             )
             warming.start()
+        outbound = None
+        if settings.outbound.worker:
+            # Webhooks are delivered here, never inside a request (a dead receiver never slows a whistle).
+            outbound = OutboundWorker(settings.database, settings.outbound)
+            outbound.start()
         try:
             yield
         finally:
             shutdown.set()
             watcher.cancel()
+            if outbound is not None:
+                outbound.stop()
             if warming is not None:
                 warming.join()
             app.state.db.dispose()
@@ -99,6 +109,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ogc_router,
         open311_router,
         *COURIERS_ROUTERS,
+        webhooks_router,
+        unit_webhooks_router,
     ):
         app.include_router(router)
     mount_web_apps(app, settings)

@@ -10,6 +10,7 @@ from service.couriers import models as couriers_models
 from service.db.base import Base
 from service.geography import models as geography_models
 from service.open311 import models as open311_models
+from service.outbound import models as outbound_models
 from service.photos import models as photos_models
 from service.publicmap import models as publicmap_models
 from service.reports import models as reports_models
@@ -24,6 +25,7 @@ __all__ = [
     "couriers_models",
     "geography_models",
     "open311_models",
+    "outbound_models",
     "photos_models",
     "publicmap_models",
     "reports_models",

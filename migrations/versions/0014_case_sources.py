@@ -10,7 +10,7 @@
   under supervision); `users.office_id` binds the new role `supervisor` to its office.
 
 Revision ID: 0014_case_sources
-Revises: 0011_photo_fingerprints
+Revises: 0013_command_levels
 Create Date: 2026-12-08
 """
 
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0014_case_sources"
-down_revision: str | None = "0011_photo_fingerprints"
+down_revision: str | None = "0013_command_levels"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -32,6 +32,10 @@ def user_create(
     office: Annotated[
         str | None, typer.Option(help="Supervising office (督办单位) code or id (supervisors).")
     ] = None,
+    division: Annotated[
+        str | None,
+        typer.Option(help="Dispatchers: the district (6 digits) or street (12 digits) they command."),
+    ] = None,
 ) -> None:
     """Create a user account."""
     from service.accounts import service as accounts
@@ -54,6 +58,7 @@ def user_create(
                 display_name=display_name,
                 unit_id=uuid.UUID(unit_id) if unit_id else None,
                 office_id=office_id,
+                division_code=division,
             )
     except DomainError as exc:
         fail(exc.message)

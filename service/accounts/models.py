@@ -34,6 +34,11 @@ class User(CreatedAtMixin, Base):
         CheckConstraint(f"role IN ({_ROLE_LIST})", name="role_known"),
         # A supervising office's account, and only it, is bound to an office (0014_case_sources).
         CheckConstraint("(role = 'supervisor') = (office_id IS NOT NULL)", name="office_bound"),
+        # A district's (6 digits) or a street's (12 digits) command staff; NULL: the city's.
+        CheckConstraint(
+            "division_code IS NULL OR division_code ~ '^[0-9]{6}([0-9]{6})?$'", name="division_digits"
+        ),
+        CheckConstraint("division_code IS NULL OR role = 'dispatcher'", name="division_for_dispatchers"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
@@ -48,6 +53,10 @@ class User(CreatedAtMixin, Base):
     office_id: Mapped[uuid.UUID | None] = mapped_column(
         Uuid, ForeignKey("supervising_offices.id"), index=True
     )
+    # The division a dispatcher commands (`service.cases.command`): NULL for the city's command center,
+    # a district code for a district's, a street code for a street's. A street team member commands the
+    # street of their unit.
+    division_code: Mapped[str | None] = mapped_column(String(12))
     password_hash: Mapped[str] = mapped_column(String(255))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from service.cases.command import CITY, Command
 from service.cases.models import Case, CaseEvent, Dispatch, VerificationTask
 from service.cases.states import CaseState
 from service.db import refs
@@ -31,10 +32,17 @@ def list_cases(
     before_number: int | None = None,
     source: str | None = None,
     supervised: bool | None = None,
+    command: Command = CITY,
 ) -> list[Case]:
-    """Cases, newest first (by number); a page of `limit` older than the case `before_number`; only
-    those of a `source`, or (not) under supervision, when asked."""
-    stmt = select(Case).options(selectinload(Case.supervision)).order_by(Case.number.desc()).limit(limit)
+    """Cases in the `command`'s division, newest first (by number); a page of `limit` older than the case
+    `before_number`; only those of a `source`, or (not) under supervision, when asked."""
+    stmt = (
+        select(Case)
+        .options(selectinload(Case.supervision))
+        .where(command.where(Case.district_code, Case.street_code))
+        .order_by(Case.number.desc())
+        .limit(limit)
+    )
     if source is not None:
         stmt = stmt.where(Case.source == source)
     if supervised is not None:

@@ -64,6 +64,7 @@ class Case(Base):
         Index("ix_cases_filed_at", "filed_at", postgresql_include=["street_code", "district_code"]),
         CheckConstraint(f"state IN ({CASE_STATES})", name="state_known"),
         CheckConstraint("source IN (" + ", ".join(f"'{s}'" for s in SOURCES) + ")", name="source_known"),
+        CheckConstraint("command_level IN ('street','district','city')", name="command_level_known"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
@@ -78,6 +79,9 @@ class Case(Base):
     street_code: Mapped[str | None] = mapped_column(String(12))
     community_code: Mapped[str | None] = mapped_column(String(12))
     grid_code: Mapped[str | None] = mapped_column(String(15))
+    # Who commands the case now (`service.cases.command`): the level that filed it, until it is escalated
+    # (上报) or taken over (接管); the division is the case's own street or district at that level.
+    command_level: Mapped[str] = mapped_column(String(10), server_default="city")
     note: Mapped[str] = mapped_column(Text, default="")
     void_reason: Mapped[str | None] = mapped_column(Text)
     merged_into_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("cases.id"))
@@ -110,6 +114,9 @@ class Dispatch(Base):
         Index("ix_dispatches_check_in_deadline", "check_in_deadline"),
         Index("ix_dispatches_handling_deadline", "handling_deadline"),
         Index("ix_dispatches_live", "handling_deadline", "id", postgresql_where=text(LIVE)),
+        # The outbound deadline scan finds clocks turning yellow in a time window (0012_outbound_webhooks).
+        Index("ix_dispatches_check_in_yellow_at", "check_in_yellow_at"),
+        Index("ix_dispatches_handling_yellow_at", "handling_yellow_at"),
         CheckConstraint(f"state IN ({DISPATCH_STATES})", name="state_known"),
         CheckConstraint(
             f"check_in_unit IN ({LIMIT_UNITS}) AND handling_unit IN ({LIMIT_UNITS})", name="limit_units_known"

@@ -49,6 +49,22 @@ class NoteRequest(StrictBody):
     note: str = Field("", max_length=2000)
 
 
+class EscalateRequest(StrictBody):
+    to_level: Literal["district", "city"] = Field(description="区指挥中心 (district) 或市指挥中心 (city)")
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class CommandPublic(BaseModel):
+    """What the caller commands (the console's header and the map's first view)."""
+
+    level: str  # street | district | city
+    level_label: str  # 街道 / 区指挥中心 / 市指挥中心
+    code: str | None  # the district's or the street's code; None for the city
+    name: str  # 德胜街道 / 船营区 / 吉林市
+    may_act: bool  # false for admins (read-only)
+    bbox: list[float] | None  # [west, south, east, north] of the division (WGS-84), None for the city
+
+
 class MergeRequest(StrictBody):
     into_case_id: uuid.UUID
     note: str = Field("", max_length=2000)
@@ -88,6 +104,7 @@ class CasePublic(_ORM):
     street_code: str | None
     community_code: str | None
     grid_code: str | None
+    command_level: str  # street | district | city: who commands the case now (上报/接管 move it)
     note: str
     void_reason: str | None
     merged_into_id: uuid.UUID | None
@@ -283,6 +300,8 @@ class ClockEventPublic(BaseModel):
     unit_id: uuid.UUID
     clock: str
     deadline: UtcDatetime
+    district_code: str | None = None
+    street_code: str | None = None
 
 
 class EvaluationPublic(_ORM):

@@ -24,7 +24,6 @@ from service.cases.dispatching import (
     decide_extension,
     dispatch_case,
     reject_send_back,
-    street_team_scope,
     suggest_units,
 )
 from service.cases.evaluation import (
@@ -122,7 +121,6 @@ __all__ = [
     "reject_send_back",
     "request_extension",
     "send_back",
-    "street_team_scope",
     "submit_result",
     "suggest_units",
     "supervise_case",

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, selectinload
 from service.accounts.models import User
 from service.audit.service import ClientInfo
 from service.cases import sla
+from service.cases.command import check_acting
 from service.cases.detail import CaseDetail, case_detail
 from service.cases.models import Case, Dispatch
 from service.cases.states import CaseState
@@ -95,6 +96,7 @@ def supervise_case(
     """督办: name the case's supervising office, deadline and note (or change them), in the case log."""
     at = at or utcnow()
     case_row = lock_case(session=session, case_id=case_id)
+    check_acting(session, by, case_row)
     if CaseState(case_row.state) in _NOT_SUPERVISABLE:
         raise Conflict(
             f"案卷状态为 {case_row.state}，不能再设督办",

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from service.accounts.models import Role, User
 from service.audit.service import ClientInfo
+from service.cases.command import check_acting
 from service.cases.evaluation import evaluate_dispatch
 from service.cases.models import Case, Dispatch, VerificationTask
 from service.cases.states import Action, DispatchState
@@ -130,9 +131,10 @@ def assign_verification(
     client: ClientInfo | None = None,
     at: datetime | None = None,
 ) -> VerificationTask:
-    """A dispatcher starts verification by hand, naming the grid worker who checks."""
+    """The commanding level starts verification by hand, naming the grid worker who checks."""
     at = at or utcnow()
     case, dispatch = lock_dispatch(session=session, dispatch_id=dispatch_id)
+    check_acting(session, by, case)
     next_state(DispatchState(dispatch.state), Action.START_VERIFICATION)
     assignee = session.get(User, assignee_id)
     if assignee is None or assignee.role_enum is not Role.grid_worker or not assignee.is_active:

@@ -37,11 +37,16 @@ class DemoAccount:
     unit_code: str | None = None
     grids_of_community: str | None = None  # name of a named community: its grids become the worker's
     office_code: str | None = None  # a supervisor's office (service.supervision.demo)
+    division: str | None = (
+        None  # a dispatcher's district or street, by name: a district's or street's command
+    )
 
 
 DEMO_ACCOUNTS = (
     DemoAccount("admin", "admin", "系统管理员（演示）"),
     DemoAccount("dispatcher", "dispatcher", "指挥中心值班员（演示）"),
+    DemoAccount("command-chuanying", "dispatcher", "船营区指挥中心值班员（演示）", division="船营区"),
+    DemoAccount("command-desheng", "dispatcher", "德胜街道指挥值班员（演示）", division="德胜街道"),
     DemoAccount("grid-zhengyang", "grid_worker", "正阳社区网格员（演示）", grids_of_community="正阳社区"),
     DemoAccount("grid-changjiang", "grid_worker", "长江社区网格员（演示）", grids_of_community="长江社区"),
     DemoAccount("courier", "courier", "外卖骑手（演示）"),
@@ -71,6 +76,15 @@ def create_demo_accounts(*, session: Session, password: str = DEMO_PASSWORD) -> 
             office_id = session.execute(
                 text("SELECT id FROM supervising_offices WHERE code = :c"), {"c": a.office_code}
             ).scalar_one()
+        division = None
+        if a.division is not None:
+            division = session.execute(
+                text(
+                    "SELECT code FROM districts WHERE name = :n AND valid_to IS NULL UNION ALL "
+                    "SELECT code FROM streets WHERE name = :n AND valid_to IS NULL LIMIT 1"
+                ),
+                {"n": a.division},
+            ).scalar_one()
         existing = accounts.get_user_by_username(session=session, username=a.username)
         if existing is not None:
             lines.append(f"{a.username:18} {a.role:12} exists, left unchanged")
@@ -83,6 +97,7 @@ def create_demo_accounts(*, session: Session, password: str = DEMO_PASSWORD) -> 
             display_name=a.display_name,
             unit_id=unit_id,
             office_id=office_id,
+            division_code=division,
         )
         note = a.display_name
         if a.grids_of_community is not None:

@@ -6,8 +6,8 @@ optionally put under supervision (`cases.supervise_case`): all in one transactio
 - Position: lon/lat (any datum), or a place picked from the place search (`geography.places`); a
   position outside the city's districts is refused (422 `outside_city`): a hand-made case is placed by
   a person who can place it again.
-- A street team member makes cases only in its own street (`cases.street_team_scope`, the rule of its
-  whistle): elsewhere 403, nothing stored.
+- A district's or a street's command (a street team member too) makes cases only in its own division
+  (`service.cases.command`): elsewhere 403, nothing stored; the case is commanded by its maker's level.
 - `Idempotency-Key` (optional) as for uploads (`service.reports.idempotency`): a retry with the same key
   and body gets the first answer again, a different body under the key is 422, a refused request frees
   its key. Without the header every request makes a new case.
@@ -28,8 +28,9 @@ from geo.crs import Datum
 from service.accounts.models import User
 from service.audit.service import ClientInfo
 from service.cases import service as cases
+from service.cases.command import command_of, division_of
 from service.cases.views.presenters import case_public
-from service.errors import Invalid
+from service.errors import Forbidden, Invalid
 from service.geography.places import find_place
 from service.geography.service import Routing, category_rule, distance_to_city_m, route
 from service.reports import idempotency
@@ -121,6 +122,10 @@ def _make(
         tolerance_m=settings.router.snap_tolerance_m,
     )  # fmt: skip
     _refuse_outside_city(session, routing)
+    command = command_of(session=session, user=user)
+    if not command.covers(routing.code("district"), routing.code("street")):
+        name = division_of(session=session, command=command).name
+        raise Forbidden(f"只能在本辖区（{name}）内建案；该位置不在辖区内")
     now = datetime.now(UTC)
     flags = {"unrouted": "位置不在任何网格内，需人工研判"} if routing.status == "unrouted" else {}
     report = create_report(
@@ -135,7 +140,6 @@ def _make(
     case = cases.file_report(
         session=session, report_id=report.id, by=user, client=client, note=body.note, at=now, origin=origin
     )
-    cases.street_team_scope(session, user, case)
     if body.supervision is not None:
         s = body.supervision
         cases.supervise_case(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from service.cases.command import scope_sql
 from service.cases.sla import colour_rank_sql, reading_sql
 from service.cases.states import LIVE_DISPATCH_STATES, values
 from service.publicmap.public_reports import coarse_lateral
@@ -194,6 +195,7 @@ COLOUR_RANK = f"max(greatest({_CHECK_IN}, {_HANDLING}))"
 # The dispatches whose clocks run: the board's rows.
 OPEN_DISPATCH = "d.state IN (" + ", ".join(f"'{state}'" for state in values(LIVE_DISPATCH_STATES)) + ")"
 
+# The staff layers show the caller's division only (`service.cases.command`; bound by `Command.params`).
 STAFF_AGGREGATE_SQL = f"""
     {ENVELOPE}
     SELECT ST_AsMVT(q, :layer, {EXTENT}, 'geom') FROM (
@@ -202,6 +204,7 @@ STAFF_AGGREGATE_SQL = f"""
                rc.green, rc.yellow, rc.red
         FROM report_counts rc, bounds
         WHERE rc.level = :level AND rc.label_3857 && bounds.wide
+          AND {scope_sql("rc.district_code", "rc.street_code")}
         ORDER BY rc.total DESC, rc.code
         LIMIT :limit
     ) q WHERE q.geom IS NOT NULL
@@ -233,7 +236,7 @@ STAFF_POINTS_SQL = f"""
         FROM reports r
         CROSS JOIN bounds
         LEFT JOIN cases c ON c.id = r.case_id
-        WHERE r.geom_3857 && bounds.wide
+        WHERE r.geom_3857 && bounds.wide AND {scope_sql("r.district_code", "r.street_code")}
         ORDER BY r.created_at DESC
         LIMIT :limit
     ) q WHERE q.geom IS NOT NULL

@@ -96,3 +96,13 @@ def test_db_ensure_and_upgrade_are_idempotent(cli_database_url: str) -> None:
     assert runner.invoke(cli, ["db", "ensure"]).output.strip() == "the database exists"
     upgraded = runner.invoke(cli, ["db", "upgrade"])
     assert upgraded.exit_code == 0 and "head" in upgraded.output
+
+
+def test_user_create_gives_a_dispatcher_a_division(cli_database_url: str) -> None:
+    runner = CliRunner()
+    args = ["user", "create", "desheng.cmd", "--role", "dispatcher", "--password", "12345678"]
+    made = runner.invoke(cli, [*args, "--division", "220204001000"])
+    assert made.exit_code == 0, made.output
+    nowhere = runner.invoke(cli, ["user", "create", "x.cmd", "--role", "dispatcher", "--password", "12345678",
+                                  "--division", "220204999000"])  # fmt: skip
+    assert nowhere.exit_code == 1 and "220204999000" in nowhere.output

@@ -4,7 +4,7 @@ answer; the workflow itself writes the case log and the audit log.
 - the console (指挥中心, `/api/v1/console`): `console_triage` (the queue; file, void, merge a report),
   `console_cases` (cases, case actions, the whistle, extension and send-back decisions, verification by
   hand), `console_board` (SLA board, overdue and turned-red clocks, evaluations, unit lists, indicators,
-  the live feed);
+  the live feed), `console_command` (what the caller commands; escalate, take over);
 - the departments (部门端, `/api/v1/department`): `department`;
 - the grid workers' verification (核查, `/api/v1/verification`): `verification`;
 - supervision (督办): `console_supervision` (the console puts a case under a supervising office) and
@@ -17,6 +17,7 @@ The permission-matrix test reads each route's roles from its `require_roles` dep
 from service.cases.views import (
     console_board,
     console_cases,
+    console_command,
     console_supervision,
     console_triage,
     department,
@@ -28,6 +29,7 @@ ROUTERS = (
     console_triage.router,
     console_cases.router,
     console_board.router,
+    console_command.router,
     console_supervision.router,
     department.router,
     verification.router,

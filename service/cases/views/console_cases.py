@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from service.cases import service as cases
+from service.cases.command import check_readable
 from service.cases.schemas import (
     AssignVerificationRequest,
     CaseDetailPublic,
@@ -28,11 +29,11 @@ from service.cases.schemas import (
 from service.cases.states import Action, CaseState
 from service.cases.views.common import (
     ERRORS,
-    ConsoleReader,
-    Dispatcher,
+    Commander,
+    CommandersCase,
+    CommandersCommand,
+    ConsoleCommand,
     ReadableCase,
-    Whistler,
-    WhistlersCase,
 )
 from service.cases.views.presenters import case_detail_public, case_public, dispatch_public, tasks_public
 from service.deps import ClientDep, SessionDep
@@ -45,7 +46,7 @@ router = APIRouter(prefix="/api/v1/console", tags=["console"], responses=ERRORS)
 @router.get("/cases", response_model=list[CasePublic], summary="Cases, newest first")
 def list_cases(
     session: SessionDep,
-    _user: ConsoleReader,
+    command: ConsoleCommand,
     page: Page,
     state: CaseState | None = None,
     street: str | None = Query(None, max_length=12),
@@ -60,6 +61,7 @@ def list_cases(
         before_number=page.after_value(int),
         source=source,
         supervised=supervised,
+        command=command,
     )
     return [case_public(c) for c in page.cut(rows, key=lambda c: (c.number,))]
 
@@ -76,7 +78,7 @@ def _case_action(action: Action, summary: str, body_model: type[NoteRequest] | t
 
         @router.post(path, response_model=CasePublic, summary=summary, name=f"case_{action.value}")
         def with_reason(
-            case_id: uuid.UUID, body: ReasonRequest, session: SessionDep, user: Dispatcher, client: ClientDep
+            case_id: uuid.UUID, body: ReasonRequest, session: SessionDep, user: Commander, client: ClientDep
         ) -> CasePublic:
             case = cases.act_on_case(
                 session=session, case_id=case_id, action=action, by=user, note=body.reason, client=client
@@ -88,7 +90,7 @@ def _case_action(action: Action, summary: str, body_model: type[NoteRequest] | t
 
         @router.post(path, response_model=CasePublic, summary=summary, name=f"case_{action.value}")
         def with_note(
-            case_id: uuid.UUID, body: NoteRequest, session: SessionDep, user: Dispatcher, client: ClientDep
+            case_id: uuid.UUID, body: NoteRequest, session: SessionDep, user: Commander, client: ClientDep
         ) -> CasePublic:
             case = cases.act_on_case(
                 session=session, case_id=case_id, action=action, by=user, note=body.note, client=client
@@ -105,7 +107,7 @@ _case_action(Action.CLOSE, "Close a filed case settled without a dispatch (自�
 
 @router.post("/cases/{case_id}/merge", response_model=CasePublic, summary="Merge a duplicate case")
 def merge_case(
-    case_id: uuid.UUID, body: MergeRequest, session: SessionDep, user: Dispatcher, client: ClientDep
+    case_id: uuid.UUID, body: MergeRequest, session: SessionDep, user: Commander, client: ClientDep
 ) -> CasePublic:
     case = cases.merge_case(
         session=session, case_id=case_id, into_case_id=body.into_case_id, by=user, note=body.note,
@@ -118,7 +120,7 @@ def merge_case(
 @router.get(
     "/cases/{case_id}/suggestion", response_model=SuggestionPublic, summary="The router's suggested units"
 )
-def suggestion(case: WhistlersCase, session: SessionDep) -> SuggestionPublic:
+def suggestion(case: CommandersCase, session: SessionDep) -> SuggestionPublic:
     s = cases.suggest_units(session=session, case=case)
     return SuggestionPublic(
         case_id=s.case_id,
@@ -136,7 +138,7 @@ def suggestion(case: WhistlersCase, session: SessionDep) -> SuggestionPublic:
     summary="Blow the whistle (吹哨): dispatch to one or several units (joint enforcement)",
 )  # fmt: skip
 def dispatch_case(
-    case_id: uuid.UUID, body: DispatchRequest, session: SessionDep, user: Whistler, client: ClientDep
+    case_id: uuid.UUID, body: DispatchRequest, session: SessionDep, user: Commander, client: ClientDep
 ) -> list[DispatchPublic]:
     created = cases.dispatch_case(
         session=session, case_id=case_id, unit_ids=body.unit_ids, by=user, note=body.note, client=client
@@ -149,7 +151,7 @@ def dispatch_case(
     "/dispatches/{dispatch_id}/extension/grant", response_model=DispatchPublic, summary="Grant an extension"
 )
 def grant_extension(
-    dispatch_id: uuid.UUID, body: ExtensionDecision, session: SessionDep, user: Dispatcher, client: ClientDep
+    dispatch_id: uuid.UUID, body: ExtensionDecision, session: SessionDep, user: Commander, client: ClientDep
 ) -> DispatchPublic:
     d = cases.decide_extension(
         session=session, dispatch_id=dispatch_id, grant=True, by=user, note=body.note, amount=body.amount,
@@ -163,7 +165,7 @@ def grant_extension(
     "/dispatches/{dispatch_id}/extension/deny", response_model=DispatchPublic, summary="Deny an extension"
 )
 def deny_extension(
-    dispatch_id: uuid.UUID, body: NoteRequest, session: SessionDep, user: Dispatcher, client: ClientDep
+    dispatch_id: uuid.UUID, body: NoteRequest, session: SessionDep, user: Commander, client: ClientDep
 ) -> DispatchPublic:
     d = cases.decide_extension(
         session=session, dispatch_id=dispatch_id, grant=False, by=user, note=body.note, client=client
@@ -179,12 +181,13 @@ def deny_extension(
 def verifiers(
     case_id: uuid.UUID,
     session: SessionDep,
-    _user: Dispatcher,
+    command: CommandersCommand,
     # Small by nature (the grid workers of one community): a bounded limit, no cursor.
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> list[VerifierPublic]:
     # The case is loaded here, not by a dependency: a bad `limit` is 422 before an unknown case is 404.
     case = cases.get_case(session=session, case_id=case_id)
+    check_readable(command, case)
     found = cases.verifier_candidates(session=session, case=case, limit=limit)
     return [VerifierPublic(**v.__dict__) for v in found]
 
@@ -194,7 +197,7 @@ def verifiers(
     summary="Reject a send-back (退回不成立): the item is the unit's; it handles it, and loses points",
 )  # fmt: skip
 def reject_send_back(
-    dispatch_id: uuid.UUID, body: ReasonRequest, session: SessionDep, user: Dispatcher, client: ClientDep
+    dispatch_id: uuid.UUID, body: ReasonRequest, session: SessionDep, user: Commander, client: ClientDep
 ) -> DispatchPublic:
     d = cases.reject_send_back(
         session=session, dispatch_id=dispatch_id, by=user, reason=body.reason, client=client
@@ -209,7 +212,7 @@ def reject_send_back(
 )  # fmt: skip
 def assign_verification(
     dispatch_id: uuid.UUID, body: AssignVerificationRequest, session: SessionDep, store: MediaStoreDep,
-    user: Dispatcher, client: ClientDep,
+    user: Commander, client: ClientDep,
 ) -> VerificationTaskPublic:  # fmt: skip
     task = cases.assign_verification(
         session=session, dispatch_id=dispatch_id, assignee_id=body.assignee_id, by=user, client=client

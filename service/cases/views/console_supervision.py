@@ -9,7 +9,7 @@ from fastapi import APIRouter
 
 from service.cases import service as cases
 from service.cases.schemas import CasePublic, SupervisionRequest
-from service.cases.views.common import ERRORS, Dispatcher
+from service.cases.views.common import ERRORS, Commander
 from service.cases.views.presenters import case_public
 from service.deps import ClientDep, SessionDep
 
@@ -21,7 +21,7 @@ router = APIRouter(prefix="/api/v1/console", tags=["console"], responses=ERRORS)
     summary="督办: name the case's supervising office, deadline (督办时限) and note",
 )  # fmt: skip
 def supervise_case(
-    case_id: uuid.UUID, body: SupervisionRequest, session: SessionDep, user: Dispatcher, client: ClientDep
+    case_id: uuid.UUID, body: SupervisionRequest, session: SessionDep, user: Commander, client: ClientDep
 ) -> CasePublic:
     case = cases.supervise_case(
         session=session, case_id=case_id, office_id=body.office_id, deadline=body.deadline, by=user,

@@ -22,8 +22,11 @@ from service.cases.views import ROUTERS
 from tests.service.cases.conftest import Auth, City
 
 R = Role
-CONSOLE_READ = {R.dispatcher, R.admin}
-DISPATCH = {R.dispatcher}
+# The command staff at every level (dispatchers; a street's enforcement team for its street) and admins,
+# who read the city's console and act on nothing. Where each may read and act is
+# tests/service/cases/test_command_levels.py's matter.
+CONSOLE_READ = {R.dispatcher, R.street_team, R.admin}
+DISPATCH = {R.dispatcher, R.street_team}
 UNIT = {R.officer, R.street_team}
 
 MATRIX: dict[tuple[str, str], set[Role]] = {
@@ -38,8 +41,11 @@ MATRIX: dict[tuple[str, str], set[Role]] = {
     ("POST", "/api/v1/console/cases/{case_id}/resume"): DISPATCH,
     ("POST", "/api/v1/console/cases/{case_id}/close"): DISPATCH,
     ("POST", "/api/v1/console/cases/{case_id}/merge"): DISPATCH,
-    ("GET", "/api/v1/console/cases/{case_id}/suggestion"): {R.dispatcher, R.street_team},
-    ("POST", "/api/v1/console/cases/{case_id}/dispatch"): {R.dispatcher, R.street_team},
+    ("GET", "/api/v1/console/cases/{case_id}/suggestion"): DISPATCH,
+    ("POST", "/api/v1/console/cases/{case_id}/dispatch"): DISPATCH,
+    ("GET", "/api/v1/console/command"): CONSOLE_READ,
+    ("POST", "/api/v1/console/cases/{case_id}/escalate"): DISPATCH,
+    ("POST", "/api/v1/console/cases/{case_id}/take-over"): DISPATCH,
     ("POST", "/api/v1/console/dispatches/{dispatch_id}/extension/grant"): DISPATCH,
     ("POST", "/api/v1/console/dispatches/{dispatch_id}/extension/deny"): DISPATCH,
     ("POST", "/api/v1/console/dispatches/{dispatch_id}/verification"): DISPATCH,
@@ -82,6 +88,7 @@ BODIES: dict[str, dict[str, Any]] = {
     "fail": {"data": {"reason": "x"}},
     "reject": {"json": {"reason": "x"}},
     "supervision": {"json": {"office_id": str(uuid.uuid4()), "deadline": "2099-01-01T09:00:00+08:00"}},
+    "escalate": {"json": {"to_level": "city", "reason": "x"}},
 }
 USER_FOR_ROLE = {
     R.grid_worker: "desheng_worker",
@@ -163,21 +170,26 @@ def test_a_unit_sees_only_its_own_dispatches(
 def test_a_street_team_whistles_only_in_its_own_street(
     client: TestClient, city: City, auth: Auth, db: Session, make_report: Any
 ) -> None:
+    """乡街吹哨: the street's team files its street's report and whistles; another street's case does not
+    exist for it (404), and a case the city's command center filed is the city's (409)."""
     from service.cases import service as cases
     from tests.service.cases.conftest import ZHENGYANG, ZHENGYANG_POINT
 
-    mine = cases.file_report(session=db, report_id=make_report(), by=city.users["dispatcher"])
     theirs = cases.file_report(
         session=db,
         report_id=make_report(place=ZHENGYANG, point=ZHENGYANG_POINT),
         by=city.users["dispatcher"],
     )
+    citys = cases.file_report(session=db, report_id=make_report(), by=city.users["dispatcher"])
     db.commit()
     team = auth(city.users["desheng_team"])
+    mine = client.post(f"/api/v1/console/triage/{make_report()}/file", json={}, headers=team)
+    assert mine.status_code == 201 and mine.json()["command_level"] == "street"
     body = {"unit_ids": [str(city.unit("police"))]}
     assert (
-        client.post(f"/api/v1/console/cases/{theirs.id}/dispatch", json=body, headers=team).status_code == 403
+        client.post(f"/api/v1/console/cases/{theirs.id}/dispatch", json=body, headers=team).status_code == 404
     )
-    assert (
-        client.post(f"/api/v1/console/cases/{mine.id}/dispatch", json=body, headers=team).status_code == 201
-    )
+    refused = client.post(f"/api/v1/console/cases/{citys.id}/dispatch", json=body, headers=team)
+    assert refused.status_code == 409 and refused.json()["error"]["details"]["command_level"] == "city"
+    sent = client.post(f"/api/v1/console/cases/{mine.json()['id']}/dispatch", json=body, headers=team)
+    assert sent.status_code == 201

@@ -14,6 +14,7 @@ import { loginView } from '../shared/login-view.js';
 import { BoardPanel } from './board-panel.js';
 import { CasePanel } from './case-panel.js';
 import { CasesPanel } from './cases-panel.js';
+import { loadCommand } from './command.js';
 import { IndicatorsPanel } from './indicators-panel.js';
 import { loadCategories, loadUnits } from './lookups.js';
 import { MapPanel } from './map-panel.js';
@@ -22,7 +23,9 @@ import { reportPanel } from './report-panel.js';
 import { showSupervision } from './supervision-panel.js';
 import { TriagePanel } from './triage-panel.js';
 
-const CONSOLE_ROLES = ['dispatcher', 'admin', 'supervisor'];
+// The command staff of the city, a district or a street, a street's enforcement team, admins (read-only),
+// and supervising offices (their own read-only screen).
+const CONSOLE_ROLES = ['dispatcher', 'street_team', 'admin', 'supervisor'];
 const root = $('#app');
 let stopFeed = null;
 
@@ -51,7 +54,7 @@ async function logout() {
 function topbar(title, tabs, extra = []) {
   const session = getSession();
   return h('header', { class: 'topbar' },
-    h('span', { class: 'brand' }, title),
+    h('span', { class: 'brand', id: 'console-brand' }, title),
     h('nav', { class: 'tabs' }, tabs),
     extra,
     h('span', { class: 'who' }, session.user.display_name || session.user.username),
@@ -115,12 +118,19 @@ function showConsole() {
     newCase.open();
   }
 
-  const newCaseButton = session.user.role === 'dispatcher'
+  const newCaseButton = ['dispatcher', 'street_team'].includes(session.user.role)
     ? h('button', { type: 'button', class: 'light-button', id: 'new-case-button', onclick: openNewCase }, t('newCase'))
     : null;
   mount(root, topbar(t('consoleTitle'), Object.values(tabs), [newCaseButton, live]), h('div', { class: 'workspace' }, mapEl, side));
 
-  mapPanel.start();
+  // What this desk commands: its name in the header, its division on the map.
+  const brand = root.querySelector('#console-brand');
+  Promise.all([loadCommand(), mapPanel.start()]).then(([command]) => {
+    brand.textContent = t('consoleTitleOf', { name: command.name, label: command.level === 'city' ? '指挥中心' : '指挥' });
+    brand.dataset.level = command.level;
+    if (command.bbox) mapPanel.fitTo(command.bbox);
+    if (detail === 'case') casePanel.refresh();
+  }).catch((error) => toast(t('actionFailed', { message: error.message }), 'error'));
   loadCategories().then(() => triage.setCategories());
   loadUnits();
   select('triage');

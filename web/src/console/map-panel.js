@@ -140,6 +140,14 @@ export class MapPanel {
     this.map?.getView().animate({ center: fromLonLat(lonLat), duration: 300 });
   }
 
+  /** Show a division: [west, south, east, north] in WGS-84. */
+  fitTo(bbox) {
+    const [west, south, east, north] = bbox;
+    const [x0, y0] = fromLonLat([west, south]);
+    const [x1, y1] = fromLonLat([east, north]);
+    this.map?.getView().fit([x0, y0, x1, y1], { padding: [24, 24, 24, 24], maxZoom: 16 });
+  }
+
   /** Reload the report tiles (after a state change or a new report from the live feed). */
   refreshReports() {
     this.reportTiles?.getSource().refresh();

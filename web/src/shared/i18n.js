@@ -346,6 +346,20 @@ const zh = {
   place_station: '驿站',
   createCase: '建案',
   caseCreated: '已建案：案卷 {number}',
+  act_escalate: '上报',
+  act_take_over: '接管',
+
+  // command levels (市 · 区 · 街道)
+  level_street: '街道',
+  level_district: '区指挥中心',
+  level_city: '市指挥中心',
+  consoleTitleOf: '吹哨 · {name}{label}',
+  commandBy: '指挥',
+  commandedBy: '本案卷由{level}指挥',
+  escalateTo: '上报给',
+  escalateReason: '上报原因（为何本级无法处置）',
+  takeOverNote: '接管说明',
+  readOnlyAdmin: '只读（管理员）',
 };
 
 /** Translate a key, filling {placeholders} from vars. Unknown keys come back unchanged (visible in tests). */
