@@ -28,8 +28,11 @@ from service.photos.store import build_media_store
 from service.photos.views import media_router
 from service.photos.views import router as photos_router
 from service.publicmap.views import router as public_router
+from service.reports.views import console_router as handmade_router
 from service.reports.views import router as reports_router
 from service.settings import Settings, get_settings
+from service.supervision.views import admin_router as offices_admin_router
+from service.supervision.views import console_router as offices_console_router
 from service.tiles.views import router as tiles_router
 from service.web.views import mount_web_apps
 from service.web.views import router as web_router
@@ -92,9 +95,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         health_router,
         auth_router,
         admin_router,
+        offices_admin_router,
+        offices_console_router,
         web_router,
         geography_router,
         reports_router,
+        handmade_router,
         photos_router,
         media_router,
         *CASES_ROUTERS,

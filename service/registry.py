@@ -14,6 +14,7 @@ from service.outbound import models as outbound_models
 from service.photos import models as photos_models
 from service.publicmap import models as publicmap_models
 from service.reports import models as reports_models
+from service.supervision import models as supervision_models
 from service.tiles import models as tiles_models
 
 __all__ = [
@@ -28,5 +29,6 @@ __all__ = [
     "photos_models",
     "publicmap_models",
     "reports_models",
+    "supervision_models",
     "tiles_models",
 ]

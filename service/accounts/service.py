@@ -41,12 +41,14 @@ def create_user(
     display_name: str = "",
     phone: str | None = None,
     unit_id: uuid.UUID | None = None,
+    office_id: uuid.UUID | None = None,
     division_code: str | None = None,
 ) -> User:
     if len(password) < 8:
         raise Invalid("password must have at least 8 characters")
     if role in UNIT_ROLES and unit_id is None:
         raise Invalid(f"a user with role {role.value} must be bound to a department unit")
+    _check_office(session, role, office_id)
     if role is Role.street_team and unit_id is not None:
         _check_street_team(session, unit_id)
     if division_code is not None:
@@ -60,11 +62,42 @@ def create_user(
         display_name=display_name or username,
         phone=phone,
         unit_id=unit_id,
+        office_id=office_id,
         division_code=division_code,
     )
     session.add(user)
     session.flush()
     return user
+
+
+def _check_office(session: Session, role: Role, office_id: uuid.UUID | None) -> None:
+    """A supervisor is bound to one active supervising office (督办单位); no other role is."""
+    if role is not Role.supervisor:
+        if office_id is not None:
+            raise Invalid("只有督办单位账号（supervisor）可以绑定督办单位", details={"field": "office_id"})
+        return
+    if office_id is None:
+        raise Invalid(
+            "督办单位账号（supervisor）必须绑定一个督办单位（office_id）", details={"field": "office_id"}
+        )
+    o = refs.supervising_offices.c
+    active = session.scalar(select(o.active).where(o.id == office_id))
+    if not active:
+        state = "不存在" if active is None else "已停用"
+        raise Invalid(f"督办单位 {office_id} {state}", details={"field": "office_id"})
+
+
+def office_id_of(*, session: Session, office: str) -> uuid.UUID:
+    """The id of a supervising office named by its code or id (the `whistle user create` option)."""
+    o = refs.supervising_offices.c
+    try:
+        condition = o.id == uuid.UUID(office)
+    except ValueError:
+        condition = o.code == office
+    found = session.scalar(select(o.id).where(condition))
+    if found is None:
+        raise NotFound(f"没有督办单位 {office}")
+    return uuid.UUID(str(found))
 
 
 def _check_street_team(session: Session, unit_id: uuid.UUID) -> None:

@@ -40,6 +40,7 @@ class BoardRow:
     handling_deadline: datetime
     check_in_colour: sla.Colour
     handling_colour: sla.Colour
+    supervised: bool = False  # its case is under supervision (督办)
 
     @property
     def colour(self) -> sla.Colour:
@@ -55,7 +56,8 @@ _BOARD_SQL = text(
     f"""
     SELECT d.id, d.case_id, c.number, c.category_code, c.street_code, d.unit_id, u.name, d.state,
            d.check_in_deadline, d.check_in_yellow_at, d.handling_deadline, d.handling_yellow_at,
-           coalesce(d.checked_in_at, d.sent_back_at) AS responded_at, d.result_at
+           coalesce(d.checked_in_at, d.sent_back_at) AS responded_at, d.result_at,
+           EXISTS (SELECT 1 FROM case_supervisions s WHERE s.case_id = c.id) AS supervised
     FROM dispatches d
     JOIN cases c ON c.id = d.case_id
     JOIN department_units u ON u.id = d.unit_id
@@ -116,6 +118,7 @@ def board(
                 handling_deadline=row.handling_deadline,
                 check_in_colour=check_in_colour,
                 handling_colour=handling_colour,
+                supervised=row.supervised,
             )
         )
     return red_first(out)

@@ -30,9 +30,10 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.db.base import Base, new_id
+from service.supervision.models import CaseSupervision
 
 LIVE = "state IN ('dispatched','checked_in','extension_requested','handled','verifying')"
 CASE_STATES = (
@@ -40,6 +41,11 @@ CASE_STATES = (
 )
 DISPATCH_STATES = "'dispatched','checked_in','extension_requested','handled','verifying','closed','sent_back'"
 LIMIT_UNITS = "'urgent_hours','work_hours','work_days','natural_days'"
+# Where a case came from (0014_case_sources): 网格员上报, 流动网格员上报, 12345热线, 督办交办, 合作方接入
+# (Open311), 街道自查/巡查. The first, second, fifth (and a street team's own report: inspection) are
+# derived from the report at filing; a case made by hand names one of `HAND_MADE_SOURCES`.
+SOURCES = ("grid_worker", "courier", "hotline", "referral", "open311", "inspection")
+HAND_MADE_SOURCES = ("hotline", "referral", "inspection")
 INDICATOR_COLUMNS = [
     "unit_id", "state", "case_id", "street_code", "district_code", "check_in_deadline",
     "checked_in_at", "handling_deadline", "result_at", "closed_at", "rework_count",
@@ -57,6 +63,7 @@ class Case(Base):
         # 立案数 per street or district over a period, index-only.
         Index("ix_cases_filed_at", "filed_at", postgresql_include=["street_code", "district_code"]),
         CheckConstraint(f"state IN ({CASE_STATES})", name="state_known"),
+        CheckConstraint("source IN (" + ", ".join(f"'{s}'" for s in SOURCES) + ")", name="source_known"),
         CheckConstraint("command_level IN ('street','district','city')", name="command_level_known"),
     )
 
@@ -85,6 +92,14 @@ class Case(Base):
         DateTime(timezone=True)
     )  # 立案 (None: voided in triage)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Where it came from (`SOURCES`), and the hotline ticket or referral document number (0014).
+    source: Mapped[str] = mapped_column(String(16), server_default="grid_worker")
+    source_ref: Mapped[str | None] = mapped_column(Text)
+    # Who called (a hand-made case): private, shown to the command center only, never in a public answer.
+    caller_name: Mapped[str | None] = mapped_column(Text)
+    caller_phone: Mapped[str | None] = mapped_column(String(32))
+    # 督办: the office supervising it, if any (`service.supervision`; written there, read here).
+    supervision: Mapped[CaseSupervision | None] = relationship(viewonly=True, lazy="select")
 
 
 class Dispatch(Base):

@@ -6,7 +6,7 @@ import uuid
 from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from service.cases.deadlines import LimitUnit
 from service.photos.schemas import FlagPublic, PhotoPublic
@@ -70,11 +70,35 @@ class MergeRequest(StrictBody):
     note: str = Field("", max_length=2000)
 
 
+CaseSource = Literal["grid_worker", "courier", "hotline", "referral", "open311", "inspection"]
+
+
+class SupervisionPublic(BaseModel):
+    """督办: the office supervising the case, its deadline (督办时限), and whether the case is past it."""
+
+    office_id: uuid.UUID
+    office_code: str
+    office_name: str
+    deadline: UtcDatetime
+    note: str
+    overdue: bool = Field(
+        description="The deadline passed while the case was open (now, or when it closed); never for a "
+        "voided or merged case"
+    )
+
+
 class CasePublic(_ORM):
     id: uuid.UUID
     number: int
     state: str
     category_code: str
+    source: str = Field(
+        "grid_worker",
+        description="grid_worker (网格员上报) | courier (流动网格员上报) | hotline (12345热线) | referral "
+        "(督办交办) | open311 (合作方接入) | inspection (街道自查/巡查)",
+    )
+    source_ref: str | None = Field(None, description="Hotline ticket or referral document number.")
+    supervision: SupervisionPublic | None = Field(None, description="null: not under supervision (督办)")
     primary_report_id: uuid.UUID
     district_code: str | None
     street_code: str | None
@@ -115,6 +139,9 @@ class DispatchPublic(_ORM):
     send_back_rejected_at: UtcDatetime | None = None
     closed_at: UtcDatetime | None
     allowed_actions: list[str] = []
+    case_supervision: SupervisionPublic | None = Field(
+        None, description="In a unit's list of its dispatches: the case's supervision (督办), if any"
+    )
 
 
 class CaseEventPublic(_ORM):
@@ -153,6 +180,13 @@ class VerificationPublic(BaseModel):
     flags: list[FlagPublic]
 
 
+class CallerPublic(BaseModel):
+    """Who called in a case made by hand (private: the command center's case detail only)."""
+
+    name: str | None
+    phone: str | None
+
+
 class CaseDetailPublic(BaseModel):
     case: CasePublic
     report_ids: list[uuid.UUID]
@@ -160,6 +194,17 @@ class CaseDetailPublic(BaseModel):
     events: list[CaseEventPublic]
     dispatch_photos: list[DispatchPhotoPublic] = Field(default_factory=list)
     verifications: list[VerificationPublic] = Field(default_factory=list)
+    caller: CallerPublic | None = Field(
+        None, description="The caller of a case made by hand: the command center's detail only, else null"
+    )
+
+
+class SupervisionRequest(StrictBody):
+    """督办: put a case under a supervising office (or change its office, deadline or note)."""
+
+    office_id: uuid.UUID
+    deadline: AwareDatetime = Field(description="督办时限, with its offset; after now, within a year")
+    note: str = Field("", max_length=2000)
 
 
 class UnitRefPublic(BaseModel):
@@ -246,6 +291,7 @@ class BoardRowPublic(BaseModel):
     check_in_colour: str
     handling_colour: str
     colour: str
+    supervised: bool = Field(False, description="Its case is under supervision (督办)")
 
 
 class ClockEventPublic(BaseModel):
@@ -357,3 +403,30 @@ FAIL_UPLOAD_SCHEMA = _upload_schema("reason", required=True, min_length=1)
 def multipart_body(schema: dict[str, Any]) -> dict[str, Any]:
     """`openapi_extra` of an endpoint whose multipart body is read as a stream (not by FastAPI)."""
     return {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": schema}}}}
+
+
+class SupervisedCasePublic(CasePublic):
+    """A case in a supervising office's list, with its place on the map."""
+
+    lon: float | None = None
+    lat: float | None = None
+
+
+class SupervisedDispatchPublic(DispatchPublic):
+    """A dispatch as the supervising office follows it: the unit by name, both clocks' colours."""
+
+    unit_name: str
+    check_in_colour: str = Field(description="green | yellow | red (a stopped clock keeps its colour)")
+    handling_colour: str
+
+
+class SupervisedCaseDetailPublic(BaseModel):
+    """One referred case's progress: what was reported, who was whistled, their clocks, results, log."""
+
+    case: SupervisedCasePublic
+    description: str = Field(description="What was reported (the primary report's text)")
+    report_photos: list[PhotoPublic]
+    dispatches: list[SupervisedDispatchPublic]
+    events: list[CaseEventPublic]
+    dispatch_photos: list[DispatchPhotoPublic]
+    verifications: list[VerificationPublic]

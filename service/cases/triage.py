@@ -21,6 +21,7 @@ from service.accounts.models import User
 from service.audit.service import ClientInfo
 from service.cases.command import CITY, Command, check_acting, check_place
 from service.cases.models import Case
+from service.cases.sources import CaseOrigin, origin_of
 from service.cases.states import Action, CaseState
 from service.cases.workflow import (
     TriageReport,
@@ -201,6 +202,7 @@ def _new_case(
         created_by=by.id,
         created_at=at,
         updated_at=at,
+        source=origin_of(session, report.id),
     )
     session.add(case)
     session.flush()
@@ -231,8 +233,10 @@ def file_report(
     category_code: str | None = None,
     note: str = "",
     at: datetime | None = None,
+    origin: CaseOrigin | None = None,
 ) -> Case:
-    """研判立案: a new case from a report, optionally under a corrected category (which re-routes)."""
+    """研判立案: a new case from a report, optionally under a corrected category (which re-routes).
+    `origin`: what a case made by hand says of where it came from (else derived from the report)."""
     at = at or utcnow()
     report, command = _reject_filed_report(session, report_id, Action.FILE, by)
     reported = report.category_code
@@ -241,8 +245,11 @@ def file_report(
         _check_category(session, category_code)
     case = _new_case(session, report, by, at, category, command)
     case.note = note
+    if origin is not None:
+        case.source, case.source_ref = origin.source, origin.source_ref
+        case.caller_name, case.caller_phone = origin.caller_name, origin.caller_phone
     case.filed_at = at
-    detail = {"category_code": category}
+    detail = {"category_code": category, "source": case.source}
     if category != reported:
         detail["reported_category_code"] = reported
     transition_case(

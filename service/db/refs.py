@@ -102,6 +102,7 @@ reports = table(
     column("routing", JSONB()),
     column("flags", ARRAY(Text())),
     column("case_id", Uuid()),  # added by 0004_cases
+    column("channel", String()),  # added by 0014_case_sources: app | open311 | console
 )
 
 photos = table(
@@ -174,4 +175,21 @@ dispatches = table(
 
 verification_tasks = table(
     "verification_tasks", column("id", Uuid()), column("case_id", Uuid()), column("dispatch_id", Uuid())
+)
+
+# --- supervision (owner: service.supervision)
+
+supervising_offices = table(
+    "supervising_offices",
+    column("id", Uuid()),
+    column("code", Text()),
+    column("name", Text()),
+    column("active", Boolean()),
+)
+
+case_supervisions = table(
+    "case_supervisions",
+    column("case_id", Uuid()),
+    column("office_id", Uuid()),
+    column("deadline", DateTime(timezone=True)),
 )

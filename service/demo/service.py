@@ -14,15 +14,18 @@ from service.accounts.models import Role
 from service.geography.demo import load_demo_city
 from service.geography.imports import assign_grids
 from service.publicmap.loading import load_demo_public_map
+from service.supervision.demo import load_demo_offices
 
 DEMO_PASSWORD = "whistle-demo"  # noqa: S105 - documented on purpose; refused in production
 
 
 def load_demo(*, session: Session, city: DemoCity, progress: Progress = no_progress) -> dict[str, int]:
     """Store the demo city in the caller's transaction: divisions, river, kinds, categories, units, and
-    the public map (stations, pairing points, warm-new streets). Returns the geography's counts."""
+    the public map (stations, pairing points, warm-new streets), the supervising offices. Returns the
+    geography's counts."""
     counts = load_demo_city(session=session, city=city, progress=progress)
     load_demo_public_map(session=session, city=city)
+    counts["supervising_offices"] = load_demo_offices(session=session)
     return counts
 
 
@@ -33,6 +36,7 @@ class DemoAccount:
     display_name: str
     unit_code: str | None = None
     grids_of_community: str | None = None  # name of a named community: its grids become the worker's
+    office_code: str | None = None  # a supervisor's office (service.supervision.demo)
     division: str | None = (
         None  # a dispatcher's district or street, by name: a district's or street's command
     )
@@ -51,6 +55,9 @@ DEMO_ACCOUNTS = (
     DemoAccount(
         "team-desheng", "street_team", "德胜街道综合执法队员（演示）", unit_code="name:德胜街道综合行政执法队"
     ),
+    DemoAccount(
+        "supervisor-tongzhan", "supervisor", "船营区委统战部督办员（演示）", office_code="cy-tongzhan"
+    ),
 )
 
 
@@ -63,6 +70,11 @@ def create_demo_accounts(*, session: Session, password: str = DEMO_PASSWORD) -> 
             name = a.unit_code.removeprefix("name:")
             unit_id = session.execute(
                 text("SELECT id FROM department_units WHERE name = :n ORDER BY code LIMIT 1"), {"n": name}
+            ).scalar_one()
+        office_id = None
+        if a.office_code is not None:
+            office_id = session.execute(
+                text("SELECT id FROM supervising_offices WHERE code = :c"), {"c": a.office_code}
             ).scalar_one()
         division = None
         if a.division is not None:
@@ -84,6 +96,7 @@ def create_demo_accounts(*, session: Session, password: str = DEMO_PASSWORD) -> 
             role=Role(a.role),
             display_name=a.display_name,
             unit_id=unit_id,
+            office_id=office_id,
             division_code=division,
         )
         note = a.display_name

@@ -143,6 +143,7 @@ REPORT_FIELDS_STAFF = {
     "state": "String",
     "colour": "String (green|yellow|red, open dispatches only)",
     "created_at": "String (ISO 8601)",
+    "supervised": "Boolean (its case is under supervision: 督办)",
     "level": "String (aggregates: grid|community|street)",
     "code": "String (aggregates: the grid's, community's or street's code)",
     "name": "String (aggregates: its name)",
@@ -230,7 +231,8 @@ STAFF_POINTS_SQL = f"""
                coalesce(c.state, 'reported') AS state,
                (SELECT CASE {COLOUR_RANK} WHEN 3 THEN 'red' WHEN 2 THEN 'yellow' WHEN 1 THEN 'green' END
                   FROM dispatches d WHERE d.case_id = c.id AND {OPEN_DISPATCH}) AS colour,
-               to_char(r.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS created_at
+               to_char(r.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS created_at,
+               EXISTS (SELECT 1 FROM case_supervisions s WHERE s.case_id = c.id) AS supervised
         FROM reports r
         CROSS JOIN bounds
         LEFT JOIN cases c ON c.id = r.case_id

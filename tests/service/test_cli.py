@@ -47,6 +47,50 @@ def test_user_create_refuses_unknown_role_and_duplicates(cli_database_url: str) 
     assert again.exit_code == 1 and "taken" in again.output
 
 
+def test_user_create_binds_a_supervisor_to_its_office(cli_database_url: str) -> None:
+    runner = CliRunner()
+    made = runner.invoke(
+        cli,
+        [
+            "user",
+            "create",
+            "tongzhan",
+            "--role",
+            "supervisor",
+            "--office",
+            "cy-tongzhan",
+            "--password",
+            "12345678",
+        ],
+    )
+    assert made.exit_code == 0, made.output
+    assert "created supervisor tongzhan" in made.output
+    unbound = runner.invoke(
+        cli, ["user", "create", "loose", "--role", "supervisor", "--password", "12345678"]
+    )
+    assert unbound.exit_code == 1 and "督办单位" in unbound.output
+    unknown = runner.invoke(
+        cli,
+        ["user", "create", "lost", "--role", "supervisor", "--office", "nowhere", "--password", "12345678"],
+    )
+    assert unknown.exit_code == 1 and "nowhere" in unknown.output
+    wrong = runner.invoke(
+        cli,
+        [
+            "user",
+            "create",
+            "desk",
+            "--role",
+            "dispatcher",
+            "--office",
+            "cy-tongzhan",
+            "--password",
+            "12345678",
+        ],
+    )
+    assert wrong.exit_code == 1 and "supervisor" in wrong.output
+
+
 def test_db_ensure_and_upgrade_are_idempotent(cli_database_url: str) -> None:
     runner = CliRunner()
     assert runner.invoke(cli, ["db", "ensure"]).output.strip() == "the database exists"

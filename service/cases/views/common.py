@@ -31,12 +31,14 @@ _commander = require_roles(Role.dispatcher, Role.street_team)
 _console_reader = require_roles(Role.dispatcher, Role.street_team, Role.admin)
 _unit_user = require_roles(Role.officer, Role.street_team)
 _grid_worker = require_roles(Role.grid_worker)
+_supervisor = require_roles(Role.supervisor)
 
 # Command staff at the city, a district or a street (dispatchers), and a street's enforcement team.
 Commander = Annotated[User, Depends(_commander)]
 ConsoleReader = Annotated[User, Depends(_console_reader)]  # the command staff and admins (read-only)
 UnitUser = Annotated[User, Depends(_unit_user)]
 GridWorker = Annotated[User, Depends(_grid_worker)]
+Supervisor = Annotated[User, Depends(_supervisor)]
 
 
 def _console_command(session: SessionDep, user: ConsoleReader) -> Command:

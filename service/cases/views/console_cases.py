@@ -14,6 +14,7 @@ from service.cases.schemas import (
     AssignVerificationRequest,
     CaseDetailPublic,
     CasePublic,
+    CaseSource,
     DispatchPublic,
     DispatchRequest,
     ExtensionDecision,
@@ -49,6 +50,8 @@ def list_cases(
     page: Page,
     state: CaseState | None = None,
     street: str | None = Query(None, max_length=12),
+    source: CaseSource | None = Query(None, description="Only the cases from this source"),
+    supervised: bool | None = Query(None, description="true: only cases under supervision (督办)"),
 ) -> list[CasePublic]:
     rows = cases.list_cases(
         session=session,
@@ -56,6 +59,8 @@ def list_cases(
         street_code=street,
         limit=page.fetch,
         before_number=page.after_value(int),
+        source=source,
+        supervised=supervised,
         command=command,
     )
     return [case_public(c) for c in page.cut(rows, key=lambda c: (c.number,))]
@@ -63,7 +68,7 @@ def list_cases(
 
 @router.get("/cases/{case_id}", response_model=CaseDetailPublic, summary="A case with its log")
 def get_case(case: ReadableCase, session: SessionDep, store: MediaStoreDep) -> CaseDetailPublic:
-    return case_detail_public(cases.case_detail(session=session, case=case), store)
+    return case_detail_public(cases.case_detail(session=session, case=case), store, with_caller=True)
 
 
 def _case_action(action: Action, summary: str, body_model: type[NoteRequest] | type[ReasonRequest]) -> None:

@@ -191,7 +191,10 @@ def make_people(session: Session, units: dict[str, uuid.UUID]) -> dict[str, User
         "desheng_worker": (Role.grid_worker, None, "德胜网格员"),
         "zhengyang_worker": (Role.grid_worker, None, "正阳社区网格员"),
         "other_worker": (Role.grid_worker, None, "其他网格员"),
+        "supervisor": (Role.supervisor, None, "船营区委统战部督办员"),
     }
+    # The supervisor reads for the demo's 船营区委统战部 (the office that referred the 德胜 case).
+    office = session.scalar(text("SELECT id FROM supervising_offices WHERE code = 'cy-tongzhan'"))
     # The district and street command staff (the city's command center has no division).
     divisions = {
         "chuanying_command": DESHENG["district"],
@@ -202,7 +205,8 @@ def make_people(session: Session, units: dict[str, uuid.UUID]) -> dict[str, User
     for key, (role, unit_id, name) in specs.items():
         users[key] = User(
             username=f"{key}-{tag}", password_hash=password_hash(), role=role.value, display_name=name,
-            unit_id=unit_id, is_active=True, division_code=divisions.get(key),
+            unit_id=unit_id, office_id=office if role is Role.supervisor else None, is_active=True,
+            division_code=divisions.get(key),
         )  # fmt: skip
         session.add(users[key])
     session.flush()

@@ -66,6 +66,9 @@ MATRIX: dict[tuple[str, str], set[Role]] = {
     ("POST", "/api/v1/department/dispatches/{dispatch_id}/result"): UNIT,
     ("POST", "/api/v1/department/dispatches/{dispatch_id}/extension"): UNIT,
     ("POST", "/api/v1/department/dispatches/{dispatch_id}/send-back"): UNIT,
+    ("POST", "/api/v1/console/cases/{case_id}/supervision"): DISPATCH,
+    ("GET", "/api/v1/supervision/cases"): {R.supervisor},
+    ("GET", "/api/v1/supervision/cases/{case_id}"): {R.supervisor},
     ("GET", "/api/v1/verification/tasks"): {R.grid_worker},
     ("POST", "/api/v1/verification/dispatches/{dispatch_id}/pass"): {R.grid_worker},
     ("POST", "/api/v1/verification/dispatches/{dispatch_id}/fail"): {R.grid_worker},
@@ -84,6 +87,7 @@ BODIES: dict[str, dict[str, Any]] = {
     "send-back": {"json": {"reason": "x"}},
     "fail": {"data": {"reason": "x"}},
     "reject": {"json": {"reason": "x"}},
+    "supervision": {"json": {"office_id": str(uuid.uuid4()), "deadline": "2099-01-01T09:00:00+08:00"}},
     "escalate": {"json": {"to_level": "city", "reason": "x"}},
 }
 USER_FOR_ROLE = {
@@ -93,6 +97,7 @@ USER_FOR_ROLE = {
     R.officer: "market",
     R.street_team: "desheng_team",
     R.admin: "admin",
+    R.supervisor: "supervisor",
 }
 CELLS = [(method, path, role) for (method, path) in MATRIX for role in Role]
 

@@ -340,9 +340,17 @@ def test_demo_load_with_accounts_and_if_empty(
         "police-beijinglu": "officer",
         "market-city": "officer",
         "team-desheng": "street_team",
+        "supervisor-tongzhan": "supervisor",
         "command-chuanying": "dispatcher",
         "command-desheng": "dispatcher",
     }
+    office = session.execute(
+        text(
+            "SELECT o.name FROM users u JOIN supervising_offices o ON o.id = u.office_id "
+            "WHERE u.username = 'supervisor-tongzhan'"
+        )
+    ).scalar_one()
+    assert office == "船营区委统战部"
     # The district's and the street's command staff command their division (service.cases.command).
     divisions: dict[str, str] = dict(
         session.execute(

@@ -8,6 +8,10 @@ import { formatDateTime, labelOf, statusLabel, t } from '../shared/i18n.js';
 import { escalationTargets, relation } from './command.js';
 import { categoryName, rememberUnit, unitName } from './lookups.js';
 import { caseIdByNumber } from './report-panel.js';
+import { superviseDialog, supervisionBadge } from './supervision-panel.js';
+
+// A case in these states takes no supervision (督办) any more.
+const UNSUPERVISABLE = new Set(['closed', 'voided', 'merged']);
 
 const RUNNING = new Set(['dispatched', 'checked_in', 'extension_requested']);
 // A case in these states keeps its dispatches as they are (a send-back can no longer be rejected).
@@ -156,10 +160,12 @@ export class CasePanel {
           return values && api.post(`/api/v1/console/cases/${id}/escalate`, values);
         }) }, t('act_escalate'))
         : null;
-      return [...c.allowed_actions.map((a) => this.actionButton(a)), escalate];
+      const supervise = UNSUPERVISABLE.has(c.state) ? null
+        : h('button', { type: 'button', id: 'case-act-supervise', onclick: () => this.act(() => superviseDialog(c.id, c.supervision)) }, t(c.supervision ? 'actSuperviseChange' : 'actSupervise'));
+      return [...c.allowed_actions.map((a) => this.actionButton(a)), escalate, supervise];
     }
     const note = h('span', { class: 'muted', id: 'case-commanded-by' },
-      stance === 'read' ? t('readOnly') : t('commandedBy', { level: labelOf('level', c.command_level) }));
+      stance === 'read' ? t('readOnlyAdmin') : t('commandedBy', { level: labelOf('level', c.command_level) }));
     if (stance !== 'above' || ['closed', 'voided', 'merged'].includes(c.state)) return [note];
     return [note, h('button', { type: 'button', id: 'case-act-take_over', onclick: () => this.act(async () => {
       const values = await ask({ title: t('act_take_over'), fields: [{ name: 'note', label: t('takeOverNote'), type: 'textarea' }] });
@@ -167,7 +173,7 @@ export class CasePanel {
     }) }, t('act_take_over'))];
   }
 
-  render({ case: c, report_ids: reportIds, dispatches, events, dispatch_photos: dispatchPhotos = [], verifications = [] }, report = null) {
+  render({ case: c, report_ids: reportIds, dispatches, events, dispatch_photos: dispatchPhotos = [], verifications = [], caller = null }, report = null) {
     const unitOfDispatch = new Map(dispatches.map((d) => [d.id, d.unit_id]));
     // 处置照片 and 核查照片 under each dispatch, so the desk can compare before/after without leaving.
     const photoStrip = (dispatchId, kind) => {
@@ -184,6 +190,7 @@ export class CasePanel {
         ? h('div', { class: 'flags verification-flags' }, flags.map((f) => h('span', { class: 'flag', title: f.message }, labelOf('flag', f.code))))
         : null;
     };
+    this.el.dataset.id = c.id;
     mount(this.el,
       h('button', { type: 'button', class: 'link', onclick: this.onBack }, `‹ ${t('back')}`),
       h('h3', {}, t('caseTitle', { number: c.number }), ' ', h('span', { class: `status-badge status-${c.state}`, id: 'case-state' }, statusLabel(c.state))),
@@ -191,6 +198,10 @@ export class CasePanel {
         h('dt', {}, t('category')), h('dd', {}, categoryName(c.category_code)),
         h('dt', {}, t('place')), h('dd', {}, c.grid_code ? `网格 ${c.grid_code}` : labelOf('flag', 'unrouted')),
         h('dt', {}, t('reportedAt')), h('dd', {}, formatDateTime(c.created_at), ` · ${reportIds.length} 条上报`),
+        h('dt', {}, t('source')), h('dd', { id: 'case-source' }, labelOf('source', c.source), c.source_ref ? ` · ${c.source_ref}` : ''),
+        caller ? [h('dt', {}, t('caller')), h('dd', { id: 'case-caller' }, [caller.name, caller.phone].filter(Boolean).join(' · '))] : null,
+        c.supervision ? [h('dt', {}, t('supervisingOffice')), h('dd', { id: 'case-supervision' }, supervisionBadge(c.supervision, { long: true }),
+          c.supervision.note ? ` · ${c.supervision.note}` : '')] : null,
         h('dt', {}, t('commandBy')), h('dd', { id: 'case-command-level' }, labelOf('level', c.command_level))),
       c.void_reason ? h('p', { class: 'bad' }, c.void_reason) : null,
       report?.flags?.length ? h('div', { class: 'flags' }, report.flags.map((f) => h('span', { class: 'flag', title: f.message }, labelOf('flag', f.code)))) : null,
