@@ -21,12 +21,18 @@ from service.lifecycle import ShutdownSignal
 from service.middleware import Cors, GZipMiddleware, HeadAsGet, SecurityHeaders
 from service.ogc.views import router as ogc_router
 from service.open311.views import router as open311_router
+from service.outbound.views import router as webhooks_router
+from service.outbound.views import unit_router as unit_webhooks_router
+from service.outbound.worker import OutboundWorker
 from service.photos.store import build_media_store
 from service.photos.views import media_router
 from service.photos.views import router as photos_router
 from service.publicmap.views import router as public_router
+from service.reports.views import console_router as handmade_router
 from service.reports.views import router as reports_router
 from service.settings import Settings, get_settings
+from service.supervision.views import admin_router as offices_admin_router
+from service.supervision.views import console_router as offices_console_router
 from service.tiles.views import router as tiles_router
 from service.web.views import mount_web_apps
 from service.web.views import router as web_router
@@ -61,11 +67,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 daemon=True,
             )
             warming.start()
+        outbound = None
+        if settings.outbound.worker:
+            # Webhooks are delivered here, never inside a request (a dead receiver never slows a whistle).
+            outbound = OutboundWorker(settings.database, settings.outbound)
+            outbound.start()
         try:
             yield
         finally:
             shutdown.set()
             watcher.cancel()
+            if outbound is not None:
+                outbound.stop()
             if warming is not None:
                 warming.join()
             app.state.db.dispose()
@@ -82,9 +95,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         health_router,
         auth_router,
         admin_router,
+        offices_admin_router,
+        offices_console_router,
         web_router,
         geography_router,
         reports_router,
+        handmade_router,
         photos_router,
         media_router,
         *CASES_ROUTERS,
@@ -93,6 +109,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ogc_router,
         open311_router,
         *COURIERS_ROUTERS,
+        webhooks_router,
+        unit_webhooks_router,
     ):
         app.include_router(router)
     mount_web_apps(app, settings)

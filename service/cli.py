@@ -13,6 +13,7 @@ from service.couriers.cli import couriers_app
 from service.demo.cli import demo_app
 from service.geography.cli import import_app
 from service.open311.cli import open311_app
+from service.outbound.cli import outbound_app
 from service.publicmap import cli as publicmap_cli
 from service.reports.cli import media_app
 from service.settings import get_settings
@@ -31,6 +32,7 @@ app.add_typer(cases_app, name="cases")
 app.add_typer(couriers_app, name="couriers")
 app.add_typer(open311_app, name="open311")
 app.add_typer(tiles_app, name="tiles")
+app.add_typer(outbound_app, name="outbound")
 
 
 @app.command()

@@ -10,9 +10,11 @@ from service.couriers import models as couriers_models
 from service.db.base import Base
 from service.geography import models as geography_models
 from service.open311 import models as open311_models
+from service.outbound import models as outbound_models
 from service.photos import models as photos_models
 from service.publicmap import models as publicmap_models
 from service.reports import models as reports_models
+from service.supervision import models as supervision_models
 from service.tiles import models as tiles_models
 
 __all__ = [
@@ -23,8 +25,10 @@ __all__ = [
     "couriers_models",
     "geography_models",
     "open311_models",
+    "outbound_models",
     "photos_models",
     "publicmap_models",
     "reports_models",
+    "supervision_models",
     "tiles_models",
 ]

@@ -175,6 +175,52 @@ class PublicMapSettings(BaseModel):
     )
 
 
+class OutboundSettings(BaseModel):
+    """Outbound webhooks (`WHISTLE_OUTBOUND__...`): the delivery worker and its HTTP client.
+
+    Each service process runs one worker thread (`worker`) that claims due deliveries every
+    `poll_interval_s` and scans the dispatches' clocks for deadline events every `scan_interval_s`;
+    `whistle outbound deliver` does the same from cron. Retries follow `service.outbound.delivery`'s
+    schedule (10 s, 30 s, 2 min, 10 min, 30 min, 1 h, 2 h, 4 h, 6 h, 8 h, plus up to 20 % jitter).
+    """
+
+    worker: bool = Field(
+        True, description="Run the delivery worker in each service process (tests of the API switch it off)."
+    )
+    poll_interval_s: float = Field(2.0, gt=0, le=300, description="How often the worker looks for due rows.")
+    scan_interval_s: float = Field(
+        30.0, gt=0, le=3600, description="How often the worker scans the clocks for yellow and red events."
+    )
+    scan_overlap_s: float = Field(
+        120.0,
+        ge=0,
+        le=86400,
+        description="Each scan looks this far behind its watermark too (the unique keys drop repeats), so "
+        "a dispatch committed just after a scan passed its instant is still announced.",
+    )
+    batch_size: int = Field(20, ge=1, le=500, description="Deliveries one worker claims at a time.")
+    connect_timeout_s: float = Field(2.0, gt=0, le=60, description="Connecting to a receiver.")
+    total_timeout_s: float = Field(
+        5.0, gt=0, le=600, description="A whole attempt: connect, send, status line (then it failed)."
+    )
+    lease_s: float = Field(
+        60.0,
+        gt=0,
+        le=3600,
+        description="A claimed delivery is due again after this long if its worker died mid-attempt; "
+        "must exceed `total_timeout_s`.",
+    )
+    max_attempts: int = Field(
+        11, ge=1, le=50, description="Attempts before a delivery fails permanently (11: about a day)."
+    )
+
+    @model_validator(mode="after")
+    def _lease_outlasts_an_attempt(self) -> OutboundSettings:
+        if self.lease_s <= self.total_timeout_s:
+            raise ValueError("outbound.lease_s must exceed outbound.total_timeout_s")
+        return self
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="WHISTLE_", env_nested_delimiter="__", extra="ignore")
 
@@ -188,6 +234,7 @@ class Settings(BaseSettings):
     reports: ReportsSettings = ReportsSettings()
     cases: CasesSettings = CasesSettings()
     publicmap: PublicMapSettings = PublicMapSettings()
+    outbound: OutboundSettings = OutboundSettings()
 
     @model_validator(mode="after")
     def _check(self) -> Settings:

@@ -94,6 +94,8 @@ def make_settings(database_url: str, tmp_path: Path, **overrides: Any) -> Settin
         # Most tests never route; those that do build the router on first use (tests of the warm-up
         # itself switch it on).
         "router": {"warm_on_start": False},
+        # Webhooks are delivered by the tests that mean to (tests/service/outbound), never in the background.
+        "outbound": {"worker": False},
     }
     for key, value in overrides.items():
         if isinstance(value, dict) and isinstance(base.get(key), dict):

@@ -12,6 +12,7 @@ from service.ogc.service import MAX_LIMIT
 from service.settings import (
     CasesSettings,
     MediaSettings,
+    OutboundSettings,
     PublicMapSettings,
     ReportsSettings,
     RouterSettings,
@@ -19,12 +20,13 @@ from service.settings import (
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
 MIB = 1024 * 1024
-media, reports, cases, router, publicmap = (
+media, reports, cases, router, publicmap, outbound = (
     MediaSettings(),
     ReportsSettings(),
     CasesSettings(),
     RouterSettings(),
     PublicMapSettings(),
+    OutboundSettings(),
 )
 
 # (what README says, with the number as a group) → the default it must equal.
@@ -52,6 +54,11 @@ FACTS: list[tuple[str, float]] = [
     (r"`WHISTLE_CASES__VERIFICATION_FAR_M`, default (\d+) m", cases.verification_far_m),
     (r"cells about (\d+) m wide \(`WHISTLE_PUBLICMAP__COARSEN_M`\)", publicmap.coarsen_m),
     (r"declared maximum (\d+); larger is served as \d+", MAX_LIMIT),
+    (r"every (\d+) s \(`WHISTLE_OUTBOUND__POLL_INTERVAL_S`\)", outbound.poll_interval_s),
+    (r"every (\d+) s\s+\(`WHISTLE_OUTBOUND__SCAN_INTERVAL_S`", outbound.scan_interval_s),
+    (r"within (\d+) s \(`WHISTLE_OUTBOUND__TOTAL_TIMEOUT_S`", outbound.total_timeout_s),
+    (r"connecting within (\d+) s", outbound.connect_timeout_s),
+    (r"(\d+) attempts\s+\(`WHISTLE_OUTBOUND__MAX_ATTEMPTS`\)", outbound.max_attempts),
 ]
 
 
@@ -84,3 +91,14 @@ def test_readme_gives_the_whistle_limit_maxima() -> None:
     assert said, "README no longer gives the maxima of limits set by hand"
     units = (LimitUnit.URGENT_HOURS, LimitUnit.WORK_HOURS, LimitUnit.WORK_DAYS, LimitUnit.NATURAL_DAYS)
     assert [int(n) for n in said.groups()] == [int(WHISTLE_LIMIT_MAXIMA[u]) for u in units]
+
+
+def test_readme_gives_the_webhook_retry_schedule() -> None:
+    from service.outbound.delivery import JITTER, SCHEDULE
+
+    match = re.search(r"is tried again after ((?:\d+ (?:s|min|h),?\s+)+)\(each plus up to (\d+) %", README)
+    assert match, "README no longer gives the webhook retry schedule"
+    seconds = {"s": 1, "min": 60, "h": 3600}
+    said = [int(n) * seconds[unit] for n, unit in re.findall(r"(\d+) (s|min|h)", match[1])]
+    assert said == [int(step.total_seconds()) for step in SCHEDULE]
+    assert int(match[2]) == round(JITTER * 100)

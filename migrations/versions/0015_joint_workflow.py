@@ -18,7 +18,7 @@
 Downgrade is lossy for joint tasks: each task keeps its first unit's dispatch only.
 
 Revision ID: 0015_joint_workflow
-Revises: 0011_photo_fingerprints
+Revises: 0014_case_sources
 Create Date: 2026-12-08
 """
 
@@ -28,7 +28,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0015_joint_workflow"
-down_revision: str | None = "0011_photo_fingerprints"
+down_revision: str | None = "0014_case_sources"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -21,12 +21,20 @@ user_app = typer.Typer(help="Accounts.", no_args_is_help=True)
 def user_create(
     username: str,
     role: Annotated[
-        str, typer.Option(help="grid_worker, courier, dispatcher, officer, street_team or admin.")
+        str,
+        typer.Option(help="grid_worker, courier, dispatcher, officer, street_team, admin or supervisor."),
     ],
     password: Annotated[str | None, typer.Option(help="Asked for when not given.")] = None,
     display_name: Annotated[str, typer.Option(help="Name shown in the apps.")] = "",
     unit_id: Annotated[
         str | None, typer.Option(help="Department unit id (officers and street teams).")
+    ] = None,
+    office: Annotated[
+        str | None, typer.Option(help="Supervising office (督办单位) code or id (supervisors).")
+    ] = None,
+    division: Annotated[
+        str | None,
+        typer.Option(help="Dispatchers: the district (6 digits) or street (12 digits) they command."),
     ] = None,
 ) -> None:
     """Create a user account."""
@@ -41,6 +49,7 @@ def user_create(
         password = getpass.getpass("password: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
     try:
         with command_session(get_settings().database) as session:
+            office_id = accounts.office_id_of(session=session, office=office) if office else None
             user = accounts.create_user(
                 session=session,
                 username=username,
@@ -48,6 +57,8 @@ def user_create(
                 role=role_enum,
                 display_name=display_name,
                 unit_id=uuid.UUID(unit_id) if unit_id else None,
+                office_id=office_id,
+                division_code=division,
             )
     except DomainError as exc:
         fail(exc.message)

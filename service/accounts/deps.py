@@ -76,3 +76,9 @@ def require_roles(*roles: Role) -> Callable[..., User]:
 
 
 AdminUser = Annotated[User, Depends(require_roles(Role.admin))]
+
+# Every role that works in the platform. A supervising office's account (督办单位) reads its own cases
+# (`/api/v1/supervision`) and its own account (`/api/v1/auth`), nothing else: the routes open to any
+# signed-in user take `Member` instead of `CurrentUser`.
+MEMBER_ROLES = tuple(role for role in Role if role is not Role.supervisor)
+Member = Annotated[User, Depends(require_roles(*MEMBER_ROLES))]

@@ -19,6 +19,7 @@ class Role(StrEnum):
     officer = "officer"  # 部门执法人员, bound to one department unit
     street_team = "street_team"  # 乡镇(街道)综合执法队, bound to the street's team unit
     admin = "admin"
+    supervisor = "supervisor"  # 督办单位: reads the cases its office referred, bound to that office
 
 
 REPORTER_ROLES = frozenset({Role.grid_worker, Role.courier})
@@ -29,7 +30,16 @@ _ROLE_LIST = ", ".join(f"'{r.value}'" for r in Role)
 
 class User(CreatedAtMixin, Base):
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint(f"role IN ({_ROLE_LIST})", name="role_known"),)
+    __table_args__ = (
+        CheckConstraint(f"role IN ({_ROLE_LIST})", name="role_known"),
+        # A supervising office's account, and only it, is bound to an office (0014_case_sources).
+        CheckConstraint("(role = 'supervisor') = (office_id IS NOT NULL)", name="office_bound"),
+        # A district's (6 digits) or a street's (12 digits) command staff; NULL: the city's.
+        CheckConstraint(
+            "division_code IS NULL OR division_code ~ '^[0-9]{6}([0-9]{6})?$'", name="division_digits"
+        ),
+        CheckConstraint("division_code IS NULL OR role = 'dispatcher'", name="division_for_dispatchers"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     username: Mapped[str] = mapped_column(String(64), unique=True)
@@ -39,6 +49,14 @@ class User(CreatedAtMixin, Base):
     # The department unit an officer or street team member acts for (foreign key added with the units
     # table, 0002_geography).
     unit_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("department_units.id"), index=True)
+    # The supervising office a supervisor reads for (`service.supervision`, 0014_case_sources).
+    office_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("supervising_offices.id"), index=True
+    )
+    # The division a dispatcher commands (`service.cases.command`): NULL for the city's command center,
+    # a district code for a district's, a street code for a street's. A street team member commands the
+    # street of their unit.
+    division_code: Mapped[str | None] = mapped_column(String(12))
     password_hash: Mapped[str] = mapped_column(String(255))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
 

@@ -24,6 +24,8 @@ class UserPublic(BaseModel):
     display_name: str
     role: Role
     unit_id: uuid.UUID | None
+    office_id: uuid.UUID | None = Field(None, description="A supervisor's supervising office (督办单位).")
+    division_code: str | None = None  # a district's or a street's command staff; None: the city's
     is_active: bool
 
 
@@ -51,6 +53,14 @@ class UserCreate(StrictBody):
     display_name: str = Field("", max_length=100)
     phone: str | None = Field(None, max_length=32)
     unit_id: uuid.UUID | None = None
+    office_id: uuid.UUID | None = Field(
+        None, description="Required for a supervisor (督办单位账号): the active office it reads for."
+    )
+    division_code: str | None = Field(
+        None, pattern=r"^[0-9]{6}([0-9]{6})?$",
+        description="Dispatchers only: the district (6 digits) or street (12 digits) they command; "
+        "none: the city.",
+    )  # fmt: skip
 
 
 class RevokedCount(BaseModel):

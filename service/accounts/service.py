@@ -14,7 +14,7 @@ from service.accounts.hashing import DUMMY_HASH, hash_password, token_digest, ve
 from service.accounts.models import UNIT_ROLES, AccessToken, Role, User
 from service.audit import service as audit
 from service.audit.service import ClientInfo
-from service.db import keyset
+from service.db import keyset, refs
 from service.errors import Conflict, Invalid, NotFound, TooManyRequests, Unauthorized
 from service.settings import SecuritySettings
 
@@ -41,11 +41,18 @@ def create_user(
     display_name: str = "",
     phone: str | None = None,
     unit_id: uuid.UUID | None = None,
+    office_id: uuid.UUID | None = None,
+    division_code: str | None = None,
 ) -> User:
     if len(password) < 8:
         raise Invalid("password must have at least 8 characters")
     if role in UNIT_ROLES and unit_id is None:
         raise Invalid(f"a user with role {role.value} must be bound to a department unit")
+    _check_office(session, role, office_id)
+    if role is Role.street_team and unit_id is not None:
+        _check_street_team(session, unit_id)
+    if division_code is not None:
+        _check_division(session, role, division_code)
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise Conflict(f"username {username!r} is taken")
     user = User(
@@ -55,10 +62,66 @@ def create_user(
         display_name=display_name or username,
         phone=phone,
         unit_id=unit_id,
+        office_id=office_id,
+        division_code=division_code,
     )
     session.add(user)
     session.flush()
     return user
+
+
+def _check_office(session: Session, role: Role, office_id: uuid.UUID | None) -> None:
+    """A supervisor is bound to one active supervising office (督办单位); no other role is."""
+    if role is not Role.supervisor:
+        if office_id is not None:
+            raise Invalid("只有督办单位账号（supervisor）可以绑定督办单位", details={"field": "office_id"})
+        return
+    if office_id is None:
+        raise Invalid(
+            "督办单位账号（supervisor）必须绑定一个督办单位（office_id）", details={"field": "office_id"}
+        )
+    o = refs.supervising_offices.c
+    active = session.scalar(select(o.active).where(o.id == office_id))
+    if not active:
+        state = "不存在" if active is None else "已停用"
+        raise Invalid(f"督办单位 {office_id} {state}", details={"field": "office_id"})
+
+
+def office_id_of(*, session: Session, office: str) -> uuid.UUID:
+    """The id of a supervising office named by its code or id (the `whistle user create` option)."""
+    o = refs.supervising_offices.c
+    try:
+        condition = o.id == uuid.UUID(office)
+    except ValueError:
+        condition = o.code == office
+    found = session.scalar(select(o.id).where(condition))
+    if found is None:
+        raise NotFound(f"没有督办单位 {office}")
+    return uuid.UUID(str(found))
+
+
+def _check_street_team(session: Session, unit_id: uuid.UUID) -> None:
+    """A street team member belongs to a street's enforcement team (it commands that street)."""
+    u = refs.department_units.c
+    street = session.execute(
+        select(u.street_code).where(u.id == unit_id, u.is_street_team.is_(True))
+    ).one_or_none()
+    if street is None or street[0] is None:
+        raise Invalid("街道执法队员须属于某个街道的综合执法队", details={"field": "unit_id"})
+
+
+def _check_division(session: Session, role: Role, code: str) -> None:
+    """A division is a current district (6 digits) or street (12 digits), for dispatchers only."""
+    if role is not Role.dispatcher:
+        raise Invalid("只有指挥人员（dispatcher）可以指定所辖区域", details={"field": "division_code"})
+    table = {6: refs.districts, 12: refs.streets}.get(len(code))
+    exists = table is not None and session.scalar(
+        select(table.c.code).where(table.c.code == code, table.c.valid_to.is_(None))
+    )
+    if not exists:
+        raise Invalid(
+            f"所辖区域 {code} 不是现有的区（6位）或街道（12位）代码", details={"field": "division_code"}
+        )
 
 
 def get_user(*, session: Session, user_id: uuid.UUID) -> User:

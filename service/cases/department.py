@@ -11,7 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from service.accounts.models import User
 from service.audit.service import ClientInfo
@@ -48,6 +48,7 @@ def list_my_dispatches(
         select(Dispatch, Case)
         .join(Case, Case.id == Dispatch.case_id)
         .where(Dispatch.unit_id == _unit_of(user))
+        .options(selectinload(Case.supervision))
         .order_by(*key)
         .limit(limit)
     )

@@ -6,13 +6,21 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy.orm import Session, selectinload
 
+from service.cases.command import CITY, Command
 from service.cases.models import Case, CaseEvent, Dispatch, VerificationItem, VerificationTask
 from service.cases.states import CaseState
 from service.db import refs
 from service.photos.service import DispatchPhoto, dispatch_photos
+from service.supervision.models import CaseSupervision
+
+
+def supervised_filter(supervised: bool) -> ColumnElement[bool]:
+    """Cases under supervision (督办), or not: for the lists' `supervised` filter."""
+    exists = select(CaseSupervision.case_id).where(CaseSupervision.case_id == Case.id).exists()
+    return exists if supervised else ~exists
 
 
 def list_cases(
@@ -22,9 +30,23 @@ def list_cases(
     street_code: str | None = None,
     limit: int = 100,
     before_number: int | None = None,
+    source: str | None = None,
+    supervised: bool | None = None,
+    command: Command = CITY,
 ) -> list[Case]:
-    """Cases, newest first (by number); a page of `limit` older than the case `before_number`."""
-    stmt = select(Case).order_by(Case.number.desc()).limit(limit)
+    """Cases in the `command`'s division, newest first (by number); a page of `limit` older than the case
+    `before_number`; only those of a `source`, or (not) under supervision, when asked."""
+    stmt = (
+        select(Case)
+        .options(selectinload(Case.supervision))
+        .where(command.where(Case.district_code, Case.street_code))
+        .order_by(Case.number.desc())
+        .limit(limit)
+    )
+    if source is not None:
+        stmt = stmt.where(Case.source == source)
+    if supervised is not None:
+        stmt = stmt.where(supervised_filter(supervised))
     if before_number is not None:
         stmt = stmt.where(Case.number < before_number)
     if state is not None:

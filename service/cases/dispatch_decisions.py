@@ -32,8 +32,9 @@ from service.accounts.models import User
 from service.audit.service import ClientInfo
 from service.cases import deadlines
 from service.cases.calendar import WorkCalendar, default_calendar
+from service.cases.command import check_acting
 from service.cases.deadlines import Limit, LimitUnit
-from service.cases.dispatching import WhistleLimits, _street_team_scope, whistle
+from service.cases.dispatching import WhistleLimits, whistle
 from service.cases.evaluation import evaluate_dispatch
 from service.cases.models import Case, Dispatch, Evaluation
 from service.cases.sla import Clock
@@ -68,6 +69,7 @@ def decide_extension(
     at = at or utcnow()
     calendar = calendar or default_calendar()
     case, dispatch = lock_dispatch(session=session, dispatch_id=dispatch_id)
+    check_acting(session, by, case)
     action = Action.GRANT_EXTENSION if grant else Action.DENY_EXTENSION
     detail: dict[str, str] = {}
     if grant:
@@ -142,6 +144,7 @@ def reject_send_back(
     if not reason.strip():
         raise Invalid("reason: say why the item is the unit's")
     case, dispatch = lock_dispatch(session=session, dispatch_id=dispatch_id)
+    check_acting(session, by, case)
     next_state(DispatchState(dispatch.state), Action.REJECT_SEND_BACK)
     if CaseState(case.state) in _SETTLED_CASES:
         raise Conflict(
@@ -190,7 +193,6 @@ def _withdraw(
 ) -> None:
     next_state(DispatchState(dispatch.state), Action.WITHDRAW)
     check_actor(by, Action.WITHDRAW)
-    _street_team_scope(session, by, case)
     no_show = dispatch.checked_in_at is None and dispatch.sent_back_at is None
     is_charged = charged(dispatch, at)
     dispatch.withdrawn_at = at
@@ -223,6 +225,7 @@ def withdraw_dispatch(
     if not reason.strip():
         raise Invalid("reason: 请说明撤回原因")
     case, dispatch = lock_dispatch(session=session, dispatch_id=dispatch_id)
+    check_acting(session, by, case)
     _withdraw(session, case, dispatch, by=by, reason=reason, at=at, derive=True)
     open_case_verification(session=session, case=case, by=None, at=at)
     audit(
@@ -250,6 +253,7 @@ def reassign_dispatch(
     if not reason.strip():
         raise Invalid("reason: 请说明改派原因")
     case, dispatch = lock_dispatch(session=session, dispatch_id=dispatch_id)
+    check_acting(session, by, case)
     if unit_id == dispatch.unit_id:
         raise Invalid("unit_id: 改派须选择另一个单位", details={"unit_id": str(unit_id)})
     u = refs.department_units.c

@@ -27,10 +27,11 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from service.accounts.models import Role, User
+from service.accounts.models import User
 from service.audit.service import ClientInfo
 from service.cases import deadlines
 from service.cases.calendar import WorkCalendar, default_calendar
+from service.cases.command import check_acting
 from service.cases.deadlines import Limit, LimitUnit
 from service.cases.models import Case, Dispatch
 from service.cases.sla import Clock
@@ -46,7 +47,8 @@ from service.cases.workflow import (
     utcnow,
 )
 from service.db import refs
-from service.errors import Conflict, Forbidden, Invalid, NotFound
+from service.errors import Conflict, Invalid, NotFound
+from service.outbound.dispatch_events import enqueue_whistles
 
 
 @dataclass(frozen=True)
@@ -129,9 +131,7 @@ _DISTRICT_SQL = text(
 
 
 def _unit_ref(row: Any, role: str) -> UnitRef:
-    return UnitRef(
-        id=row.id, code=row.code, name=row.name, kind_code=row.kind_code, kind_name=row.kind_name, role=role
-    )
+    return UnitRef(row.id, row.code, row.name, row.kind_code, row.kind_name, role)
 
 
 def _units_routed_at_intake(session: Session, routing: Any) -> list[UnitRef]:
@@ -222,16 +222,6 @@ def _unit_rows(session: Session, unit_ids: Sequence[uuid.UUID]) -> dict[uuid.UUI
     return {row.id: (row.name, row.street_code) for row in rows}
 
 
-def _street_team_scope(session: Session, by: User, case: Case) -> None:
-    """A street team whistles only for cases in its own street (乡街吹哨)."""
-    if by.role_enum is not Role.street_team:
-        return
-    u = refs.department_units.c
-    street = session.scalar(select(u.street_code).where(u.id == by.unit_id)) if by.unit_id else None
-    if street is None or street != case.street_code:
-        raise Forbidden("a street team whistles only for cases in its own street")
-
-
 @dataclass(frozen=True)
 class WhistleLimits:
     """Limits a whistle sets by hand (自定时限) instead of the category's; None keeps the category's."""
@@ -278,9 +268,9 @@ def dispatch_case(
     if not unit_ids or len(set(unit_ids)) != len(unit_ids):
         raise Invalid("unit_ids: one or more distinct units")
     case = lock_case_or_triage(session=session, case_id=case_id, action=Action.DISPATCH)
+    check_acting(session, by, case)
     next_state(CaseState(case.state), Action.DISPATCH)
     check_actor(by, Action.DISPATCH)
-    _street_team_scope(session, by, case)
     created = whistle(
         session=session, case=case, unit_ids=unit_ids, by=by, note=note, limits=limits, at=at,
         calendar=calendar or default_calendar(),
@@ -388,6 +378,7 @@ def whistle(
             | ({"reassigned_from": str(replacing.id)} if replacing is not None else {}),
         )
     session.flush()
+    enqueue_whistles(session=session, dispatch_ids=[d.id for d in created])  # webhooks, sent later
     return created
 
 

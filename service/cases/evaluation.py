@@ -23,6 +23,7 @@ from service.accounts.models import User
 from service.audit.service import ClientInfo
 from service.cases import scoring
 from service.cases.calendar import WorkCalendar, default_calendar
+from service.cases.command import CITY, Command, command_of
 from service.cases.deadlines import LimitUnit
 from service.cases.models import Dispatch, Evaluation
 from service.cases.scoring import DispatchFacts, ListKind, ScoringRules
@@ -90,11 +91,13 @@ def finalise_no_shows(
     by: User | None = None,
     client: ClientInfo | None = None,
 ) -> list[Evaluation]:
-    """Score every dispatch still unanswered after its report-in deadline and not yet scored (约谈).
+    """Score every dispatch still unanswered after its report-in deadline and not yet scored (约谈): in
+    the division `by` commands, everywhere for the system.
 
     Audited as `case.finalise_no_shows` with the count, by `by`; a run by the system (`by` None, e.g. from
     cron every few minutes) is audited when it scored something."""
     as_of = as_of or utcnow()
+    command = command_of(session=session, user=by) if by is not None else CITY
     pending = session.scalars(
         select(Dispatch)
         .outerjoin(Evaluation, Evaluation.dispatch_id == Dispatch.id)
@@ -102,6 +105,7 @@ def finalise_no_shows(
             Dispatch.state == DispatchState.DISPATCHED.value,
             Dispatch.check_in_deadline < as_of,
             Evaluation.dispatch_id.is_(None),
+            command.where(Dispatch.district_code, Dispatch.street_code),
         )
         .order_by(Dispatch.check_in_deadline, Dispatch.id)
         .with_for_update(of=Dispatch, skip_locked=True)
@@ -129,8 +133,10 @@ def list_evaluations(
     unit_id: uuid.UUID | None = None,
     limit: int = 500,
     after: tuple[datetime, uuid.UUID] | None = None,
+    command: Command = CITY,
 ) -> list[Evaluation]:
-    """Scores given in [since, until), oldest first (key: evaluated_at, dispatch); a page after `after`."""
+    """Scores given in [since, until) to dispatches in the division, oldest first (key: evaluated_at,
+    dispatch); a page after `after`."""
     key = (Evaluation.evaluated_at, Evaluation.dispatch_id)
     stmt = (
         select(Evaluation)
@@ -142,6 +148,9 @@ def list_evaluations(
         stmt = stmt.where(keyset.after(key, after, descending=(False, False)))
     if unit_id is not None:
         stmt = stmt.where(Evaluation.unit_id == unit_id)
+    if not command.is_city:
+        in_division = select(Dispatch.id).where(command.where(Dispatch.district_code, Dispatch.street_code))
+        stmt = stmt.where(Evaluation.dispatch_id.in_(in_division))
     return list(session.scalars(stmt))
 
 
@@ -154,16 +163,22 @@ class UnitListEntry:
 
 
 def unit_lists(
-    *, session: Session, since: datetime, until: datetime, as_of: datetime | None = None
-) -> dict[ListKind, list[UnitListEntry]]:
-    """通报表扬 / 提醒提示 / 约谈: units by their worst dispatch whistled in [since, until), at `as_of`."""
+    *, session: Session, since: datetime, until: datetime, as_of: datetime | None = None,
+    command: Command = CITY,
+) -> dict[ListKind, list[UnitListEntry]]:  # fmt: skip
+    """通报表扬 / 提醒提示 / 约谈: units by their worst dispatch whistled in [since, until) in the division,
+    at `as_of`."""
     as_of = as_of or utcnow()
     u = refs.department_units.c
     rows = session.execute(
         select(Dispatch, u.name, Evaluation.score)
         .join(refs.department_units, u.id == Dispatch.unit_id)
         .outerjoin(Evaluation, Evaluation.dispatch_id == Dispatch.id)
-        .where(Dispatch.dispatched_at >= since, Dispatch.dispatched_at < until)
+        .where(
+            Dispatch.dispatched_at >= since,
+            Dispatch.dispatched_at < until,
+            command.where(Dispatch.district_code, Dispatch.street_code),
+        )
         .order_by(Dispatch.dispatched_at, Dispatch.id)
     ).all()
     names: dict[uuid.UUID, str] = {}

@@ -7,6 +7,9 @@ never a pooled one. Deadlines turning red are not inserts: each stream polls the
 [last check, now) on the database clock every `red_check_s`, which reports every deadline passing
 during the stream exactly once (the board's own query, `board.TURNED_RED_SQL`).
 
+Each stream carries its caller's division only (`service.cases.command`): reports and state events name
+their district and street (the triggers put them in the payload), red clocks their dispatch's.
+
 Wire format (text/event-stream): `event: report|state|red`, `id:`, one JSON `data:` line; comment
 lines (`: heartbeat`) every `heartbeat_s` keep proxies from closing an idle stream. The stream ends
 when the client disconnects or the server is shutting down (`service.lifecycle`, checked each tick),
@@ -28,6 +31,7 @@ from sqlalchemy import make_url
 from sqlalchemy.dialects import postgresql
 
 from service.cases.board import TURNED_RED_SQL
+from service.cases.command import CITY, Command
 from service.schemas import utc_iso, utc_times
 
 log = logging.getLogger(__name__)
@@ -58,14 +62,19 @@ def _json_value(value: Any) -> str:
     return str(value)
 
 
-def _notification_event(payload: str) -> str:
+def _notification_event(payload: str, command: Command) -> str | None:
+    """The SSE text of one notification, or None when it lies outside the division."""
     data = json.loads(payload)
+    if not command.covers(data.get("district_code"), data.get("street_code")):
+        return None
     kind = data.get("type", "state")
     ident = data.get("event_id") if kind == "state" else data.get("report_id")
     return sse(kind, data, f"{kind}-{ident}")
 
 
-async def _turned_red(conn: psycopg.AsyncConnection[Any], since: datetime) -> tuple[list[str], datetime]:
+async def _turned_red(
+    conn: psycopg.AsyncConnection[Any], since: datetime, command: Command
+) -> tuple[list[str], datetime]:
     cur = await conn.execute("SELECT now()")
     row = await cur.fetchone()
     assert row is not None
@@ -83,14 +92,16 @@ async def _turned_red(conn: psycopg.AsyncConnection[Any], since: datetime) -> tu
             },
             f"red-{d}-{clock}",
         )
-        for d, c, u, clock, deadline in await cur.fetchall()
+        for d, c, u, clock, deadline, district, street in await cur.fetchall()
+        if command.covers(district, street)
     ]
     return events, until
 
 
 async def feed_stream(
-    *, request: Request, database_url: str, heartbeat_s: float = 15.0, red_check_s: float = 5.0
-) -> AsyncIterator[str]:
+    *, request: Request, database_url: str, heartbeat_s: float = 15.0, red_check_s: float = 5.0,
+    command: Command = CITY,
+) -> AsyncIterator[str]:  # fmt: skip
     conn = await psycopg.AsyncConnection.connect(conninfo(database_url), autocommit=True)
     try:
         await conn.execute(f"LISTEN {CHANNEL}")
@@ -103,11 +114,13 @@ async def feed_stream(
         shutdown = getattr(request.app.state, "shutdown", None)
         while not (shutdown is not None and shutdown.is_set()) and not await request.is_disconnected():
             async for note in conn.notifies(timeout=TICK_S):
-                last_sent = time.monotonic()
-                yield _notification_event(note.payload)
+                event = _notification_event(note.payload, command)
+                if event is not None:
+                    last_sent = time.monotonic()
+                    yield event
             now = time.monotonic()
             if now - last_red >= red_check_s:
-                events, red_since = await _turned_red(conn, red_since)
+                events, red_since = await _turned_red(conn, red_since, command)
                 last_red = now
                 for event in events:
                     last_sent = now

@@ -31,9 +31,10 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.db.base import Base, new_id
+from service.supervision.models import CaseSupervision
 
 LIVE = "state IN ('dispatched','checked_in','extension_requested','handled','verifying')"
 CASE_STATES = (
@@ -43,6 +44,11 @@ DISPATCH_STATES = (
     "'dispatched','checked_in','extension_requested','handled','verifying','closed','sent_back','withdrawn'"
 )
 LIMIT_UNITS = "'urgent_hours','work_hours','work_days','natural_days'"
+# Where a case came from (0014_case_sources): 网格员上报, 流动网格员上报, 12345热线, 督办交办, 合作方接入
+# (Open311), 街道自查/巡查. The first, second, fifth (and a street team's own report: inspection) are
+# derived from the report at filing; a case made by hand names one of `HAND_MADE_SOURCES`.
+SOURCES = ("grid_worker", "courier", "hotline", "referral", "open311", "inspection")
+HAND_MADE_SOURCES = ("hotline", "referral", "inspection")
 INDICATOR_COLUMNS = [
     "unit_id", "state", "case_id", "street_code", "district_code", "check_in_deadline",
     "checked_in_at", "handling_deadline", "result_at", "closed_at", "rework_count", "withdrawn_at",
@@ -60,6 +66,8 @@ class Case(Base):
         # 立案数 per street or district over a period, index-only.
         Index("ix_cases_filed_at", "filed_at", postgresql_include=["street_code", "district_code"]),
         CheckConstraint(f"state IN ({CASE_STATES})", name="state_known"),
+        CheckConstraint("source IN (" + ", ".join(f"'{s}'" for s in SOURCES) + ")", name="source_known"),
+        CheckConstraint("command_level IN ('street','district','city')", name="command_level_known"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
@@ -74,6 +82,9 @@ class Case(Base):
     street_code: Mapped[str | None] = mapped_column(String(12))
     community_code: Mapped[str | None] = mapped_column(String(12))
     grid_code: Mapped[str | None] = mapped_column(String(15))
+    # Who commands the case now (`service.cases.command`): the level that filed it, until it is escalated
+    # (上报) or taken over (接管); the division is the case's own street or district at that level.
+    command_level: Mapped[str] = mapped_column(String(10), server_default="city")
     note: Mapped[str] = mapped_column(Text, default="")
     void_reason: Mapped[str | None] = mapped_column(Text)
     merged_into_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("cases.id"))
@@ -84,6 +95,14 @@ class Case(Base):
         DateTime(timezone=True)
     )  # 立案 (None: voided in triage)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Where it came from (`SOURCES`), and the hotline ticket or referral document number (0014).
+    source: Mapped[str] = mapped_column(String(16), server_default="grid_worker")
+    source_ref: Mapped[str | None] = mapped_column(Text)
+    # Who called (a hand-made case): private, shown to the command center only, never in a public answer.
+    caller_name: Mapped[str | None] = mapped_column(Text)
+    caller_phone: Mapped[str | None] = mapped_column(String(32))
+    # 督办: the office supervising it, if any (`service.supervision`; written there, read here).
+    supervision: Mapped[CaseSupervision | None] = relationship(viewonly=True, lazy="select")
 
 
 class Dispatch(Base):
@@ -98,6 +117,9 @@ class Dispatch(Base):
         Index("ix_dispatches_check_in_deadline", "check_in_deadline"),
         Index("ix_dispatches_handling_deadline", "handling_deadline"),
         Index("ix_dispatches_live", "handling_deadline", "id", postgresql_where=text(LIVE)),
+        # The outbound deadline scan finds clocks turning yellow in a time window (0012_outbound_webhooks).
+        Index("ix_dispatches_check_in_yellow_at", "check_in_yellow_at"),
+        Index("ix_dispatches_handling_yellow_at", "handling_yellow_at"),
         CheckConstraint(f"state IN ({DISPATCH_STATES})", name="state_known"),
         CheckConstraint(
             f"check_in_unit IN ({LIMIT_UNITS}) AND handling_unit IN ({LIMIT_UNITS})", name="limit_units_known"

@@ -82,6 +82,9 @@ class Action(StrEnum):
     VERIFY_PASS = "verify_pass"  # noqa: S105 (an action name, not a password)
     VERIFY_FAIL = "verify_fail"
     WITHDRAW = "withdraw"
+    # who commands the case (service.cases.command): no state changes
+    ESCALATE = "escalate"  # 上报
+    TAKE_OVER = "take_over"  # 接管
 
 
 class Actor(StrEnum):
@@ -191,31 +194,37 @@ DISPATCH_TRANSITIONS: Mapping[tuple[DispatchState, Action], DispatchState] = {
 }
 
 _UNIT = frozenset({Actor.OFFICER, Actor.STREET_TEAM})
+# Command (指挥): the city's, a district's or a street's command staff (dispatchers), and a street's
+# enforcement team, which commands its own street (乡街吹哨); `service.cases.command` says where.
+_COMMAND = frozenset({Actor.DISPATCHER, Actor.STREET_TEAM})
 
 ACTION_ACTORS: Mapping[Action, frozenset[Actor]] = {
-    _A.FILE: frozenset({Actor.DISPATCHER}),
-    _A.VOID: frozenset({Actor.DISPATCHER}),
-    _A.MERGE: frozenset({Actor.DISPATCHER}),
-    # The street blows the whistle too (乡街吹哨): its enforcement team calls in departments for items
-    # outside its own list.
-    _A.DISPATCH: frozenset({Actor.DISPATCHER, Actor.STREET_TEAM}),
-    _A.HOLD: frozenset({Actor.DISPATCHER}),
-    _A.RESUME: frozenset({Actor.DISPATCHER}),
-    _A.CLOSE: frozenset({Actor.DISPATCHER}),
+    _A.FILE: _COMMAND,
+    _A.VOID: _COMMAND,
+    _A.MERGE: _COMMAND,
+    _A.DISPATCH: _COMMAND,
+    _A.HOLD: _COMMAND,
+    _A.RESUME: _COMMAND,
+    _A.CLOSE: _COMMAND,
     _A.CHECK_IN: _UNIT,
     _A.SUBMIT_RESULT: _UNIT,
     _A.REQUEST_EXTENSION: _UNIT,
     _A.SEND_BACK: _UNIT,
-    _A.REJECT_SEND_BACK: frozenset({Actor.DISPATCHER}),
-    _A.GRANT_EXTENSION: frozenset({Actor.DISPATCHER}),
-    _A.DENY_EXTENSION: frozenset({Actor.DISPATCHER}),
-    # Normally automatic when the result arrives; the dispatcher may (re)assign the task by hand.
-    _A.START_VERIFICATION: frozenset({Actor.SYSTEM, Actor.DISPATCHER}),
+    _A.REJECT_SEND_BACK: _COMMAND,
+    _A.GRANT_EXTENSION: _COMMAND,
+    _A.DENY_EXTENSION: _COMMAND,
+    # Normally automatic when the result arrives; the commanding level may (re)assign the task by hand.
+    _A.START_VERIFICATION: _COMMAND | {Actor.SYSTEM},
     _A.VERIFY_PASS: frozenset({Actor.GRID_WORKER}),
     _A.VERIFY_FAIL: frozenset({Actor.GRID_WORKER}),
     # Whoever may whistle may take a whistle back (a street team only in its own street).
     _A.WITHDRAW: frozenset({Actor.DISPATCHER, Actor.STREET_TEAM}),
+    _A.ESCALATE: _COMMAND,
+    _A.TAKE_OVER: _COMMAND,
 }
+
+# Actions that change who commands a case, never its state (no transition table has them).
+LEVEL_ACTIONS = frozenset({Action.ESCALATE, Action.TAKE_OVER})
 
 S = TypeVar("S", CaseState, DispatchState)
 

@@ -14,6 +14,10 @@ Groups: `unit` (department unit), `kind` (department, e.g. 公安), `street`, `d
 * 上报数 and 立案数 by street/district: reports made and cases filed in the period in that place; by
   unit/kind: the cases whistled to it in the period (its dispatches), for both.
 
+A district's or a street's command sees its division only (`service.cases.command`): every statement
+carries the division's condition (true for the city); the unit and kind rollups have no place, so a
+division's unit and kind rows are aggregated from its dispatches.
+
 A period of whole local days (Asia/Shanghai midnights, as every bulletin uses) is answered from the
 daily rollups `indicator_unit_days` / `indicator_place_days`, which a trigger on `dispatches` keeps
 exact (migration 0004_cases): a month is ~30 rows per unit instead of the month's dispatches. Any
@@ -35,6 +39,7 @@ from sqlalchemy import TextClause, text
 from sqlalchemy.orm import Session
 
 from service.cases.calendar import default_calendar
+from service.cases.command import CITY, Command, scope_sql
 from service.cases.indicators import INDICATOR_LABELS, IndicatorCounts, Indicators, percent
 
 
@@ -78,7 +83,8 @@ _KEYS = {
 DISPATCH_SQL = {
     group: text(
         f"SELECT {key} AS key, {_DISPATCH_COUNTS} "
-        f"FROM dispatches d {join} WHERE d.dispatched_at >= :since AND d.dispatched_at < :until GROUP BY 1"
+        f"FROM dispatches d {join} WHERE d.dispatched_at >= :since AND d.dispatched_at < :until "
+        f"AND {scope_sql('d.district_code', 'd.street_code')} GROUP BY 1"
     )
     for group, (key, join) in _KEYS.items()
 }
@@ -88,19 +94,26 @@ _COUNT_COLUMNS = (
     "closed", "closed_on_time", "reworked", "handling_seconds",
 )  # fmt: skip
 _SUMS = ", ".join(f"sum(r.{c}) AS {c}" for c in _COUNT_COLUMNS)
+_PLACE_SCOPE = scope_sql("r.district_code", "r.street_code")
 _ROLLUPS = {
-    GroupBy.UNIT: ("r.unit_id", "indicator_unit_days r"),
-    GroupBy.KIND: ("u.kind_code", "indicator_unit_days r JOIN department_units u ON u.id = r.unit_id"),
-    GroupBy.STREET: ("nullif(r.street_code, '')", "indicator_place_days r"),
-    GroupBy.DISTRICT: ("nullif(r.district_code, '')", "indicator_place_days r"),
+    GroupBy.UNIT: ("r.unit_id", "indicator_unit_days r", "true"),
+    GroupBy.KIND: (
+        "u.kind_code",
+        "indicator_unit_days r JOIN department_units u ON u.id = r.unit_id",
+        "true",
+    ),
+    GroupBy.STREET: ("nullif(r.street_code, '')", "indicator_place_days r", _PLACE_SCOPE),
+    GroupBy.DISTRICT: ("nullif(r.district_code, '')", "indicator_place_days r", _PLACE_SCOPE),
 }
 ROLLUP_SQL = {
     group: text(
         f"SELECT {key} AS key, {_SUMS} FROM {source} "
-        "WHERE r.day >= :first_day AND r.day < :end_day GROUP BY 1 HAVING sum(r.dispatched) <> 0"
+        f"WHERE r.day >= :first_day AND r.day < :end_day AND {scope} GROUP BY 1 HAVING sum(r.dispatched) <> 0"
     )
-    for group, (key, source) in _ROLLUPS.items()
+    for group, (key, source, scope) in _ROLLUPS.items()
 }
+# The rollups that carry a place (a division's unit and kind rows come from its dispatches instead).
+_PLACE_ROLLUPS = frozenset({GroupBy.STREET, GroupBy.DISTRICT})
 
 
 def whole_days(since: datetime, until: datetime) -> tuple[date, date] | None:
@@ -116,14 +129,16 @@ _PLACE_COLUMN = {GroupBy.STREET: "street_code", GroupBy.DISTRICT: "district_code
 REPORTED_SQL = {
     group: text(
         f"SELECT {column} AS key, count(*) FROM reports "
-        "WHERE created_at >= :since AND created_at < :until GROUP BY 1"
+        f"WHERE created_at >= :since AND created_at < :until AND {scope_sql('district_code', 'street_code')} "
+        "GROUP BY 1"
     )
     for group, column in _PLACE_COLUMN.items()
 }
 FILED_SQL = {
     group: text(
         f"SELECT {column} AS key, count(*) FROM cases "
-        "WHERE filed_at >= :since AND filed_at < :until GROUP BY 1"
+        f"WHERE filed_at >= :since AND filed_at < :until AND {scope_sql('district_code', 'street_code')} "
+        "GROUP BY 1"
     )
     for group, column in _PLACE_COLUMN.items()
 }
@@ -176,13 +191,16 @@ def _counts(row: Any, reported: int, filed: int) -> IndicatorCounts:
 
 
 def indicator_rows(
-    *, session: Session, group_by: GroupBy, since: datetime, until: datetime
+    *, session: Session, group_by: GroupBy, since: datetime, until: datetime, command: Command = CITY
 ) -> list[IndicatorRow]:
-    """One row per unit / kind / street / district with activity in the period, ordered by key."""
-    params = {"since": since, "until": until}
+    """One row per unit / kind / street / district with activity in the period in the division, ordered
+    by key."""
+    params = {"since": since, "until": until, **command.params}
     days = whole_days(since, until)
-    if days is not None:
-        found = session.execute(NAMED_ROLLUP_SQL[group_by], {"first_day": days[0], "end_day": days[1]})
+    if days is not None and (command.is_city or group_by in _PLACE_ROLLUPS):
+        found = session.execute(
+            NAMED_ROLLUP_SQL[group_by], {"first_day": days[0], "end_day": days[1], **command.params}
+        )
     else:
         found = session.execute(NAMED_DISPATCH_SQL[group_by], params)
     dispatch_rows = {None if row.key is None else str(row.key): row for row in found}

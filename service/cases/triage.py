@@ -19,9 +19,12 @@ from sqlalchemy.orm import Session
 
 from service.accounts.models import User
 from service.audit.service import ClientInfo
+from service.cases.command import CITY, Command, check_acting, check_place
 from service.cases.models import Case
+from service.cases.sources import CaseOrigin, origin_of
 from service.cases.states import Action, CaseState
 from service.cases.workflow import (
+    TriageReport,
     append_event,
     audit,
     check_actor,
@@ -108,8 +111,9 @@ def list_queue(
     limit: int = 50,
     cursor: str | None = None,
     now: datetime | None = None,
+    command: Command = CITY,
 ) -> QueuePage:
-    """One page of reports awaiting triage, newest or oldest first."""
+    """One page of reports awaiting triage in the `command`'s division, newest or oldest first."""
     if not 1 <= limit <= MAX_PAGE:
         raise Invalid(f"limit: between 1 and {MAX_PAGE}")
     r = refs.reports.c
@@ -126,7 +130,7 @@ def list_queue(
         r.community_code,
         r.grid_code,
         r.flags,
-    ).where(r.case_id.is_(None))
+    ).where(r.case_id.is_(None), command.where(r.district_code, r.street_code))
     if filters.street_code:
         stmt = stmt.where(r.street_code == filters.street_code)
     if filters.district_code:
@@ -183,10 +187,9 @@ def _check_category(session: Session, code: str) -> None:
         raise Invalid(f"category {code} does not exist", details={"field": "category_code"})
 
 
-def _new_case(session: Session, report_id: uuid.UUID, by: User, at: datetime, category_code: str) -> Case:
-    report = lock_report(session=session, report_id=report_id)
-    if report.case_id is not None:
-        raise AssertionError("checked by the caller")
+def _new_case(
+    session: Session, report: TriageReport, by: User, at: datetime, category_code: str, command: Command
+) -> Case:
     case = Case(
         state=CaseState.REPORTED.value,
         category_code=category_code,
@@ -195,9 +198,11 @@ def _new_case(session: Session, report_id: uuid.UUID, by: User, at: datetime, ca
         street_code=report.street_code,
         community_code=report.community_code,
         grid_code=report.grid_code,
+        command_level=command.level.value,
         created_by=by.id,
         created_at=at,
         updated_at=at,
+        source=origin_of(session, report.id),
     )
     session.add(case)
     session.flush()
@@ -205,14 +210,18 @@ def _new_case(session: Session, report_id: uuid.UUID, by: User, at: datetime, ca
     return case
 
 
-def _reject_filed_report(session: Session, report_id: uuid.UUID, action: Action) -> str:
-    """Lock a report for a triage action; a report already in a case answers 409 from that case's state."""
+def _reject_filed_report(
+    session: Session, report_id: uuid.UUID, action: Action, by: User
+) -> tuple[TriageReport, Command]:
+    """Lock a report for a triage action by `by`: 404 outside their division; a report already in a case
+    answers 409 from that case's state."""
     report = lock_report(session=session, report_id=report_id)
+    command = check_place(session, by, report.district_code, report.street_code)
     if report.case_id is not None:
         case = lock_case(session=session, case_id=report.case_id)
         next_state(CaseState(case.state), action)
         raise AssertionError("the case state admits no triage action on its report")
-    return report.category_code
+    return report, command
 
 
 def file_report(
@@ -224,17 +233,23 @@ def file_report(
     category_code: str | None = None,
     note: str = "",
     at: datetime | None = None,
+    origin: CaseOrigin | None = None,
 ) -> Case:
-    """研判立案: a new case from a report, optionally under a corrected category (which re-routes)."""
+    """研判立案: a new case from a report, optionally under a corrected category (which re-routes).
+    `origin`: what a case made by hand says of where it came from (else derived from the report)."""
     at = at or utcnow()
-    reported = _reject_filed_report(session, report_id, Action.FILE)
+    report, command = _reject_filed_report(session, report_id, Action.FILE, by)
+    reported = report.category_code
     category = category_code or reported
     if category_code:
         _check_category(session, category_code)
-    case = _new_case(session, report_id, by, at, category)
+    case = _new_case(session, report, by, at, category, command)
     case.note = note
+    if origin is not None:
+        case.source, case.source_ref = origin.source, origin.source_ref
+        case.caller_name, case.caller_phone = origin.caller_name, origin.caller_phone
     case.filed_at = at
-    detail = {"category_code": category}
+    detail = {"category_code": category, "source": case.source}
     if category != reported:
         detail["reported_category_code"] = reported
     transition_case(
@@ -271,8 +286,8 @@ def void_report(
 ) -> Case:
     """作废: the report leaves the queue as a voided case that keeps the reason."""
     at = at or utcnow()
-    reported = _reject_filed_report(session, report_id, Action.VOID)
-    case = _new_case(session, report_id, by, at, reported)
+    report, command = _reject_filed_report(session, report_id, Action.VOID, by)
+    case = _new_case(session, report, by, at, report.category_code, command)
     case.void_reason = reason
     transition_case(
         session=session, case=case, action=Action.VOID, actor=by, at=at, note=reason, report_id=report_id
@@ -303,7 +318,8 @@ def merge_report(
     """合并: a duplicate report joins an open case (its reporter's report counts toward that case)."""
     at = at or utcnow()
     target = lock_case(session=session, case_id=into_case_id)
-    _reject_filed_report(session, report_id, Action.MERGE)
+    _reject_filed_report(session, report_id, Action.MERGE, by)
+    check_acting(session, by, target)
     if CaseState(target.state) not in _OPEN_FOR_MERGE:
         raise Conflict(
             f"case {target.id} is {target.state} and takes no more reports",
@@ -349,6 +365,8 @@ def merge_case(
     locked = {first: lock_case_or_triage(session=session, case_id=first, action=Action.MERGE)}
     locked[second] = lock_case_or_triage(session=session, case_id=second, action=Action.MERGE)
     case, target = locked[case_id], locked[into_case_id]
+    check_acting(session, by, case)
+    check_acting(session, by, target)
     if CaseState(target.state) not in _OPEN_FOR_MERGE:
         raise Conflict(
             f"case {target.id} is {target.state} and takes no more reports",
@@ -404,6 +422,7 @@ def act_on_case(
         raise ValueError(f"{action} is not a plain case action")
     at = at or utcnow()
     case = lock_case_or_triage(session=session, case_id=case_id, action=action)
+    check_acting(session, by, case)
     transition_case(session=session, case=case, action=action, actor=by, at=at, note=note)
     if action is Action.VOID:
         case.void_reason = note

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from service.accounts.models import Role, User
 from service.audit.service import ClientInfo
+from service.cases.command import check_acting
 from service.cases.models import Case, Dispatch, VerificationItem, VerificationTask
 from service.cases.states import Action, DispatchState
 from service.cases.workflow import audit, lock_dispatch, next_state, transition_dispatch, utcnow
@@ -208,11 +209,12 @@ def assign_verification(
     client: ClientInfo | None = None,
     at: datetime | None = None,
 ) -> VerificationTask:
-    """A dispatcher starts verification by hand, naming the grid worker who checks: the task covers every
-    result of the case that waits for verification (this dispatch's among them), or the case's open task
-    takes them and goes to the worker named."""
+    """The commanding level starts verification by hand, naming the grid worker who checks: the task
+    covers every result of the case that waits for verification (this dispatch's among them), or the
+    case's open task takes them and goes to the worker named."""
     at = at or utcnow()
     case, dispatch = lock_dispatch(session=session, dispatch_id=dispatch_id)
+    check_acting(session, by, case)
     next_state(DispatchState(dispatch.state), Action.START_VERIFICATION)
     assignee = session.get(User, assignee_id)
     if assignee is None or assignee.role_enum is not Role.grid_worker or not assignee.is_active:

@@ -102,6 +102,7 @@ reports = table(
     column("routing", JSONB()),
     column("flags", ARRAY(Text())),
     column("case_id", Uuid()),  # added by 0004_cases
+    column("channel", String()),  # added by 0014_case_sources: app | open311 | console
 )
 
 photos = table(
@@ -134,9 +135,13 @@ photos = table(
 cases = table(
     "cases",
     column("id", Uuid()),
+    column("number", BigInteger()),
     column("state", String()),
     column("category_code", Text()),
     column("primary_report_id", Uuid()),
+    column("district_code", String()),
+    column("street_code", String()),
+    column("community_code", String()),
 )
 
 case_events = table(
@@ -151,9 +156,41 @@ case_events = table(
     column("detail", JSONB()),
 )
 
-dispatches = table("dispatches", column("id", Uuid()), column("case_id", Uuid()), column("unit_id", Uuid()))
+dispatches = table(
+    "dispatches",
+    column("id", Uuid()),
+    column("case_id", Uuid()),
+    column("unit_id", Uuid()),
+    column("state", String()),
+    column("dispatched_at", DateTime(timezone=True)),
+    column("check_in_deadline", DateTime(timezone=True)),
+    column("handling_deadline", DateTime(timezone=True)),  # extensions included
+    column("check_in_yellow_at", DateTime(timezone=True)),  # added by 0009_sla_instants
+    column("handling_yellow_at", DateTime(timezone=True)),
+    column("checked_in_at", DateTime(timezone=True)),
+    column("result_at", DateTime(timezone=True)),
+    column("sent_back_at", DateTime(timezone=True)),
+    column("extensions", JSONB()),  # granted extensions, one item each
+)
 
 verification_tasks = table("verification_tasks", column("id", Uuid()), column("case_id", Uuid()))
 
 # The units' results a verification task covers (one task per case visit: 0015_joint_workflow).
 verification_items = table("verification_items", column("task_id", Uuid()), column("dispatch_id", Uuid()))
+
+# --- supervision (owner: service.supervision)
+
+supervising_offices = table(
+    "supervising_offices",
+    column("id", Uuid()),
+    column("code", Text()),
+    column("name", Text()),
+    column("active", Boolean()),
+)
+
+case_supervisions = table(
+    "case_supervisions",
+    column("case_id", Uuid()),
+    column("office_id", Uuid()),
+    column("deadline", DateTime(timezone=True)),
+)

@@ -14,15 +14,18 @@ from service.accounts.models import Role
 from service.geography.demo import load_demo_city
 from service.geography.imports import assign_grids
 from service.publicmap.loading import load_demo_public_map
+from service.supervision.demo import load_demo_offices
 
 DEMO_PASSWORD = "whistle-demo"  # noqa: S105 - documented on purpose; refused in production
 
 
 def load_demo(*, session: Session, city: DemoCity, progress: Progress = no_progress) -> dict[str, int]:
     """Store the demo city in the caller's transaction: divisions, river, kinds, categories, units, and
-    the public map (stations, pairing points, warm-new streets). Returns the geography's counts."""
+    the public map (stations, pairing points, warm-new streets), the supervising offices. Returns the
+    geography's counts."""
     counts = load_demo_city(session=session, city=city, progress=progress)
     load_demo_public_map(session=session, city=city)
+    counts["supervising_offices"] = load_demo_offices(session=session)
     return counts
 
 
@@ -33,11 +36,17 @@ class DemoAccount:
     display_name: str
     unit_code: str | None = None
     grids_of_community: str | None = None  # name of a named community: its grids become the worker's
+    office_code: str | None = None  # a supervisor's office (service.supervision.demo)
+    division: str | None = (
+        None  # a dispatcher's district or street, by name: a district's or street's command
+    )
 
 
 DEMO_ACCOUNTS = (
     DemoAccount("admin", "admin", "系统管理员（演示）"),
     DemoAccount("dispatcher", "dispatcher", "指挥中心值班员（演示）"),
+    DemoAccount("command-chuanying", "dispatcher", "船营区指挥中心值班员（演示）", division="船营区"),
+    DemoAccount("command-desheng", "dispatcher", "德胜街道指挥值班员（演示）", division="德胜街道"),
     DemoAccount("grid-zhengyang", "grid_worker", "正阳社区网格员（演示）", grids_of_community="正阳社区"),
     DemoAccount("grid-changjiang", "grid_worker", "长江社区网格员（演示）", grids_of_community="长江社区"),
     DemoAccount("courier", "courier", "外卖骑手（演示）"),
@@ -53,6 +62,9 @@ DEMO_ACCOUNTS = (
     DemoAccount(
         "team-beicheng", "street_team", "北城街道执法队员（演示）", unit_code="name:北城街道综合行政执法队"
     ),
+    DemoAccount(
+        "supervisor-tongzhan", "supervisor", "船营区委统战部督办员（演示）", office_code="cy-tongzhan"
+    ),
 )
 
 
@@ -66,6 +78,20 @@ def create_demo_accounts(*, session: Session, password: str = DEMO_PASSWORD) -> 
             unit_id = session.execute(
                 text("SELECT id FROM department_units WHERE name = :n ORDER BY code LIMIT 1"), {"n": name}
             ).scalar_one()
+        office_id = None
+        if a.office_code is not None:
+            office_id = session.execute(
+                text("SELECT id FROM supervising_offices WHERE code = :c"), {"c": a.office_code}
+            ).scalar_one()
+        division = None
+        if a.division is not None:
+            division = session.execute(
+                text(
+                    "SELECT code FROM districts WHERE name = :n AND valid_to IS NULL UNION ALL "
+                    "SELECT code FROM streets WHERE name = :n AND valid_to IS NULL LIMIT 1"
+                ),
+                {"n": a.division},
+            ).scalar_one()
         existing = accounts.get_user_by_username(session=session, username=a.username)
         if existing is not None:
             lines.append(f"{a.username:18} {a.role:12} exists, left unchanged")
@@ -77,6 +103,8 @@ def create_demo_accounts(*, session: Session, password: str = DEMO_PASSWORD) -> 
             role=Role(a.role),
             display_name=a.display_name,
             unit_id=unit_id,
+            office_id=office_id,
+            division_code=division,
         )
         note = a.display_name
         if a.grids_of_community is not None:

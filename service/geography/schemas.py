@@ -96,3 +96,14 @@ class UnitPublic(BaseModel):
     street_code: str | None
     is_street_team: bool
     is_demo: bool
+
+
+class PlacePublic(BaseModel):
+    """A place found by name (the console's address search): where a case made by hand would stand."""
+
+    kind: Literal["district", "street", "community", "grid", "unit", "station"]
+    code: str
+    name: str
+    detail: str = Field(description="What it lies in (its parent division, a unit's kind) or an address")
+    lon: float = Field(description="WGS-84: a point inside the division or jurisdiction, or the station")
+    lat: float

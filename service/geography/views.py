@@ -5,17 +5,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
-from service.accounts.deps import CurrentUser
+from service.accounts.deps import Member, require_roles
+from service.accounts.models import Role, User
 from service.deps import SessionDep, SettingsDep
 from service.errors import ErrorResponse, Invalid
 from service.geography import queries
+from service.geography.places import search_places
 from service.geography.routing import route as route_point
 from service.geography.schemas import (
     CategoryPublic,
     DivisionCollection,
     DivisionFeature,
+    PlacePublic,
     RoutingPublic,
     UnitPublic,
 )
@@ -31,6 +34,8 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 router = APIRouter(prefix="/api/v1", tags=["geography"], responses=ERRORS)
 
 Level = Literal["district", "street", "community", "grid"]
+# Who makes cases by hand (the command center, a street team in its street) and so searches places.
+CaseMaker = Annotated[User, Depends(require_roles(Role.dispatcher, Role.admin, Role.street_team))]
 SMALL_LIST_MAX = 500
 
 
@@ -38,7 +43,7 @@ SMALL_LIST_MAX = 500
 def route(
     session: SessionDep,
     settings: SettingsDep,
-    _user: CurrentUser,
+    _user: Member,
     lon: Longitude,
     lat: Latitude,
     datum: Annotated[Literal["wgs84", "cgcs2000", "gcj02", "bd09"], Query()] = "wgs84",
@@ -81,7 +86,7 @@ def parse_bbox(value: str | None) -> tuple[float, float, float, float] | None:
 @router.get("/divisions/{level}", response_model=DivisionCollection)
 def divisions(
     session: SessionDep,
-    _user: CurrentUser,
+    _user: Member,
     level: Level,
     page: Page,
     bbox: Annotated[str | None, Query(description="west,south,east,north (WGS-84)")] = None,
@@ -102,7 +107,7 @@ def divisions(
 @router.get("/divisions/{level}/{code}", response_model=DivisionFeature)
 def division(
     session: SessionDep,
-    _user: CurrentUser,
+    _user: Member,
     level: Level,
     code: str,
     at: Annotated[datetime | None, Query(description="the outline valid then (default now)")] = None,
@@ -114,10 +119,29 @@ def division(
 @router.get("/units", response_model=list[UnitPublic])
 def units(
     session: SessionDep,
-    _user: CurrentUser,
+    _user: Member,
     page: Page,
     kind: Annotated[str | None, Query(description="department kind code")] = None,
 ) -> list[UnitPublic]:
     """Active department units (公安 派出所, 城管 大队, street teams, …), by kind then code; paged."""
     rows = queries.list_units(session=session, kind=kind, after=page.after(int, str), limit=page.fetch)
     return [unit for unit, _sort in page.cut(rows, key=lambda row: (row[1], row[0].code))]
+
+
+@router.get(
+    "/console/places", response_model=list[PlacePublic], tags=["console"],
+    summary="Places by name for a case made by hand: divisions, grids, units, stations (ranked, paged)",
+)  # fmt: skip
+def places(
+    session: SessionDep,
+    _user: CaseMaker,
+    page: Page,
+    q: Annotated[str, Query(min_length=1, max_length=50, description="words of the name or address")],
+) -> list[PlacePublic]:
+    """Exact names first, then names starting with `q`, names containing it, station addresses
+    containing it; by kind (district … station) and name within a rank."""
+    found = search_places(session=session, q=q, limit=page.fetch, after=page.after(int, int, int, str, str))
+    return [
+        PlacePublic(kind=p.kind, code=p.code, name=p.name, detail=p.detail, lon=p.lon, lat=p.lat)
+        for p in page.cut(found, key=lambda p: p.key or ())
+    ]

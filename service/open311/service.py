@@ -198,6 +198,7 @@ def create_request(
         flags=flags,
         request_hash=secrets.token_hex(32),
         created_at=datetime.now(UTC),
+        channel="open311",
     )
     token = secrets.token_urlsafe(16)
     session.add(Open311Request(token=token, report_id=report.id, key_id=key.id))

@@ -34,6 +34,9 @@ from service.db.base import Base
 LOCATION_SOURCES = ("device", "exif")
 ROUTING_STATUSES = ("routed", "snapped", "unrouted")
 KEY_STATES = ("started", "finished")
+# How a report arrived (0014_case_sources): the phone app, an Open311 partner, or typed in at the console
+# for a case made by hand (a phone call, a referral). The case's source is derived from it at filing.
+CHANNELS = ("app", "open311", "console")
 
 
 def _in(values: tuple[str, ...]) -> str:
@@ -56,6 +59,7 @@ class Report(Base):
         CheckConstraint(f"location_source IN ({_in(LOCATION_SOURCES)})", name="location_source_known"),
         CheckConstraint(f"routing_status IN ({_in(ROUTING_STATUSES)})", name="routing_status_known"),
         CheckConstraint("lon BETWEEN -180 AND 180 AND lat BETWEEN -90 AND 90", name="position_valid"),
+        CheckConstraint(f"channel IN ({_in(CHANNELS)})", name="channel_known"),
         Index("ix_reports_geom", "geom", postgresql_using="gist"),
         Index("ix_reports_geom_3857", "geom_3857", postgresql_using="gist"),
         # The duplicate hint measures in metres: ST_DWithin on geography, served by this expression index.
@@ -108,6 +112,7 @@ class Report(Base):
     flags: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
     flag_notes: Mapped[dict[str, str]] = mapped_column(JSONB, default=dict)
     request_hash: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(10), server_default="app")
     # The case the report was filed into (0004_cases); None: still in the triage queue. The constraint
     # comes after both tables (cases.primary_report_id points back here).
     case_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("cases.id", use_alter=True))

@@ -8,8 +8,10 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from geo.crs import Datum
+from service.cases.schemas import SupervisionRequest as CaseSupervisionRequest
 from service.geography.schemas import RoutingPublic
 from service.photos.schemas import FlagPublic, PhotoPublic
 from service.schemas import StrictBody, UtcDatetime
@@ -117,3 +119,44 @@ class ReportForm(StrictBody):
         if self.lon is None or self.lat is None:
             return None
         return DeviceFix(lon=self.lon, lat=self.lat, datum=self.datum, accuracy_m=self.accuracy_m)
+
+
+class PlaceRef(StrictBody):
+    """A place picked from `GET /api/v1/console/places` (its kind and code)."""
+
+    kind: Literal["district", "street", "community", "grid", "unit", "station"]
+    code: str = Field(min_length=1, max_length=64)
+
+
+class HandMadeCaseRequest(StrictBody):
+    """A case made by hand at the console (a phone call, a referral, the street's own inspection)."""
+
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+    category: str = Field(min_length=1, max_length=16, pattern=r"^[0-9A-Za-z_]+$")
+    description: str = Field(min_length=1, max_length=MAX_TEXT_CHARS)
+    source: Literal["hotline", "referral", "inspection"] = Field(
+        description="hotline (12345热线) | referral (督办交办) | inspection (街道自查/巡查)"
+    )
+    source_ref: str | None = Field(None, max_length=64, description="Hotline ticket or referral number")
+    caller_name: str | None = Field(None, max_length=50, description="Private: the command center only")
+    caller_phone: str | None = Field(
+        None, max_length=32, pattern=r"^[0-9+()\- ]{3,32}$", description="Private: the command center only"
+    )
+    lon: Annotated[float | None, AfterValidator(_finite)] = Field(None, ge=-180, le=180)
+    lat: Annotated[float | None, AfterValidator(_finite)] = Field(None, ge=-90, le=90)
+    datum: Datum = Datum.WGS84
+    place: PlaceRef | None = Field(None, description="Instead of lon/lat: a place from the place search")
+    supervision: CaseSupervisionRequest | None = Field(None, description="督办: office, deadline, note")
+    note: str = Field("", max_length=2000, description="The command center's note on filing")
+
+    @model_validator(mode="after")
+    def _one_position(self) -> HandMadeCaseRequest:
+        point = self.lon is not None or self.lat is not None
+        if point and (self.lon is None or self.lat is None):
+            raise PydanticCustomError("position", "位置：经度 lon 和纬度 lat 须同时给出")
+        if point == (self.place is not None):
+            raise PydanticCustomError(
+                "position", "位置：请给出经纬度（lon/lat）或地点搜索中的一个地点（place），二者选一"
+            )
+        return self

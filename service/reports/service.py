@@ -56,9 +56,11 @@ def create_report(
     request_hash: str,
     created_at: datetime,
     captured_at: datetime | None = None,
+    channel: str = "app",
 ) -> Report:
     """Add one report and flush: the report id's uniqueness is decided here (IntegrityError when a
-    concurrent send of the same id won). The caller records its photos and commits."""
+    concurrent send of the same id won). The caller records its photos and commits. `channel`: how it
+    arrived (`app`, `open311`, `console`: `service.reports.models.CHANNELS`)."""
     report = Report(
         id=report_id,
         reporter_id=reporter_id,
@@ -86,6 +88,7 @@ def create_report(
         flags=list(flags),
         flag_notes=dict(flags),
         request_hash=request_hash,
+        channel=channel,
     )
     session.add(report)
     session.flush()

@@ -3,6 +3,7 @@
 - `POST /api/v1/reports`: multipart upload, parsed as a stream (see `service.photos.upload`);
   the work runs in a worker thread (`service.reports.intake`).
 - `GET /api/v1/reports/nearby`, `/mine`, `/{id}`.
+- `POST /api/v1/console/cases`: a case made by hand at the console (`service.reports.handmade`).
 """
 
 from __future__ import annotations
@@ -18,17 +19,24 @@ from starlette.concurrency import run_in_threadpool
 from geo.crs import Datum
 from service.accounts.deps import require_roles
 from service.accounts.models import Role, User
-from service.deps import SessionDep, SettingsDep
+from service.cases.schemas import CasePublic
+from service.deps import ClientDep, SessionDep, SettingsDep
 from service.errors import DomainError, ErrorResponse
 from service.params import Latitude, Longitude, RadiusMetres
 from service.photos.service import report_photos
 from service.photos.store import MediaStoreDep, media_limits
 from service.photos.upload import UPLOAD_ERRORS, read_form
+from service.reports import handmade
 from service.reports import service as reports
 from service.reports.form import parse_form, request_hash
 from service.reports.idempotency import BadIdempotencyKey, parse_key
 from service.reports.intake import Upload, submit_report
-from service.reports.schemas import REPORT_UPLOAD_SCHEMA, NearbyReportPublic, ReportPublic
+from service.reports.schemas import (
+    REPORT_UPLOAD_SCHEMA,
+    HandMadeCaseRequest,
+    NearbyReportPublic,
+    ReportPublic,
+)
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorResponse},
@@ -41,6 +49,9 @@ READER_ROLES = (Role.grid_worker, Role.courier, Role.dispatcher, Role.admin)
 NEARBY_DEFAULT, NEARBY_MAX = 20, 100
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"], responses=ERRORS)
+console_router = APIRouter(
+    prefix="/api/v1/console", tags=["console"], responses={**ERRORS, 409: {"model": ErrorResponse}}
+)
 
 
 def reporter(user: Annotated[User, Depends(require_roles(*REPORTER_ROLES))], session: SessionDep) -> User:
@@ -52,6 +63,15 @@ def reporter(user: Annotated[User, Depends(require_roles(*REPORTER_ROLES))], ses
 
 ReporterUser = Annotated[User, Depends(reporter)]
 ReaderUser = Annotated[User, Depends(require_roles(*READER_ROLES))]
+# The command center, and a street team in its own street (the rule of its whistle).
+CaseMaker = Annotated[User, Depends(require_roles(Role.dispatcher, Role.street_team))]
+IDEMPOTENCY_KEY_PARAMETER = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string", "maxLength": 255},
+    "description": "A retry with the same key and body replays the first answer; kept 30 days.",
+}
 
 
 @router.post(
@@ -67,10 +87,7 @@ ReaderUser = Annotated[User, Depends(require_roles(*READER_ROLES))]
         },
         "parameters": [
             {
-                "name": "Idempotency-Key",
-                "in": "header",
-                "required": False,
-                "schema": {"type": "string", "maxLength": 255},
+                **IDEMPOTENCY_KEY_PARAMETER,
                 "description": "Recommended (the phone sends the report id). A retry with the same key "
                 "and body replays the first answer; kept 30 days.",
             }
@@ -84,10 +101,7 @@ async def create_report(
     settings: SettingsDep,
     store: MediaStoreDep,
 ) -> Response:
-    keys = request.headers.getlist("idempotency-key")
-    if len(keys) > 1:
-        raise BadIdempotencyKey("send at most one Idempotency-Key header")
-    key_header = keys[0] if keys else None
+    key_header = _key_header(request)
     if key_header is not None:
         parse_key(key_header, default=uuid.UUID(int=0))  # format checked before the body is read
     parts = await read_form(request, limits=media_limits(settings.media))
@@ -163,3 +177,36 @@ def get_report(
     photos = report_photos(session=session, report_ids=[report.id])
     status = reports.report_statuses(session=session, report_ids=[report.id])[report.id]
     return reports.report_public(report, photos.get(report.id, []), store, status=status)
+
+
+def _key_header(request: Request) -> str | None:
+    keys = request.headers.getlist("idempotency-key")
+    if len(keys) > 1:
+        raise BadIdempotencyKey("send at most one Idempotency-Key header")
+    return keys[0] if keys else None
+
+
+@console_router.post(
+    "/cases",
+    status_code=201,
+    response_model=CasePublic,
+    summary="Make a case by hand (手工建案): a 12345 call, a referral, the street's inspection",
+    openapi_extra={"parameters": [IDEMPOTENCY_KEY_PARAMETER]},
+)
+def make_case(
+    request: Request,
+    body: HandMadeCaseRequest,
+    user: CaseMaker,
+    session: SessionDep,
+    settings: SettingsDep,
+    client: ClientDep,
+) -> Response:
+    key_header = _key_header(request)
+    key = parse_key(key_header, default=uuid.UUID(int=0)) if key_header is not None else None
+    made = handmade.make_case(
+        session=session, settings=settings, user=user, body=body, key=key, client=client
+    )
+    headers = {"Location": f"/api/v1/console/cases/{made.case_id}"}
+    if made.replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return JSONResponse(made.body, status_code=made.status_code, headers=headers)

@@ -36,7 +36,7 @@ REFRESH_SQL = f"""
         GROUP BY d.case_id
     ),
     r AS (
-        SELECT r.grid_code, r.community_code, r.street_code,
+        SELECT r.grid_code, r.community_code, r.street_code, r.district_code,
                coalesce(c.state, 'reported') AS state, cc.rank
         FROM reports r
         LEFT JOIN cases c ON c.id = r.case_id
@@ -47,6 +47,7 @@ REFRESH_SQL = f"""
                     WHEN grouping(community_code) = 0 THEN 'community' ELSE 'street' END AS level,
                CASE WHEN grouping(grid_code) = 0 THEN grid_code
                     WHEN grouping(community_code) = 0 THEN community_code ELSE street_code END AS code,
+               max(district_code) AS district_code, max(street_code) AS street_code,
                count(*) AS total,
                count(*) FILTER (WHERE state = 'reported') AS reported,
                count(*) FILTER (WHERE state = ANY(:in_progress)) AS in_progress,
@@ -69,10 +70,12 @@ REFRESH_SQL = f"""
         UNION ALL
         SELECT 'street', code, name, geom_3857 FROM streets WHERE valid_to IS NULL
     )
-    INSERT INTO report_counts (level, code, name, label_3857, total, reported, in_progress, closed, voided,
-                               public_total, public_open, public_closed, green, yellow, red)
-    SELECT g.level, g.code, d.name, ST_PointOnSurface(d.geom_3857), g.total, g.reported, g.in_progress,
-           g.closed, g.voided, g.public_total, g.public_open, g.public_closed, g.green, g.yellow, g.red
+    INSERT INTO report_counts (level, code, name, district_code, street_code, label_3857, total, reported,
+                               in_progress, closed, voided, public_total, public_open, public_closed,
+                               green, yellow, red)
+    SELECT g.level, g.code, d.name, g.district_code, g.street_code, ST_PointOnSurface(d.geom_3857), g.total,
+           g.reported, g.in_progress, g.closed, g.voided, g.public_total, g.public_open, g.public_closed,
+           g.green, g.yellow, g.red
     FROM g JOIN divisions d ON d.level = g.level AND d.code = g.code
 """
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from service.cases.command import scope_sql
 from service.cases.sla import colour_rank_sql, reading_sql
 from service.cases.states import LIVE_DISPATCH_STATES, values
 from service.publicmap.public_reports import coarse_lateral
@@ -142,6 +143,7 @@ REPORT_FIELDS_STAFF = {
     "state": "String",
     "colour": "String (green|yellow|red, open dispatches only)",
     "created_at": "String (ISO 8601)",
+    "supervised": "Boolean (its case is under supervision: 督办)",
     "level": "String (aggregates: grid|community|street)",
     "code": "String (aggregates: the grid's, community's or street's code)",
     "name": "String (aggregates: its name)",
@@ -193,6 +195,7 @@ COLOUR_RANK = f"max(greatest({_CHECK_IN}, {_HANDLING}))"
 # The dispatches whose clocks run: the board's rows.
 OPEN_DISPATCH = "d.state IN (" + ", ".join(f"'{state}'" for state in values(LIVE_DISPATCH_STATES)) + ")"
 
+# The staff layers show the caller's division only (`service.cases.command`; bound by `Command.params`).
 STAFF_AGGREGATE_SQL = f"""
     {ENVELOPE}
     SELECT ST_AsMVT(q, :layer, {EXTENT}, 'geom') FROM (
@@ -201,6 +204,7 @@ STAFF_AGGREGATE_SQL = f"""
                rc.green, rc.yellow, rc.red
         FROM report_counts rc, bounds
         WHERE rc.level = :level AND rc.label_3857 && bounds.wide
+          AND {scope_sql("rc.district_code", "rc.street_code")}
         ORDER BY rc.total DESC, rc.code
         LIMIT :limit
     ) q WHERE q.geom IS NOT NULL
@@ -227,11 +231,12 @@ STAFF_POINTS_SQL = f"""
                coalesce(c.state, 'reported') AS state,
                (SELECT CASE {COLOUR_RANK} WHEN 3 THEN 'red' WHEN 2 THEN 'yellow' WHEN 1 THEN 'green' END
                   FROM dispatches d WHERE d.case_id = c.id AND {OPEN_DISPATCH}) AS colour,
-               to_char(r.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS created_at
+               to_char(r.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS created_at,
+               EXISTS (SELECT 1 FROM case_supervisions s WHERE s.case_id = c.id) AS supervised
         FROM reports r
         CROSS JOIN bounds
         LEFT JOIN cases c ON c.id = r.case_id
-        WHERE r.geom_3857 && bounds.wide
+        WHERE r.geom_3857 && bounds.wide AND {scope_sql("r.district_code", "r.street_code")}
         ORDER BY r.created_at DESC
         LIMIT :limit
     ) q WHERE q.geom IS NOT NULL

@@ -28,6 +28,9 @@ class ReportCount(Base):
     level: Mapped[str] = mapped_column(String(10), primary_key=True)
     code: Mapped[str] = mapped_column(String(15), primary_key=True)
     name: Mapped[str] = mapped_column(Text, default="")
+    # The district and street the row lies in: a district's or a street's command reads its own rows.
+    district_code: Mapped[str | None] = mapped_column(String(6))
+    street_code: Mapped[str | None] = mapped_column(String(12))
     label_3857: Mapped[Any] = mapped_column(Geometry("POINT", srid=3857, spatial_index=False))
     total: Mapped[int] = mapped_column(Integer, default=0)
     reported: Mapped[int] = mapped_column(Integer, default=0)

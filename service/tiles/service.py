@@ -13,6 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from geo.tiles import HALF_WORLD_M, highest_latitude, valid_tile
+from service.cases.command import CITY, Command
 from service.errors import NotFound
 from service.publicmap.public_reports import CLOSED_STATES, PUBLIC_STATES
 from service.settings import PublicMapSettings
@@ -69,9 +70,11 @@ def render_tile(
     settings: PublicMapSettings,
     now: datetime,
     refresh_in_background: Callable[[], None] | None = None,
+    command: Command = CITY,
 ) -> Tile:
-    """The MVT bytes of one tile. ``staff`` (dispatchers, admins) sees exact reports with states and colours;
-    everyone else the public layer: accepted cases only, at cell centres."""
+    """The MVT bytes of one tile. ``staff`` (the command staff, admins) sees exact reports with states and
+    colours, in the ``command``'s division only; everyone else the public layer: accepted cases only, at
+    cell centres."""
     check_tile(layer, z, x, y)
     params = _params(z, x, y, layer, settings.tile_feature_limit)
     if layer != REPORTS_LAYER:
@@ -88,8 +91,10 @@ def render_tile(
         )
         params["level"] = aggregate_level(z)
         sql = STAFF_AGGREGATE_SQL if staff else PUBLIC_AGGREGATE_SQL
+        if staff:
+            params.update(command.params)
     elif staff:
-        params["now"] = now
+        params.update(now=now, **command.params)
         sql = STAFF_POINTS_SQL
     else:
         params.update(

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request, Response
 
 from service.accounts.deps import OptionalUser
 from service.accounts.models import Role, User
+from service.cases.command import CITY, command_of
 from service.deps import PublicMapSettingsDep, SessionDep, get_database
 from service.errors import ErrorResponse
 from service.params import TileIndex, Zoom
@@ -17,7 +18,7 @@ from service.tiles.layers import REPORTS_LAYER
 
 router = APIRouter(tags=["vector tiles"])
 MVT_MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
-STAFF_ROLES = frozenset({Role.dispatcher, Role.admin})
+STAFF_ROLES = frozenset({Role.dispatcher, Role.street_team, Role.admin})
 
 
 def is_staff(user: User | None) -> bool:
@@ -53,10 +54,12 @@ def get_tile(
     x: TileIndex,
     y: TileIndex,
 ) -> Response:
-    """One tile of a layer. The report layer depends on who asks: dispatchers and admins get exact
-    positions, states and SLA colours; everyone else the public, coarsened layer. City zooms carry
-    counts per grid, community or street instead of single reports."""
+    """One tile of a layer. The report layer depends on who asks: the command staff (city, district,
+    street: their own division) and admins get exact positions, states and SLA colours; everyone else
+    the public, coarsened layer. City zooms carry counts per grid, community or street instead of single
+    reports."""
     staff = layer == REPORTS_LAYER and is_staff(user)
+    command = command_of(session=session, user=user) if staff and user is not None else CITY
     database = get_database(request)
     tile = service.render_tile(
         session=session,
@@ -68,6 +71,7 @@ def get_tile(
         settings=settings,
         now=datetime.now(UTC),
         refresh_in_background=lambda: counts.refresh_in_background(database, settings.counts_max_age_s),
+        command=command,
     )
     headers = {"ETag": tile.etag}
     if layer == REPORTS_LAYER:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
-from typing import Any
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -24,7 +23,7 @@ from service.accounts.models import Role, User
 from service.audit.models import AuditEvent
 from service.settings import Settings
 from tests.support.rolled_back import UserFactory
-from tests.support.routes import admitted_roles, api_routes, some_unit_id
+from tests.support.routes import admitted_roles, api_routes, binding
 
 
 @dataclass(frozen=True)
@@ -66,12 +65,7 @@ def test_every_route_against_every_role(
     make_user: UserFactory,
     settings: Settings,
 ) -> None:
-    users: dict[Role, User] = {}
-    for role in Role:
-        extra: dict[str, Any] = {}
-        if role in (Role.officer, Role.street_team):
-            extra["unit_id"] = some_unit_id(db)
-        users[role] = make_user(role, **extra)
+    users: dict[Role, User] = {role: make_user(role, **binding(db, role)) for role in Role}
 
     def headers(role: Role) -> dict[str, str]:
         # A new token for every request: some routes (logout, revoke-all) revoke the caller's tokens.
@@ -109,3 +103,21 @@ def test_every_route_against_every_role(
                 elif denials(db, users[role]) != before + 1:
                     problems.append(f"{policy.method} {policy.path} {role}: the denial was not audited")
     assert not problems, "\n".join(problems)
+
+
+def test_a_supervising_office_reaches_its_own_cases_and_its_account_only(app: FastAPI) -> None:
+    """督办单位: read-only, scoped to the cases it referred (each one's 404 for any other case is tested
+    in tests/service/cases/test_supervision.py); every other route refuses it."""
+    reachable = sorted(
+        f"{p.method} {p.path}"
+        for p in policies(app)
+        if p.admitted is not None and Role.supervisor in p.admitted
+    )
+    assert "GET /api/v1/supervision/cases" in reachable
+    assert "GET /api/v1/supervision/cases/{case_id}" in reachable
+    others = [
+        r for r in reachable if not r.split(" ", 1)[1].startswith(("/api/v1/auth/", "/api/v1/supervision/"))
+    ]
+    assert others == [], f"open to a supervising office: {others}"
+    only_it = [f"{p.method} {p.path}" for p in policies(app) if p.admitted == frozenset({Role.supervisor})]
+    assert sorted(only_it) == [r for r in reachable if "/supervision/" in r]

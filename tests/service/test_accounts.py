@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import httpx
 from fastapi.testclient import TestClient
 from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 from service.accounts.models import AccessToken, Role
 from service.audit.models import AuditEvent
 from tests.support.rolled_back import PASSWORD, Login, UserFactory
+from tests.support.routes import some_unit_id
 
 
 def audit_rows(db: Session, action: str, subject_id: str | None = None) -> list[AuditEvent]:
@@ -196,3 +198,47 @@ def test_repeated_failures_throttle_the_account(
     assert blocked.status_code == 429
     assert int(blocked.headers["retry-after"]) > 0
     assert len(audit_rows(db, "login_throttled", user.username)) == 1
+
+
+def test_admin_creates_a_district_and_a_street_command(
+    client: TestClient, make_user: UserFactory, login: Login
+) -> None:
+    """The level and division a dispatcher commands come from the account (service.cases.command)."""
+    headers = login(make_user(Role.admin))
+
+    def create(username: str, role: str, division: str) -> httpx.Response:
+        body = {"username": username, "password": "x" * 8, "role": role, "division_code": division}
+        response: httpx.Response = client.post("/api/v1/admin/users", headers=headers, json=body)
+        return response
+
+    district = create("chuanying.cmd", "dispatcher", "220204")
+    assert district.status_code == 201 and district.json()["division_code"] == "220204"
+    street = create("desheng.cmd", "dispatcher", "220204001000")
+    assert street.status_code == 201 and street.json()["division_code"] == "220204001000"
+    for username, role, division in (
+        ("nowhere.cmd", "dispatcher", "999999"),  # no such district
+        ("short.cmd", "dispatcher", "2202"),  # neither a district's nor a street's code
+        ("rider.cmd", "courier", "220204"),  # only dispatchers command
+    ):
+        refused = create(username, role, division)
+        assert refused.status_code == 422, (username, refused.text)
+        assert refused.json()["error"]["code"] == "invalid"
+
+
+def test_a_street_team_member_belongs_to_a_streets_team(
+    client: TestClient, make_user: UserFactory, login: Login, db: Session
+) -> None:
+    headers = login(make_user(Role.admin))
+    department = some_unit_id(db, Role.officer)
+    team = some_unit_id(db, Role.street_team)
+    body = {"password": "x" * 8, "role": "street_team"}
+    wrong = client.post(
+        "/api/v1/admin/users",
+        headers=headers,
+        json={**body, "username": "t.wrong", "unit_id": str(department)},
+    )
+    assert wrong.status_code == 422 and wrong.json()["error"]["details"] == {"field": "unit_id"}
+    right = client.post(
+        "/api/v1/admin/users", headers=headers, json={**body, "username": "t.right", "unit_id": str(team)}
+    )
+    assert right.status_code == 201

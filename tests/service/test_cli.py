@@ -47,8 +47,62 @@ def test_user_create_refuses_unknown_role_and_duplicates(cli_database_url: str) 
     assert again.exit_code == 1 and "taken" in again.output
 
 
+def test_user_create_binds_a_supervisor_to_its_office(cli_database_url: str) -> None:
+    runner = CliRunner()
+    made = runner.invoke(
+        cli,
+        [
+            "user",
+            "create",
+            "tongzhan",
+            "--role",
+            "supervisor",
+            "--office",
+            "cy-tongzhan",
+            "--password",
+            "12345678",
+        ],
+    )
+    assert made.exit_code == 0, made.output
+    assert "created supervisor tongzhan" in made.output
+    unbound = runner.invoke(
+        cli, ["user", "create", "loose", "--role", "supervisor", "--password", "12345678"]
+    )
+    assert unbound.exit_code == 1 and "督办单位" in unbound.output
+    unknown = runner.invoke(
+        cli,
+        ["user", "create", "lost", "--role", "supervisor", "--office", "nowhere", "--password", "12345678"],
+    )
+    assert unknown.exit_code == 1 and "nowhere" in unknown.output
+    wrong = runner.invoke(
+        cli,
+        [
+            "user",
+            "create",
+            "desk",
+            "--role",
+            "dispatcher",
+            "--office",
+            "cy-tongzhan",
+            "--password",
+            "12345678",
+        ],
+    )
+    assert wrong.exit_code == 1 and "supervisor" in wrong.output
+
+
 def test_db_ensure_and_upgrade_are_idempotent(cli_database_url: str) -> None:
     runner = CliRunner()
     assert runner.invoke(cli, ["db", "ensure"]).output.strip() == "the database exists"
     upgraded = runner.invoke(cli, ["db", "upgrade"])
     assert upgraded.exit_code == 0 and "head" in upgraded.output
+
+
+def test_user_create_gives_a_dispatcher_a_division(cli_database_url: str) -> None:
+    runner = CliRunner()
+    args = ["user", "create", "desheng.cmd", "--role", "dispatcher", "--password", "12345678"]
+    made = runner.invoke(cli, [*args, "--division", "220204001000"])
+    assert made.exit_code == 0, made.output
+    nowhere = runner.invoke(cli, ["user", "create", "x.cmd", "--role", "dispatcher", "--password", "12345678",
+                                  "--division", "220204999000"])  # fmt: skip
+    assert nowhere.exit_code == 1 and "220204999000" in nowhere.output

@@ -33,7 +33,7 @@ from service.settings import Settings
 from tests.service.test_params import EXISTING, valid_value
 from tests.support.paging import walk_pages
 from tests.support.rolled_back import UserFactory
-from tests.support.routes import admitted_roles, documented_routes, some_unit_id
+from tests.support.routes import admitted_roles, binding, documented_routes
 
 
 def garbage(raw: str) -> str:
@@ -128,7 +128,7 @@ def test_a_garbage_cursor_is_a_4xx_naming_it_on_every_route(
         if admitted is not None:
             role = sorted(admitted, key=lambda r: r.value)[0]
             if role not in users:
-                unit = {"unit_id": some_unit_id(db)} if role in (Role.officer, Role.street_team) else {}
+                unit = binding(db, role)
                 users[role] = make_user(role, **unit)
             issued = accounts.issue_token(session=db, user=users[role], settings=settings.security)
             db.commit()

@@ -23,7 +23,7 @@ from service.accounts import service as accounts
 from service.accounts.models import Role, User
 from service.settings import Settings
 from tests.support.rolled_back import Login, UserFactory
-from tests.support.routes import admitted_roles, documented_routes, some_unit_id
+from tests.support.routes import admitted_roles, binding, documented_routes
 
 NUMERIC = ("integer", "number")
 # OGC API – Features: a `limit` above the declared maximum is served as the maximum, never refused
@@ -146,7 +146,7 @@ def test_nan_and_values_past_the_maximum_are_4xx_errors(
             return {}
         role = sorted(admitted, key=lambda r: r.value)[0]
         if role not in users:
-            unit = {"unit_id": some_unit_id(db)} if role in (Role.officer, Role.street_team) else {}
+            unit = binding(db, role)
             users[role] = make_user(role, **unit)
         issued = accounts.issue_token(session=db, user=users[role], settings=settings.security)
         db.commit()

@@ -22,7 +22,7 @@ from service.accounts import service as accounts
 from service.accounts.models import Role, User
 from service.settings import Settings
 from tests.support.rolled_back import UserFactory
-from tests.support.routes import admitted_roles, documented_routes, some_unit_id
+from tests.support.routes import admitted_roles, binding, documented_routes
 
 UNKNOWN = "not_a_field"
 
@@ -70,7 +70,7 @@ def test_an_unknown_json_field_is_refused_and_named(
         if admitted is not None:
             role = sorted(admitted, key=lambda r: r.value)[0]
             if role not in users:
-                unit = {"unit_id": some_unit_id(db)} if role in (Role.officer, Role.street_team) else {}
+                unit = binding(db, role)
                 users[role] = make_user(role, **unit)
             issued = accounts.issue_token(session=db, user=users[role], settings=settings.security)
             db.commit()

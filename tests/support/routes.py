@@ -54,8 +54,33 @@ def documented_routes(app: FastAPI) -> Iterator[tuple[str, str, APIRoute]]:
             yield method, route.path_format, route
 
 
-def some_unit_id(db: Session) -> uuid.UUID:
-    """Any department unit of the demo city: officers and street teams must belong to one."""
-    found = db.scalar(text("SELECT id FROM department_units ORDER BY code LIMIT 1"))
+def some_unit_id(db: Session, role: Role = Role.officer) -> uuid.UUID:
+    """A department unit of the demo city for a user of `role`: officers belong to a department, street
+    team members to a street's enforcement team."""
+    team = role is Role.street_team
+    found = db.scalar(
+        text(
+            "SELECT id FROM department_units WHERE is_street_team = :team "
+            "AND (NOT :team OR street_code IS NOT NULL) ORDER BY code LIMIT 1"
+        ),
+        {"team": team},
+    )
     assert found is not None, "the test template should hold the demo city's units"
     return uuid.UUID(str(found))
+
+
+def some_office_id(db: Session) -> uuid.UUID:
+    """Any active supervising office of the demo: a supervisor must read for one."""
+    found = db.scalar(text("SELECT id FROM supervising_offices WHERE active ORDER BY code LIMIT 1"))
+    assert found is not None, "the test template should hold the demo's supervising offices"
+    return uuid.UUID(str(found))
+
+
+def binding(db: Session, role: Role) -> dict[str, uuid.UUID]:
+    """What an account of `role` must be bound to: a unit (officers, street teams), an office
+    (supervisors), or nothing."""
+    if role in (Role.officer, Role.street_team):
+        return {"unit_id": some_unit_id(db, role)}
+    if role is Role.supervisor:
+        return {"office_id": some_office_id(db)}
+    return {}

@@ -22,7 +22,7 @@ from service.cases.schemas import (
 )
 from service.cases.scoring import ListKind
 from service.cases.stats import GroupBy
-from service.cases.views.common import ERRORS, ConsoleReader, Dispatcher
+from service.cases.views.common import ERRORS, Commander, ConsoleCommand
 from service.cases.views.presenters import board_row_public, indicator_public
 from service.deps import ClientDep, SessionDep, SettingsDep
 from service.errors import Invalid
@@ -54,7 +54,7 @@ def _period(since: datetime | None, until: datetime | None) -> tuple[datetime, d
 @router.get("/board", response_model=list[BoardRowPublic], summary="SLA board (红黄绿灯), red first")
 def board(
     session: SessionDep,
-    _user: ConsoleReader,
+    command: ConsoleCommand,
     page: ClockPage,
     street: str | None = Query(None, max_length=12),
     unit_id: uuid.UUID | None = None,
@@ -62,15 +62,17 @@ def board(
     """The `limit` most urgent handling deadlines, red first; the next page goes on by urgency."""
     rows = cases.board(
         session=session, street_code=street, unit_id=unit_id, limit=page.fetch,
-        after=page.after(datetime, uuid.UUID),
+        after=page.after(datetime, uuid.UUID), command=command,
     )  # fmt: skip
     kept = page.cut(sorted(rows, key=lambda r: r.key), key=lambda r: r.key)
     return [board_row_public(r) for r in cases.red_first(kept)]
 
 
 @router.get("/overdue", response_model=list[ClockEventPublic], summary="Running clocks past due")
-def overdue(session: SessionDep, _user: ConsoleReader, page: ClockPage) -> list[ClockEventPublic]:
-    rows = cases.overdue(session=session, limit=page.fetch, after=page.after(datetime, uuid.UUID, str))
+def overdue(session: SessionDep, command: ConsoleCommand, page: ClockPage) -> list[ClockEventPublic]:
+    rows = cases.overdue(
+        session=session, limit=page.fetch, after=page.after(datetime, uuid.UUID, str), command=command
+    )
     return [ClockEventPublic(**e.__dict__) for e in page.cut(rows, key=lambda e: e.key)]
 
 
@@ -78,7 +80,11 @@ def overdue(session: SessionDep, _user: ConsoleReader, page: ClockPage) -> list[
     "/turned-red", response_model=list[ClockEventPublic], summary="Deadlines that passed in [since, until)"
 )
 def turned_red(
-    session: SessionDep, _user: ConsoleReader, page: ClockPage, since: datetime, until: datetime | None = None
+    session: SessionDep,
+    command: ConsoleCommand,
+    page: ClockPage,
+    since: datetime,
+    until: datetime | None = None,
 ) -> list[ClockEventPublic]:
     until = until or datetime.now(UTC)
     _aware(since, until)
@@ -88,6 +94,7 @@ def turned_red(
         until=until,
         limit=page.fetch,
         after=page.after(datetime, uuid.UUID, str),
+        command=command,
     )
     return [ClockEventPublic(**e.__dict__) for e in page.cut(rows, key=lambda e: e.key)]
 
@@ -95,7 +102,7 @@ def turned_red(
 @router.get("/evaluations", response_model=list[EvaluationPublic], summary="Stored scores (评价)")
 def evaluations(
     session: SessionDep,
-    _user: ConsoleReader,
+    command: ConsoleCommand,
     page: ClockPage,
     since: datetime | None = None,
     until: datetime | None = None,
@@ -104,7 +111,7 @@ def evaluations(
     since, until = _period(since, until)
     rows = cases.list_evaluations(
         session=session, since=since, until=until, unit_id=unit_id, limit=page.fetch,
-        after=page.after(datetime, uuid.UUID),
+        after=page.after(datetime, uuid.UUID), command=command,
     )  # fmt: skip
     kept = page.cut(rows, key=lambda e: (e.evaluated_at, e.dispatch_id))
     return [EvaluationPublic.model_validate(e) for e in kept]
@@ -114,7 +121,7 @@ def evaluations(
     "/evaluations/no-shows", response_model=list[EvaluationPublic],
     summary="Score every dispatch unanswered past its report-in deadline (未报到)",
 )  # fmt: skip
-def finalise_no_shows(session: SessionDep, user: Dispatcher, client: ClientDep) -> list[EvaluationPublic]:
+def finalise_no_shows(session: SessionDep, user: Commander, client: ClientDep) -> list[EvaluationPublic]:
     rows = cases.finalise_no_shows(session=session, by=user, client=client)
     out = [EvaluationPublic.model_validate(e) for e in rows]
     session.commit()
@@ -125,10 +132,10 @@ def finalise_no_shows(session: SessionDep, user: Dispatcher, client: ClientDep) 
     "/unit-lists", response_model=UnitListsPublic, summary="Praise / reminder / interview lists for a period"
 )
 def unit_lists(
-    session: SessionDep, _user: ConsoleReader, since: datetime | None = None, until: datetime | None = None
+    session: SessionDep, command: ConsoleCommand, since: datetime | None = None, until: datetime | None = None
 ) -> UnitListsPublic:
     since, until = _period(since, until)
-    lists = cases.unit_lists(session=session, since=since, until=until)
+    lists = cases.unit_lists(session=session, since=since, until=until, command=command)
 
     def entries(kind: ListKind) -> list[UnitListEntryPublic]:
         return [UnitListEntryPublic(**e.__dict__) for e in lists[kind]]
@@ -145,13 +152,13 @@ def unit_lists(
 @router.get("/indicators", response_model=IndicatorsPublic, summary="Indicators (综合评价) by group")
 def indicators(
     session: SessionDep,
-    _user: ConsoleReader,
+    command: ConsoleCommand,
     group_by: GroupBy = GroupBy.UNIT,
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> IndicatorsPublic:
     since, until = _period(since, until)
-    rows = cases.indicator_rows(session=session, group_by=group_by, since=since, until=until)
+    rows = cases.indicator_rows(session=session, group_by=group_by, since=since, until=until, command=command)
     return IndicatorsPublic(
         group_by=group_by.value, since=since, until=until, rows=[indicator_public(r) for r in rows]
     )
@@ -163,13 +170,13 @@ def indicators(
 )  # fmt: skip
 def indicators_csv(
     session: SessionDep,
-    _user: ConsoleReader,
+    command: ConsoleCommand,
     group_by: GroupBy = GroupBy.UNIT,
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> Response:
     since, until = _period(since, until)
-    rows = cases.indicator_rows(session=session, group_by=group_by, since=since, until=until)
+    rows = cases.indicator_rows(session=session, group_by=group_by, since=since, until=until, command=command)
     name = f"indicators-{group_by.value}-{since:%Y%m%d}-{until:%Y%m%d}.csv"
     return Response(
         cases.indicators_csv(rows, group_by),
@@ -184,16 +191,21 @@ def indicators_csv(
 )  # fmt: skip
 def feed(
     request: Request,
+    session: SessionDep,
     settings: SettingsDep,
-    _user: ConsoleReader,
+    command: ConsoleCommand,
     heartbeat_s: FeedSeconds = 15.0,
     red_check_s: FeedSeconds = 5.0,
 ) -> StreamingResponse:
+    # The stream runs on a connection of its own: end the request session's transaction (the token and
+    # the command were read) so that no pooled connection idles in it for the stream's life.
+    session.commit()
     stream = feed_stream(
         request=request,
         database_url=settings.database.url,
         heartbeat_s=heartbeat_s,
         red_check_s=red_check_s,
+        command=command,
     )
     return StreamingResponse(
         stream,

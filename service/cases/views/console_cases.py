@@ -10,10 +10,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from service.cases import service as cases
+from service.cases.command import check_readable
 from service.cases.schemas import (
     AssignVerificationRequest,
     CaseDetailPublic,
     CasePublic,
+    CaseSource,
     DispatchPublic,
     DispatchRequest,
     ExtensionDecision,
@@ -32,11 +34,11 @@ from service.cases.schemas import (
 from service.cases.states import Action, CaseState
 from service.cases.views.common import (
     ERRORS,
-    ConsoleReader,
-    Dispatcher,
+    Commander,
+    CommandersCase,
+    CommandersCommand,
+    ConsoleCommand,
     ReadableCase,
-    Whistler,
-    WhistlersCase,
 )
 from service.cases.views.presenters import case_detail_public, case_public, dispatch_public, tasks_public
 from service.deps import ClientDep, SessionDep
@@ -49,10 +51,12 @@ router = APIRouter(prefix="/api/v1/console", tags=["console"], responses=ERRORS)
 @router.get("/cases", response_model=list[CasePublic], summary="Cases, newest first")
 def list_cases(
     session: SessionDep,
-    _user: ConsoleReader,
+    command: ConsoleCommand,
     page: Page,
     state: CaseState | None = None,
     street: str | None = Query(None, max_length=12),
+    source: CaseSource | None = Query(None, description="Only the cases from this source"),
+    supervised: bool | None = Query(None, description="true: only cases under supervision (督办)"),
 ) -> list[CasePublic]:
     rows = cases.list_cases(
         session=session,
@@ -60,13 +64,16 @@ def list_cases(
         street_code=street,
         limit=page.fetch,
         before_number=page.after_value(int),
+        source=source,
+        supervised=supervised,
+        command=command,
     )
     return [case_public(c) for c in page.cut(rows, key=lambda c: (c.number,))]
 
 
 @router.get("/cases/{case_id}", response_model=CaseDetailPublic, summary="A case with its log")
 def get_case(case: ReadableCase, session: SessionDep, store: MediaStoreDep) -> CaseDetailPublic:
-    return case_detail_public(cases.case_detail(session=session, case=case), store)
+    return case_detail_public(cases.case_detail(session=session, case=case), store, with_caller=True)
 
 
 def _case_action(action: Action, summary: str, body_model: type[NoteRequest] | type[ReasonRequest]) -> None:
@@ -76,7 +83,7 @@ def _case_action(action: Action, summary: str, body_model: type[NoteRequest] | t
 
         @router.post(path, response_model=CasePublic, summary=summary, name=f"case_{action.value}")
         def with_reason(
-            case_id: uuid.UUID, body: ReasonRequest, session: SessionDep, user: Dispatcher, client: ClientDep
+            case_id: uuid.UUID, body: ReasonRequest, session: SessionDep, user: Commander, client: ClientDep
         ) -> CasePublic:
             case = cases.act_on_case(
                 session=session, case_id=case_id, action=action, by=user, note=body.reason, client=client
@@ -88,7 +95,7 @@ def _case_action(action: Action, summary: str, body_model: type[NoteRequest] | t
 
         @router.post(path, response_model=CasePublic, summary=summary, name=f"case_{action.value}")
         def with_note(
-            case_id: uuid.UUID, body: NoteRequest, session: SessionDep, user: Dispatcher, client: ClientDep
+            case_id: uuid.UUID, body: NoteRequest, session: SessionDep, user: Commander, client: ClientDep
         ) -> CasePublic:
             case = cases.act_on_case(
                 session=session, case_id=case_id, action=action, by=user, note=body.note, client=client
@@ -105,7 +112,7 @@ _case_action(Action.CLOSE, "Close a filed case settled without a dispatch (自�
 
 @router.post("/cases/{case_id}/merge", response_model=CasePublic, summary="Merge a duplicate case")
 def merge_case(
-    case_id: uuid.UUID, body: MergeRequest, session: SessionDep, user: Dispatcher, client: ClientDep
+    case_id: uuid.UUID, body: MergeRequest, session: SessionDep, user: Commander, client: ClientDep
 ) -> CasePublic:
     case = cases.merge_case(
         session=session, case_id=case_id, into_case_id=body.into_case_id, by=user, note=body.note,
@@ -118,7 +125,7 @@ def merge_case(
 @router.get(
     "/cases/{case_id}/suggestion", response_model=SuggestionPublic, summary="The router's suggested units"
 )
-def suggestion(case: WhistlersCase, session: SessionDep) -> SuggestionPublic:
+def suggestion(case: CommandersCase, session: SessionDep) -> SuggestionPublic:
     s = cases.suggest_units(session=session, case=case)
     return SuggestionPublic(
         case_id=s.case_id,
@@ -136,7 +143,7 @@ def suggestion(case: WhistlersCase, session: SessionDep) -> SuggestionPublic:
     summary="Blow the whistle (吹哨): dispatch to one or several units (joint enforcement)",
 )  # fmt: skip
 def dispatch_case(
-    case_id: uuid.UUID, body: DispatchRequest, session: SessionDep, user: Whistler, client: ClientDep
+    case_id: uuid.UUID, body: DispatchRequest, session: SessionDep, user: Commander, client: ClientDep
 ) -> list[DispatchPublic]:
     created = cases.dispatch_case(
         session=session, case_id=case_id, unit_ids=body.unit_ids, by=user, note=body.note, client=client,
@@ -160,7 +167,7 @@ def _limits(check_in: LimitRequest | None, handling: LimitRequest | None) -> cas
     "dispatch is closed, and returns to the whistle step when none remains",
 )  # fmt: skip
 def withdraw(
-    dispatch_id: uuid.UUID, body: WithdrawRequest, session: SessionDep, user: Whistler, client: ClientDep
+    dispatch_id: uuid.UUID, body: WithdrawRequest, session: SessionDep, user: Commander, client: ClientDep
 ) -> DispatchPublic:
     d = cases.withdraw_dispatch(
         session=session, dispatch_id=dispatch_id, by=user, reason=body.reason, client=client
@@ -175,7 +182,7 @@ def withdraw(
     "same reason",
 )  # fmt: skip
 def reassign(
-    dispatch_id: uuid.UUID, body: ReassignRequest, session: SessionDep, user: Whistler, client: ClientDep
+    dispatch_id: uuid.UUID, body: ReassignRequest, session: SessionDep, user: Commander, client: ClientDep
 ) -> ReassignPublic:
     old, new = cases.reassign_dispatch(
         session=session, dispatch_id=dispatch_id, unit_id=body.unit_id, by=user, reason=body.reason,
@@ -189,7 +196,7 @@ def reassign(
     "/dispatches/{dispatch_id}/extension/grant", response_model=DispatchPublic, summary="Grant an extension"
 )
 def grant_extension(
-    dispatch_id: uuid.UUID, body: ExtensionDecision, session: SessionDep, user: Dispatcher, client: ClientDep
+    dispatch_id: uuid.UUID, body: ExtensionDecision, session: SessionDep, user: Commander, client: ClientDep
 ) -> DispatchPublic:
     d = cases.decide_extension(
         session=session, dispatch_id=dispatch_id, grant=True, by=user, note=body.note, amount=body.amount,
@@ -203,7 +210,7 @@ def grant_extension(
     "/dispatches/{dispatch_id}/extension/deny", response_model=DispatchPublic, summary="Deny an extension"
 )
 def deny_extension(
-    dispatch_id: uuid.UUID, body: NoteRequest, session: SessionDep, user: Dispatcher, client: ClientDep
+    dispatch_id: uuid.UUID, body: NoteRequest, session: SessionDep, user: Commander, client: ClientDep
 ) -> DispatchPublic:
     d = cases.decide_extension(
         session=session, dispatch_id=dispatch_id, grant=False, by=user, note=body.note, client=client
@@ -219,12 +226,13 @@ def deny_extension(
 def verifiers(
     case_id: uuid.UUID,
     session: SessionDep,
-    _user: Dispatcher,
+    command: CommandersCommand,
     # Small by nature (the grid workers of one community): a bounded limit, no cursor.
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> list[VerifierPublic]:
     # The case is loaded here, not by a dependency: a bad `limit` is 422 before an unknown case is 404.
     case = cases.get_case(session=session, case_id=case_id)
+    check_readable(command, case)
     found = cases.verifier_candidates(session=session, case=case, limit=limit)
     return [VerifierPublic(**v.__dict__) for v in found]
 
@@ -234,7 +242,7 @@ def verifiers(
     summary="Reject a send-back (退回不成立): the item is the unit's; it handles it, and loses points",
 )  # fmt: skip
 def reject_send_back(
-    dispatch_id: uuid.UUID, body: ReasonRequest, session: SessionDep, user: Dispatcher, client: ClientDep
+    dispatch_id: uuid.UUID, body: ReasonRequest, session: SessionDep, user: Commander, client: ClientDep
 ) -> DispatchPublic:
     d = cases.reject_send_back(
         session=session, dispatch_id=dispatch_id, by=user, reason=body.reason, client=client
@@ -249,7 +257,7 @@ def reject_send_back(
 )  # fmt: skip
 def assign_verification(
     dispatch_id: uuid.UUID, body: AssignVerificationRequest, session: SessionDep, store: MediaStoreDep,
-    user: Dispatcher, client: ClientDep,
+    user: Commander, client: ClientDep,
 ) -> VerificationTaskPublic:  # fmt: skip
     task = cases.assign_verification(
         session=session, dispatch_id=dispatch_id, assignee_id=body.assignee_id, by=user, client=client

@@ -17,7 +17,7 @@ from service.cases.schemas import (
     QueuePagePublic,
     ReasonRequest,
 )
-from service.cases.views.common import ERRORS, ConsoleReader, Dispatcher
+from service.cases.views.common import ERRORS, Commander, ConsoleCommand
 from service.cases.views.presenters import case_public
 from service.deps import ClientDep, SessionDep
 from service.params import AgeMinutes
@@ -28,7 +28,7 @@ router = APIRouter(prefix="/api/v1/console", tags=["console"], responses=ERRORS)
 @router.get("/triage", response_model=QueuePagePublic, summary="Reports awaiting triage (待研判)")
 def triage_queue(
     session: SessionDep,
-    _user: ConsoleReader,
+    command: ConsoleCommand,
     street: str | None = Query(None, max_length=12),
     district: str | None = Query(None, max_length=6),
     category: str | None = Query(None, max_length=8),
@@ -49,7 +49,9 @@ def triage_queue(
         min_age=timedelta(minutes=min_age_minutes) if min_age_minutes is not None else None,
         max_age=timedelta(minutes=max_age_minutes) if max_age_minutes is not None else None,
     )
-    page = cases.list_queue(session=session, filters=filters, order=order, limit=limit, cursor=cursor)
+    page = cases.list_queue(
+        session=session, filters=filters, order=order, limit=limit, cursor=cursor, command=command
+    )
     return QueuePagePublic(
         items=[QueueItemPublic.model_validate(item) for item in page.items], next_cursor=page.next_cursor
     )
@@ -60,7 +62,7 @@ def triage_queue(
     summary="File a report as a new case (立案), optionally correcting its category",
 )  # fmt: skip
 def file_report(
-    report_id: uuid.UUID, body: FileRequest, session: SessionDep, user: Dispatcher, client: ClientDep
+    report_id: uuid.UUID, body: FileRequest, session: SessionDep, user: Commander, client: ClientDep
 ) -> CasePublic:
     case = cases.file_report(
         session=session, report_id=report_id, by=user, category_code=body.category_code, note=body.note,
@@ -72,7 +74,7 @@ def file_report(
 
 @router.post("/triage/{report_id}/void", response_model=CasePublic, summary="Void a report (作废)")
 def void_report(
-    report_id: uuid.UUID, body: ReasonRequest, session: SessionDep, user: Dispatcher, client: ClientDep
+    report_id: uuid.UUID, body: ReasonRequest, session: SessionDep, user: Commander, client: ClientDep
 ) -> CasePublic:
     case = cases.void_report(session=session, report_id=report_id, by=user, reason=body.reason, client=client)
     session.commit()
@@ -83,7 +85,7 @@ def void_report(
     "/triage/{report_id}/merge", response_model=CasePublic, summary="Merge a duplicate report into a case"
 )
 def merge_report(
-    report_id: uuid.UUID, body: MergeRequest, session: SessionDep, user: Dispatcher, client: ClientDep
+    report_id: uuid.UUID, body: MergeRequest, session: SessionDep, user: Commander, client: ClientDep
 ) -> CasePublic:
     case = cases.merge_report(
         session=session, report_id=report_id, into_case_id=body.into_case_id, by=user, note=body.note,

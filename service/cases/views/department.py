@@ -23,7 +23,7 @@ from service.cases.schemas import (
 )
 from service.cases.states import DispatchState
 from service.cases.views.common import ERRORS, MyDispatch, UnitUser
-from service.cases.views.presenters import case_detail_public, dispatch_public
+from service.cases.views.presenters import case_detail_public, dispatch_public, supervision_public
 from service.deps import ClientDep, SessionDep, SettingsDep
 from service.paging import Page
 from service.photos.pipeline import receive_photos
@@ -47,9 +47,8 @@ def my_dispatches(
         limit=page.fetch,
         after=page.after(datetime, uuid.UUID),
     )
-    return [
-        dispatch_public(d) for d, _ in page.cut(rows, key=lambda row: (row[0].handling_deadline, row[0].id))
-    ]
+    shown = page.cut(rows, key=lambda row: (row[0].handling_deadline, row[0].id))
+    return [dispatch_public(d, case_supervision=supervision_public(c)) for d, c in shown]
 
 
 @router.get("/dispatches/{dispatch_id}", response_model=CaseDetailPublic, summary="One dispatch")

@@ -3,6 +3,7 @@ service layer's."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy.orm import Session
@@ -14,6 +15,7 @@ from service.cases.deadlines import LimitUnit
 from service.cases.models import Case, Dispatch, VerificationTask
 from service.cases.schemas import (
     BoardRowPublic,
+    CallerPublic,
     CaseDetailPublic,
     CaseEventPublic,
     CasePublic,
@@ -21,19 +23,32 @@ from service.cases.schemas import (
     DispatchPublic,
     IndicatorRowPublic,
     LimitPublic,
+    SupervisionPublic,
     VerificationItemPublic,
     VerificationPublic,
     VerificationTaskPublic,
 )
 from service.cases.states import CaseState, DispatchState
+from service.cases.supervising import supervision_of
 from service.photos.schemas import FlagPublic
 from service.photos.service import photo_public, result_photos, verification_photos
 
+_COMPUTED = frozenset({"supervision", "allowed_actions"})
+CASE_FIELDS = tuple(name for name in CasePublic.model_fields if name not in _COMPUTED)
 
-def case_public(case: Case) -> CasePublic:
-    out = CasePublic.model_validate(case)
-    out.allowed_actions = [a.value for a in states.allowed_actions(CaseState(case.state))]
-    return out
+
+def supervision_public(case: Case, now: datetime | None = None) -> SupervisionPublic | None:
+    view = supervision_of(case, now)
+    return None if view is None else SupervisionPublic(**view.__dict__)
+
+
+def case_public(case: Case, now: datetime | None = None) -> CasePublic:
+    """A case as every list and detail shows it, with its supervision (督办) read at `now`."""
+    return CasePublic(
+        **{name: getattr(case, name) for name in CASE_FIELDS},
+        supervision=supervision_public(case, now),
+        allowed_actions=[a.value for a in states.allowed_actions(CaseState(case.state))],
+    )
 
 
 def _amount(value: Decimal) -> str:
@@ -41,8 +56,9 @@ def _amount(value: Decimal) -> str:
     return format(Decimal(value).normalize(), "f")
 
 
-def dispatch_public(d: Dispatch) -> DispatchPublic:
+def dispatch_public(d: Dispatch, *, case_supervision: SupervisionPublic | None = None) -> DispatchPublic:
     return DispatchPublic(
+        case_supervision=case_supervision,
         id=d.id,
         case_id=d.case_id,
         unit_id=d.unit_id,
@@ -84,9 +100,17 @@ def flags_public(task: VerificationTask) -> list[FlagPublic]:
     return [FlagPublic(code=code, message=task.flag_notes.get(code, code)) for code in task.flags]
 
 
-def case_detail_public(detail: cases.CaseDetail, store: MediaStore) -> CaseDetailPublic:
+def case_detail_public(
+    detail: cases.CaseDetail, store: MediaStore, *, with_caller: bool = False
+) -> CaseDetailPublic:
+    """One case with everything about it; `with_caller` (the command center only) adds who called."""
+    c = detail.case
+    caller = None
+    if with_caller and (c.caller_name or c.caller_phone):
+        caller = CallerPublic(name=c.caller_name, phone=c.caller_phone)
     return CaseDetailPublic(
         case=case_public(detail.case),
+        caller=caller,
         report_ids=detail.report_ids,
         dispatches=[dispatch_public(d) for d in detail.dispatches],
         events=[CaseEventPublic.model_validate(e) for e in detail.events],

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response, status
 from pydantic import AwareDatetime
 
-from service.accounts.deps import CurrentUser
+from service.accounts.deps import Member
 from service.couriers import companies, export, stats
 from service.couriers import schemas as s
 from service.couriers.models import CompanyKind
@@ -26,7 +26,7 @@ stats_router = APIRouter(prefix="/api/v1/couriers", tags=["couriers: companies"]
 )
 def list_companies(
     session: SessionDep,
-    _user: CurrentUser,
+    _user: Member,
     page: Page,
     kind: CompanyKind | None = None,
     under: Annotated[
@@ -61,7 +61,7 @@ def create_company(body: s.CompanyCreate, session: SessionDep, _user: CommandCen
 
 
 @companies_router.get("/{company_id}", response_model=s.CompanyPublic, summary="One company")
-def get_company(company_id: uuid.UUID, session: SessionDep, _user: CurrentUser) -> Any:
+def get_company(company_id: uuid.UUID, session: SessionDep, _user: Member) -> Any:
     return companies.get_company(session=session, company_id=company_id)
 
 

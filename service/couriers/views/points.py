@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
 
-from service.accounts.deps import CurrentUser
+from service.accounts.deps import Member
 from service.couriers import points, redemptions, settlement
 from service.couriers import schemas as s
 from service.couriers.views.common import ERRORS, Admin, Courier, Staff, load_staff_rider
@@ -45,7 +45,7 @@ def create_item(body: s.ItemCreate, session: SessionDep, user: Staff) -> Any:
 @items_router.get("", response_model=list[s.ItemPublic], summary="Items offered for points")
 def list_items(
     session: SessionDep,
-    _user: CurrentUser,
+    _user: Member,
     page: Page,
     community: Annotated[str | None, Query(pattern=r"^[0-9]{12}$")] = None,
 ) -> Any:
@@ -104,7 +104,7 @@ def my_redemptions(session: SessionDep, user: Courier, page: Page) -> Any:
 @points_router.get("/me", response_model=s.PointsPublic, summary="My balance and ledger, newest first")
 def my_points(
     session: SessionDep,
-    user: CurrentUser,
+    user: Member,
     before_id: BeforeId = None,
     limit: Limit = PAGE_DEFAULT,
 ) -> Any:
@@ -116,7 +116,7 @@ def my_points(
 @points_router.get(
     "/me/reports", response_model=list[s.ReportOutcomePublic], summary="What my reports earned, or why not"
 )
-def my_report_outcomes(session: SessionDep, user: CurrentUser, page: Page) -> Any:
+def my_report_outcomes(session: SessionDep, user: Member, page: Page) -> Any:
     """Newest first (paged: `limit`, `cursor`)."""
     rows = settlement.report_outcomes(
         session=session, user_id=user.id, limit=page.fetch, before_id=page.after_value(int)

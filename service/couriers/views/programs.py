@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, status
 
-from service.accounts.deps import CurrentUser
+from service.accounts.deps import Member
 from service.couriers import programs
 from service.couriers import schemas as s
 from service.couriers.models import ProgramType
@@ -50,7 +50,7 @@ def create_program(body: s.ProgramCreate, session: SessionDep, user: Staff) -> A
 @programs_router.get("", response_model=list[s.ProgramPublic], summary="Activities and projects")
 def list_programs(
     session: SessionDep,
-    _user: CurrentUser,
+    _user: Member,
     page: Page,
     community: Annotated[str | None, Query(pattern=r"^[0-9]{12}$")] = None,
     type: ProgramType | None = None,

@@ -182,6 +182,9 @@ def make_people(session: Session, units: dict[str, uuid.UUID]) -> dict[str, User
     tag = uuid.uuid4().hex[:6]
     specs: dict[str, tuple[Role, uuid.UUID | None, str]] = {
         "dispatcher": (Role.dispatcher, None, "指挥中心值班员"),
+        "chuanying_command": (Role.dispatcher, None, "船营区指挥中心值班员"),
+        "desheng_command": (Role.dispatcher, None, "德胜街道指挥值班员"),
+        "shulan_command": (Role.dispatcher, None, "舒兰市指挥中心值班员"),
         "dispatcher2": (Role.dispatcher, None, "指挥中心值班员二"),
         "admin": (Role.admin, None, "管理员"),
         "courier": (Role.courier, None, "外卖骑手"),
@@ -196,12 +199,22 @@ def make_people(session: Session, units: dict[str, uuid.UUID]) -> dict[str, User
         "desheng_worker": (Role.grid_worker, None, "德胜网格员"),
         "zhengyang_worker": (Role.grid_worker, None, "正阳社区网格员"),
         "other_worker": (Role.grid_worker, None, "其他网格员"),
+        "supervisor": (Role.supervisor, None, "船营区委统战部督办员"),
+    }
+    # The supervisor reads for the demo's 船营区委统战部 (the office that referred the 德胜 case).
+    office = session.scalar(text("SELECT id FROM supervising_offices WHERE code = 'cy-tongzhan'"))
+    # The district and street command staff (the city's command center has no division).
+    divisions = {
+        "chuanying_command": DESHENG["district"],
+        "desheng_command": DESHENG["street"],
+        "shulan_command": ZHENGYANG["district"],
     }
     users = {}
     for key, (role, unit_id, name) in specs.items():
         users[key] = User(
             username=f"{key}-{tag}", password_hash=password_hash(), role=role.value, display_name=name,
-            unit_id=unit_id, is_active=True,
+            unit_id=unit_id, office_id=office if role is Role.supervisor else None, is_active=True,
+            division_code=divisions.get(key),
         )  # fmt: skip
         session.add(users[key])
     session.flush()

@@ -22,8 +22,11 @@ from service.cases.views import ROUTERS
 from tests.service.cases.conftest import Auth, City
 
 R = Role
-CONSOLE_READ = {R.dispatcher, R.admin}
-DISPATCH = {R.dispatcher}
+# The command staff at every level (dispatchers; a street's enforcement team for its street) and admins,
+# who read the city's console and act on nothing. Where each may read and act is
+# tests/service/cases/test_command_levels.py's matter.
+CONSOLE_READ = {R.dispatcher, R.street_team, R.admin}
+DISPATCH = {R.dispatcher, R.street_team}
 UNIT = {R.officer, R.street_team}
 
 MATRIX: dict[tuple[str, str], set[Role]] = {
@@ -38,8 +41,11 @@ MATRIX: dict[tuple[str, str], set[Role]] = {
     ("POST", "/api/v1/console/cases/{case_id}/resume"): DISPATCH,
     ("POST", "/api/v1/console/cases/{case_id}/close"): DISPATCH,
     ("POST", "/api/v1/console/cases/{case_id}/merge"): DISPATCH,
-    ("GET", "/api/v1/console/cases/{case_id}/suggestion"): {R.dispatcher, R.street_team},
-    ("POST", "/api/v1/console/cases/{case_id}/dispatch"): {R.dispatcher, R.street_team},
+    ("GET", "/api/v1/console/cases/{case_id}/suggestion"): DISPATCH,
+    ("POST", "/api/v1/console/cases/{case_id}/dispatch"): DISPATCH,
+    ("GET", "/api/v1/console/command"): CONSOLE_READ,
+    ("POST", "/api/v1/console/cases/{case_id}/escalate"): DISPATCH,
+    ("POST", "/api/v1/console/cases/{case_id}/take-over"): DISPATCH,
     ("POST", "/api/v1/console/dispatches/{dispatch_id}/extension/grant"): DISPATCH,
     ("POST", "/api/v1/console/dispatches/{dispatch_id}/extension/deny"): DISPATCH,
     ("POST", "/api/v1/console/dispatches/{dispatch_id}/verification"): DISPATCH,
@@ -62,6 +68,9 @@ MATRIX: dict[tuple[str, str], set[Role]] = {
     ("POST", "/api/v1/department/dispatches/{dispatch_id}/result"): UNIT,
     ("POST", "/api/v1/department/dispatches/{dispatch_id}/extension"): UNIT,
     ("POST", "/api/v1/department/dispatches/{dispatch_id}/send-back"): UNIT,
+    ("POST", "/api/v1/console/cases/{case_id}/supervision"): DISPATCH,
+    ("GET", "/api/v1/supervision/cases"): {R.supervisor},
+    ("GET", "/api/v1/supervision/cases/{case_id}"): {R.supervisor},
     ("GET", "/api/v1/verification/tasks"): {R.grid_worker},
     ("POST", "/api/v1/verification/dispatches/{dispatch_id}/pass"): {R.grid_worker},
     ("POST", "/api/v1/verification/dispatches/{dispatch_id}/fail"): {R.grid_worker},
@@ -84,6 +93,8 @@ BODIES: dict[str, dict[str, Any]] = {
     "withdraw": {"json": {"reason": "x"}},
     "reassign": {"json": {"unit_id": str(uuid.uuid4()), "reason": "x"}},
     "decision": {"data": {"outcomes": f'[{{"dispatch_id": "{uuid.uuid4()}", "passed": true}}]'}},
+    "supervision": {"json": {"office_id": str(uuid.uuid4()), "deadline": "2099-01-01T09:00:00+08:00"}},
+    "escalate": {"json": {"to_level": "city", "reason": "x"}},
 }
 USER_FOR_ROLE = {
     R.grid_worker: "desheng_worker",
@@ -92,6 +103,7 @@ USER_FOR_ROLE = {
     R.officer: "market",
     R.street_team: "desheng_team",
     R.admin: "admin",
+    R.supervisor: "supervisor",
 }
 CELLS = [(method, path, role) for (method, path) in MATRIX for role in Role]
 
@@ -166,24 +178,29 @@ def test_a_unit_sees_only_its_own_dispatches(
 def test_a_street_team_whistles_only_in_its_own_street(
     client: TestClient, city: City, auth: Auth, db: Session, make_report: Any
 ) -> None:
+    """乡街吹哨: the street's team files its street's report and whistles; another street's case does not
+    exist for it (404), and a case the city's command center filed is the city's (409)."""
     from service.cases import service as cases
     from tests.service.cases.conftest import ZHENGYANG, ZHENGYANG_POINT
 
-    mine = cases.file_report(session=db, report_id=make_report(), by=city.users["dispatcher"])
     theirs = cases.file_report(
         session=db,
         report_id=make_report(place=ZHENGYANG, point=ZHENGYANG_POINT),
         by=city.users["dispatcher"],
     )
+    citys = cases.file_report(session=db, report_id=make_report(), by=city.users["dispatcher"])
     db.commit()
     team = auth(city.users["desheng_team"])
+    mine = client.post(f"/api/v1/console/triage/{make_report()}/file", json={}, headers=team)
+    assert mine.status_code == 201 and mine.json()["command_level"] == "street"
     body = {"unit_ids": [str(city.unit("police"))]}
     assert (
-        client.post(f"/api/v1/console/cases/{theirs.id}/dispatch", json=body, headers=team).status_code == 403
+        client.post(f"/api/v1/console/cases/{theirs.id}/dispatch", json=body, headers=team).status_code == 404
     )
-    assert (
-        client.post(f"/api/v1/console/cases/{mine.id}/dispatch", json=body, headers=team).status_code == 201
-    )
+    refused = client.post(f"/api/v1/console/cases/{citys.id}/dispatch", json=body, headers=team)
+    assert refused.status_code == 409 and refused.json()["error"]["details"]["command_level"] == "city"
+    sent = client.post(f"/api/v1/console/cases/{mine.json()['id']}/dispatch", json=body, headers=team)
+    assert sent.status_code == 201
 
 
 def test_a_street_team_withdraws_and_reassigns_only_in_its_own_street(
@@ -192,21 +209,21 @@ def test_a_street_team_withdraws_and_reassigns_only_in_its_own_street(
     from service.cases import service as cases
     from tests.service.cases.conftest import ZHENGYANG, ZHENGYANG_POINT
 
-    desk = city.users["dispatcher"]
-    mine = cases.file_report(session=db, report_id=make_report(), by=desk)
+    desk, street = city.users["dispatcher"], city.users["desheng_team"]
+    mine = cases.file_report(session=db, report_id=make_report(), by=street)  # the street commands it
     theirs = cases.file_report(
         session=db, report_id=make_report(place=ZHENGYANG, point=ZHENGYANG_POINT), by=desk
     )
-    (here,) = cases.dispatch_case(session=db, case_id=mine.id, unit_ids=[city.unit("market")], by=desk)
+    (here,) = cases.dispatch_case(session=db, case_id=mine.id, unit_ids=[city.unit("market")], by=street)
     (there,) = cases.dispatch_case(session=db, case_id=theirs.id, unit_ids=[city.unit("power")], by=desk)
     db.commit()
     team = auth(city.users["desheng_team"])
     console = "/api/v1/console/dispatches"
     reassign = {"unit_id": str(city.unit("police")), "reason": "改由派出所办理"}
     assert (
-        client.post(f"{console}/{there.id}/withdraw", json={"reason": "x"}, headers=team).status_code == 403
+        client.post(f"{console}/{there.id}/withdraw", json={"reason": "x"}, headers=team).status_code == 404
     )
-    assert client.post(f"{console}/{there.id}/reassign", json=reassign, headers=team).status_code == 403
+    assert client.post(f"{console}/{there.id}/reassign", json=reassign, headers=team).status_code == 404
     moved = client.post(f"{console}/{here.id}/reassign", json=reassign, headers=team)
     assert moved.status_code == 201, moved.text
     assert moved.json()["withdrawn"]["state"] == "withdrawn"

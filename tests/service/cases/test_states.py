@@ -145,25 +145,29 @@ def test_every_state_is_reachable() -> None:
 )
 def test_actor_matrix(actor: Actor, action: Action) -> None:
     unit = {Actor.OFFICER, Actor.STREET_TEAM}
+    # The command center's staff at every level, and a street's enforcement team for its street.
+    command = {Actor.DISPATCHER, Actor.STREET_TEAM}
     expected = {
-        Action.FILE: {Actor.DISPATCHER},
-        Action.VOID: {Actor.DISPATCHER},
-        Action.MERGE: {Actor.DISPATCHER},
-        Action.DISPATCH: {Actor.DISPATCHER, Actor.STREET_TEAM},
-        Action.HOLD: {Actor.DISPATCHER},
-        Action.RESUME: {Actor.DISPATCHER},
-        Action.CLOSE: {Actor.DISPATCHER},
+        Action.FILE: command,
+        Action.VOID: command,
+        Action.MERGE: command,
+        Action.DISPATCH: command,
+        Action.HOLD: command,
+        Action.RESUME: command,
+        Action.CLOSE: command,
         Action.CHECK_IN: unit,
         Action.SUBMIT_RESULT: unit,
         Action.REQUEST_EXTENSION: unit,
         Action.SEND_BACK: unit,
-        Action.REJECT_SEND_BACK: {Actor.DISPATCHER},
-        Action.GRANT_EXTENSION: {Actor.DISPATCHER},
-        Action.DENY_EXTENSION: {Actor.DISPATCHER},
-        Action.START_VERIFICATION: {Actor.SYSTEM, Actor.DISPATCHER},
+        Action.REJECT_SEND_BACK: command,
+        Action.GRANT_EXTENSION: command,
+        Action.DENY_EXTENSION: command,
+        Action.START_VERIFICATION: {Actor.SYSTEM} | command,
         Action.VERIFY_PASS: {Actor.GRID_WORKER},
         Action.VERIFY_FAIL: {Actor.GRID_WORKER},
         Action.WITHDRAW: {Actor.DISPATCHER, Actor.STREET_TEAM},
+        Action.ESCALATE: command,
+        Action.TAKE_OVER: command,
     }[action]
     assert states.may_perform(actor, action) is (actor in expected)
     if actor in expected:
@@ -180,7 +184,8 @@ def test_every_action_has_actors() -> None:
 
 def test_every_action_is_used_by_some_transition() -> None:
     used = {a for (_, a) in CASE_TRANSITIONS} | {a for (_, a) in DISPATCH_TRANSITIONS}
-    assert used == set(Action)
+    assert used == set(Action) - states.LEVEL_ACTIONS
+    assert not used & states.LEVEL_ACTIONS
 
 
 D = DispatchState

@@ -344,7 +344,29 @@ def test_demo_load_with_accounts_and_if_empty(
         "emergency-shulan": "officer",
         "fire-shulan": "officer",
         "team-beicheng": "street_team",
+        "supervisor-tongzhan": "supervisor",
+        "command-chuanying": "dispatcher",
+        "command-desheng": "dispatcher",
     }
+    office = session.execute(
+        text(
+            "SELECT o.name FROM users u JOIN supervising_offices o ON o.id = u.office_id "
+            "WHERE u.username = 'supervisor-tongzhan'"
+        )
+    ).scalar_one()
+    assert office == "船营区委统战部"
+    # The district's and the street's command staff command their division (service.cases.command).
+    divisions: dict[str, str] = dict(
+        session.execute(
+            text(
+                "SELECT u.username, coalesce(d.name, s.name) FROM users u "
+                "LEFT JOIN districts d ON d.code = u.division_code AND d.valid_to IS NULL "
+                "LEFT JOIN streets s ON s.code = u.division_code AND s.valid_to IS NULL "
+                "WHERE u.division_code IS NOT NULL"
+            )
+        ).all()
+    )
+    assert divisions == {"command-chuanying": "船营区", "command-desheng": "德胜街道"}
     unit = session.execute(
         text(
             "SELECT d.name FROM users u JOIN department_units d ON d.id = u.unit_id WHERE u.username = 'police-beijinglu'"

@@ -6,8 +6,13 @@ import { api, request } from '../shared/api.js';
 import { ask } from '../shared/dialog.js';
 import { h, mount } from '../shared/dom.js';
 import { formatDateTime, formatLimit, labelOf, statusLabel, t } from '../shared/i18n.js';
+import { escalationTargets, relation } from './command.js';
 import { categoryName, categoryOf, knownUnits, rememberUnit, unitName } from './lookups.js';
 import { caseIdByNumber } from './report-panel.js';
+import { superviseDialog, supervisionBadge } from './supervision-panel.js';
+
+// A case in these states takes no supervision (督办) any more.
+const UNSUPERVISABLE = new Set(['closed', 'voided', 'merged']);
 
 const RUNNING = new Set(['dispatched', 'checked_in', 'extension_requested']);
 // A case in these states keeps its dispatches as they are (a send-back can no longer be rejected).
@@ -145,6 +150,7 @@ export class CasePanel {
   }
 
   dispatchButtons(c, d) {
+    if (relation(c) !== 'commands') return [];
     const assign = d.allowed_actions.includes('start_verification')
       ? h('button', { type: 'button', class: 'small dispatch-act-start_verification', onclick: () => this.act(() => verifierDialog(c.id, d.id)) }, t('assignVerifier'))
       : null;
@@ -196,7 +202,34 @@ export class CasePanel {
     return h('button', { type: 'button', class: cls || '', id: `case-act-${action}`, onclick: () => this.act(run) }, label);
   }
 
-  render({ case: c, report_ids: reportIds, dispatches, events, dispatch_photos: dispatchPhotos = [], verifications = [] }, report = null) {
+  // Who commands the case decides what this desk may do: act (and escalate), take it over, or only read.
+  commandButtons(c) {
+    const id = this.caseId;
+    const stance = relation(c);
+    if (stance === 'commands') {
+      const targets = escalationTargets(c);
+      const escalate = targets.length && !['closed', 'voided', 'merged'].includes(c.state)
+        ? h('button', { type: 'button', id: 'case-act-escalate', onclick: () => this.act(async () => {
+          const values = await ask({ title: t('act_escalate'), fields: [
+            { name: 'to_level', label: t('escalateTo'), type: 'select', value: targets[0], options: targets.map((l) => ({ value: l, label: labelOf('level', l) })) },
+            { name: 'reason', label: t('escalateReason'), type: 'textarea', required: true }] });
+          return values && api.post(`/api/v1/console/cases/${id}/escalate`, values);
+        }) }, t('act_escalate'))
+        : null;
+      const supervise = UNSUPERVISABLE.has(c.state) ? null
+        : h('button', { type: 'button', id: 'case-act-supervise', onclick: () => this.act(() => superviseDialog(c.id, c.supervision)) }, t(c.supervision ? 'actSuperviseChange' : 'actSupervise'));
+      return [...c.allowed_actions.map((a) => this.actionButton(a)), escalate, supervise];
+    }
+    const note = h('span', { class: 'muted', id: 'case-commanded-by' },
+      stance === 'read' ? t('readOnlyAdmin') : t('commandedBy', { level: labelOf('level', c.command_level) }));
+    if (stance !== 'above' || ['closed', 'voided', 'merged'].includes(c.state)) return [note];
+    return [note, h('button', { type: 'button', id: 'case-act-take_over', onclick: () => this.act(async () => {
+      const values = await ask({ title: t('act_take_over'), fields: [{ name: 'note', label: t('takeOverNote'), type: 'textarea' }] });
+      return values && api.post(`/api/v1/console/cases/${id}/take-over`, { note: values.note });
+    }) }, t('act_take_over'))];
+  }
+
+  render({ case: c, report_ids: reportIds, dispatches, events, dispatch_photos: dispatchPhotos = [], verifications = [], caller = null }, report = null) {
     this.current = c;
     const unitOfDispatch = new Map(dispatches.map((d) => [d.id, d.unit_id]));
     // 处置照片 and 核查照片 under each dispatch, so the desk can compare before/after without leaving.
@@ -214,20 +247,26 @@ export class CasePanel {
         ? h('div', { class: 'flags verification-flags' }, flags.map((f) => h('span', { class: 'flag', title: f.message }, labelOf('flag', f.code))))
         : null;
     };
+    this.el.dataset.id = c.id;
     mount(this.el,
       h('button', { type: 'button', class: 'link', onclick: this.onBack }, `‹ ${t('back')}`),
       h('h3', {}, t('caseTitle', { number: c.number }), ' ', h('span', { class: `status-badge status-${c.state}`, id: 'case-state' }, statusLabel(c.state))),
       h('dl', { class: 'facts' },
         h('dt', {}, t('category')), h('dd', {}, categoryName(c.category_code)),
         h('dt', {}, t('place')), h('dd', {}, c.grid_code ? `网格 ${c.grid_code}` : labelOf('flag', 'unrouted')),
-        h('dt', {}, t('reportedAt')), h('dd', {}, formatDateTime(c.created_at), ` · ${reportIds.length} 条上报`)),
+        h('dt', {}, t('reportedAt')), h('dd', {}, formatDateTime(c.created_at), ` · ${reportIds.length} 条上报`),
+        h('dt', {}, t('source')), h('dd', { id: 'case-source' }, labelOf('source', c.source), c.source_ref ? ` · ${c.source_ref}` : ''),
+        caller ? [h('dt', {}, t('caller')), h('dd', { id: 'case-caller' }, [caller.name, caller.phone].filter(Boolean).join(' · '))] : null,
+        c.supervision ? [h('dt', {}, t('supervisingOffice')), h('dd', { id: 'case-supervision' }, supervisionBadge(c.supervision, { long: true }),
+          c.supervision.note ? ` · ${c.supervision.note}` : '')] : null,
+        h('dt', {}, t('commandBy')), h('dd', { id: 'case-command-level' }, labelOf('level', c.command_level))),
       c.void_reason ? h('p', { class: 'bad' }, c.void_reason) : null,
       report?.flags?.length ? h('div', { class: 'flags' }, report.flags.map((f) => h('span', { class: 'flag', title: f.message }, labelOf('flag', f.code)))) : null,
       report?.text ? h('p', { class: 'report-text' }, report.text) : null,
       report?.photos?.length
         ? h('div', { class: 'photos', id: 'case-photos' }, report.photos.map((p) => h('a', { href: p.display_url, target: '_blank' }, h('img', { src: p.thumb_url, alt: '' }))))
         : null,
-      h('div', { class: 'actions' }, c.allowed_actions.map((a) => this.actionButton(a))),
+      h('div', { class: 'actions' }, this.commandButtons(c)),
       dispatches.length ? h('h4', {}, t('dispatches')) : null,
       h('ul', { class: 'rows' }, dispatches.map((d) =>
         h('li', { class: 'row dispatch', dataset: { id: d.id, state: d.state } },
@@ -249,6 +288,7 @@ export class CasePanel {
       h('ol', { class: 'events' }, events.map((e) =>
         h('li', {}, h('span', { class: 'muted' }, formatDateTime(e.at)), ' ', labelOf('act', e.action),
           e.dispatch_id && unitOfDispatch.has(e.dispatch_id) ? `（${unitName(unitOfDispatch.get(e.dispatch_id))}）` : '',
-          e.to_state ? ` → ${statusLabel(e.to_state)}` : '', e.note ? ` · ${e.note}` : ''))));
+          e.detail?.to_level ? ` → ${labelOf('level', e.detail.to_level)}` : e.to_state ? ` → ${statusLabel(e.to_state)}` : '',
+          e.note ? ` · ${e.note}` : ''))));
   }
 }

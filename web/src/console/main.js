@@ -1,4 +1,6 @@
-// The command-center console (/console/): map triage, cases, the SLA board, indicators, live feed.
+// The command-center console (/console/): map triage, cases, the SLA board, indicators, live feed, cases
+// made by hand (新建案卷). A supervising office (督办单位) gets its own read-only screen here
+// (supervision-panel.js).
 
 import '../shared/base.css';
 import './console.css';
@@ -12,13 +14,18 @@ import { loginView } from '../shared/login-view.js';
 import { BoardPanel } from './board-panel.js';
 import { CasePanel } from './case-panel.js';
 import { CasesPanel } from './cases-panel.js';
+import { loadCommand } from './command.js';
 import { IndicatorsPanel } from './indicators-panel.js';
 import { loadCategories, loadUnits } from './lookups.js';
 import { MapPanel } from './map-panel.js';
+import { NewCasePanel } from './new-case-dialog.js';
 import { reportPanel } from './report-panel.js';
+import { showSupervision } from './supervision-panel.js';
 import { TriagePanel } from './triage-panel.js';
 
-const CONSOLE_ROLES = ['dispatcher', 'admin'];
+// The command staff of the city, a district or a street, a street's enforcement team, admins (read-only),
+// and supervising offices (their own read-only screen).
+const CONSOLE_ROLES = ['dispatcher', 'street_team', 'admin', 'supervisor'];
 const root = $('#app');
 let stopFeed = null;
 
@@ -30,7 +37,37 @@ function toast(message, kind = 'ok') {
 
 function showLogin() {
   stopFeed?.();
-  mount(root, h('div', { class: 'login-wrap' }, loginView({ title: t('consoleTitle'), allowedRoles: CONSOLE_ROLES, onLoggedIn: showConsole })));
+  mount(root, h('div', { class: 'login-wrap' }, loginView({ title: t('consoleTitle'), allowedRoles: CONSOLE_ROLES, onLoggedIn: showStart })));
+}
+
+async function logout() {
+  try {
+    await request('/api/v1/auth/logout', { method: 'POST' });
+  } catch {
+    // Already revoked or offline: forgetting the token is what matters.
+  }
+  clearSession();
+  showLogin();
+}
+
+/** The header every console screen shares: title, tabs, extra controls, who is logged in, logout. */
+function topbar(title, tabs, extra = []) {
+  const session = getSession();
+  return h('header', { class: 'topbar' },
+    h('span', { class: 'brand', id: 'console-brand' }, title),
+    h('nav', { class: 'tabs' }, tabs),
+    extra,
+    h('span', { class: 'who' }, session.user.display_name || session.user.username),
+    h('button', { type: 'button', class: 'link light', id: 'logout', onclick: logout }, t('logout')));
+}
+
+function showStart() {
+  if (getSession()?.user.role === 'supervisor') {
+    stopFeed?.();
+    showSupervision(root, { topbar: (tabs) => topbar(t('supervisionConsoleTitle'), tabs) });
+  } else {
+    showConsole();
+  }
 }
 
 function showConsole() {
@@ -45,6 +82,7 @@ function showConsole() {
   const board = new BoardPanel({ onOpen: (id) => openCase(id) });
   const indicators = new IndicatorsPanel();
   const casePanel = new CasePanel({ onBack: () => select(current), notify: toast });
+  const newCase = new NewCasePanel({ mapPanel, onBack: () => select(current), onCreated: (id) => openCase(id), notify: toast });
   const panels = { triage, cases: casesPanel, board, indicators };
   let current = 'triage';
   let detail = null; // 'case' | 'report' | null
@@ -74,26 +112,25 @@ function showConsole() {
     casePanel.open(id);
   }
 
-  async function logout() {
-    try {
-      await request('/api/v1/auth/logout', { method: 'POST' });
-    } catch {
-      // Already revoked or offline: forgetting the token is what matters.
-    }
-    clearSession();
-    showLogin();
+  function openNewCase() {
+    detail = 'new';
+    mount(side, newCase.el);
+    newCase.open();
   }
 
-  mount(root,
-    h('header', { class: 'topbar' },
-      h('span', { class: 'brand' }, t('consoleTitle')),
-      h('nav', { class: 'tabs' }, Object.values(tabs)),
-      live,
-      h('span', { class: 'who' }, session.user.display_name || session.user.username),
-      h('button', { type: 'button', class: 'link light', id: 'logout', onclick: logout }, t('logout'))),
-    h('div', { class: 'workspace' }, mapEl, side));
+  const newCaseButton = ['dispatcher', 'street_team'].includes(session.user.role)
+    ? h('button', { type: 'button', class: 'light-button', id: 'new-case-button', onclick: openNewCase }, t('newCase'))
+    : null;
+  mount(root, topbar(t('consoleTitle'), Object.values(tabs), [newCaseButton, live]), h('div', { class: 'workspace' }, mapEl, side));
 
-  mapPanel.start();
+  // What this desk commands: its name in the header, its division on the map.
+  const brand = root.querySelector('#console-brand');
+  Promise.all([loadCommand(), mapPanel.start()]).then(([command]) => {
+    brand.textContent = t('consoleTitleOf', { name: command.name, label: command.level === 'city' ? '指挥中心' : '指挥' });
+    brand.dataset.level = command.level;
+    if (command.bbox) mapPanel.fitTo(command.bbox);
+    if (detail === 'case') casePanel.refresh();
+  }).catch((error) => toast(t('actionFailed', { message: error.message }), 'error'));
   loadCategories().then(() => triage.setCategories());
   loadUnits();
   select('triage');
@@ -122,5 +159,5 @@ function showConsole() {
 
 authEvents.addEventListener('logout', () => showLogin());
 const session = getSession();
-if (session && CONSOLE_ROLES.includes(session.user.role)) showConsole();
+if (session && CONSOLE_ROLES.includes(session.user.role)) showStart();
 else showLogin();

@@ -1,4 +1,5 @@
-"""Request and response models of the console, department and verification APIs."""
+"""A unit's work: dispatches and their limits, the whistle's and the unit's requests, verification
+tasks and decisions, and the multipart forms of results and verifications."""
 
 from __future__ import annotations
 
@@ -6,72 +7,12 @@ import uuid
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, Json, model_validator
+from pydantic import BaseModel, Field, Json, model_validator
 
 from service.cases.deadlines import Limit, LimitUnit, whistle_limit_problem
+from service.cases.schemas.common import _ORM, CasePublic, SupervisionPublic
 from service.photos.schemas import FlagPublic, PhotoPublic
 from service.schemas import StrictBody, UtcDatetime, UtcJson
-
-
-class _ORM(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-
-class QueueItemPublic(_ORM):
-    id: uuid.UUID
-    category_code: str
-    text: str
-    created_at: UtcDatetime
-    lon: float
-    lat: float
-    district_code: str | None
-    street_code: str | None
-    community_code: str | None
-    grid_code: str | None
-    flags: list[str]
-
-
-class QueuePagePublic(BaseModel):
-    items: list[QueueItemPublic]
-    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page.")
-
-
-class FileRequest(StrictBody):
-    category_code: str | None = Field(None, description="A corrected category (re-routes the case).")
-    note: str = Field("", max_length=2000)
-
-
-class ReasonRequest(StrictBody):
-    reason: str = Field(min_length=1, max_length=2000)
-
-
-class NoteRequest(StrictBody):
-    note: str = Field("", max_length=2000)
-
-
-class MergeRequest(StrictBody):
-    into_case_id: uuid.UUID
-    note: str = Field("", max_length=2000)
-
-
-class CasePublic(_ORM):
-    id: uuid.UUID
-    number: int
-    state: str
-    category_code: str
-    primary_report_id: uuid.UUID
-    district_code: str | None
-    street_code: str | None
-    community_code: str | None
-    grid_code: str | None
-    note: str
-    void_reason: str | None
-    merged_into_id: uuid.UUID | None
-    created_at: UtcDatetime
-    updated_at: UtcDatetime
-    filed_at: UtcDatetime | None
-    closed_at: UtcDatetime | None
-    allowed_actions: list[str] = []
 
 
 class LimitPublic(BaseModel):
@@ -110,22 +51,10 @@ class DispatchPublic(_ORM):
     reassigned_from_id: uuid.UUID | None = Field(
         None, description="改派: the withdrawn dispatch this replaces"
     )
-    allowed_actions: list[str] = []
-
-
-class CaseEventPublic(_ORM):
-    id: int
-    dispatch_id: uuid.UUID | None
-    report_id: uuid.UUID | None
-    at: UtcDatetime
-    actor_id: uuid.UUID | None
-    actor_role: str
-    action: str
-    from_state: str | None
-    to_state: str
-    case_state: str
-    note: str
-    detail: UtcJson
+    allowed_actions: list[str] = Field(default_factory=list)
+    case_supervision: SupervisionPublic | None = Field(
+        None, description="In a unit's list of its dispatches: the case's supervision (督办), if any"
+    )
 
 
 class DispatchPhotoPublic(PhotoPublic):
@@ -149,43 +78,6 @@ class VerificationPublic(BaseModel):
     note: str | None = Field(description="why this unit failed (or was cancelled), else the visit's note")
     photo_count: int
     flags: list[FlagPublic]
-
-
-class CaseDetailPublic(BaseModel):
-    case: CasePublic
-    report_ids: list[uuid.UUID]
-    dispatches: list[DispatchPublic]
-    events: list[CaseEventPublic]
-    dispatch_photos: list[DispatchPhotoPublic] = Field(default_factory=list)
-    verifications: list[VerificationPublic] = Field(default_factory=list)
-
-
-class UnitRefPublic(BaseModel):
-    id: uuid.UUID
-    code: str
-    name: str
-    kind_code: str
-    kind_name: str
-    role: str
-
-
-class SuggestionPublic(BaseModel):
-    case_id: uuid.UUID
-    category_code: str
-    category_name: str
-    on_street_list: bool
-    street_code: str | None
-    units: list[UnitRefPublic]
-    trace: list[str]
-
-
-class VerifierPublic(BaseModel):
-    user_id: uuid.UUID
-    username: str
-    display_name: str
-    why: Literal["responsible_grid", "same_community", "reporter"] = Field(
-        description="the case's grid worker (责任网格), another grid's worker in its community, the reporter"
-    )
 
 
 _LIMIT_AMOUNT = Field(
@@ -290,81 +182,6 @@ class VerificationTaskPublic(BaseModel):
     )
 
 
-class BoardRowPublic(BaseModel):
-    dispatch_id: uuid.UUID
-    case_id: uuid.UUID
-    case_number: int
-    category_code: str
-    street_code: str | None
-    unit_id: uuid.UUID
-    unit_name: str
-    state: str
-    check_in_deadline: UtcDatetime
-    handling_deadline: UtcDatetime
-    check_in_colour: str
-    handling_colour: str
-    colour: str
-    check_in_limit: LimitPublic
-    handling_limit: LimitPublic
-
-
-class ClockEventPublic(BaseModel):
-    dispatch_id: uuid.UUID
-    case_id: uuid.UUID
-    unit_id: uuid.UUID
-    clock: str
-    deadline: UtcDatetime
-
-
-class EvaluationPublic(_ORM):
-    dispatch_id: uuid.UUID
-    unit_id: uuid.UUID
-    score: Decimal
-    list_kind: str | None
-    breakdown: list[dict[str, str]]
-    reason: str
-    evaluated_at: UtcDatetime
-
-
-class UnitListEntryPublic(BaseModel):
-    unit_id: uuid.UUID
-    unit_name: str
-    dispatches: int
-    mean_score: Decimal | None
-
-
-class UnitListsPublic(BaseModel):
-    since: UtcDatetime
-    until: UtcDatetime
-    praise: list[UnitListEntryPublic]
-    reminder: list[UnitListEntryPublic]
-    interview: list[UnitListEntryPublic]
-
-
-class IndicatorRowPublic(BaseModel):
-    key: str | None
-    name: str
-    counts: dict[str, int]
-    reported: int
-    filed: int
-    dispatched: int
-    accurate_dispatch_rate: Decimal | None
-    on_time_check_in_rate: Decimal | None
-    handling_rate: Decimal | None
-    on_time_handling_rate: Decimal | None
-    closure_rate: Decimal | None
-    on_time_closure_rate: Decimal | None
-    rework_rate: Decimal | None
-    mean_handling_hours: float | None
-
-
-class IndicatorsPublic(BaseModel):
-    group_by: str
-    since: UtcDatetime
-    until: UtcDatetime
-    rows: list[IndicatorRowPublic]
-
-
 class ResultForm(StrictBody):
     """The text field of a result upload (multipart, beside the photos)."""
 
@@ -426,14 +243,24 @@ def _upload_schema(
 
 
 RESULT_UPLOAD_SCHEMA = _upload_schema("note", required=True)
+
+
 DECISION_UPLOAD_SCHEMA = _upload_schema("note", required=False)
+
+
 DECISION_UPLOAD_SCHEMA["required"] = ["outcomes"]
+
+
 DECISION_UPLOAD_SCHEMA["properties"]["outcomes"] = {
     "type": "string",
     "maxLength": 100_000,
     "description": "JSON array of {dispatch_id, passed, reason}: one per pending unit of the task",
 }
+
+
 PASS_UPLOAD_SCHEMA = _upload_schema("note", required=False)
+
+
 FAIL_UPLOAD_SCHEMA = _upload_schema("reason", required=True, min_length=1)
 
 
