@@ -82,6 +82,17 @@ def test_readme_names_the_setting_of_every_threshold() -> None:
         assert name in README, name
 
 
+def test_readme_gives_the_whistle_limit_maxima() -> None:
+    from service.cases.deadlines import WHISTLE_LIMIT_MAXIMA, LimitUnit
+
+    said = re.search(
+        r"at most (\d+) urgent hours, (\d+) work hours, (\d+) work days or (\d+) natural days", README
+    )
+    assert said, "README no longer gives the maxima of limits set by hand"
+    units = (LimitUnit.URGENT_HOURS, LimitUnit.WORK_HOURS, LimitUnit.WORK_DAYS, LimitUnit.NATURAL_DAYS)
+    assert [int(n) for n in said.groups()] == [int(WHISTLE_LIMIT_MAXIMA[u]) for u in units]
+
+
 def test_readme_gives_the_webhook_retry_schedule() -> None:
     from service.outbound.delivery import JITTER, SCHEDULE
 

@@ -1,7 +1,10 @@
 """Responsible units: category rule + jurisdictions → the units to whistle for a point.
 
 * An item on the street's enforcement list goes to the street's 综合执法队 (kind ``street_team``)
-  whose jurisdiction covers the point; no department is whistled.
+  whose jurisdiction covers the point; no department is whistled — unless the category also names
+  joint department kinds (private wiring: the power company, emergency management, the fire
+  brigade, as in the 正阳社区 story): then the team leads and one unit of each of the category's
+  kinds (primary and joint) joins it, role ``joint``.
 * Otherwise one unit per kind, primary kind first, then the joint kinds in the rule's order.
 * For each kind, the unit whose jurisdiction covers the point. Jurisdictions of one kind may nest
   (a county bureau inside a city-wide one): the most local level wins (street < district < city),
@@ -75,14 +78,20 @@ class UnitRouter:
     ) -> tuple[list[Responsible], list[str]]:
         """Units for a point and a category rule, with trace lines explaining the choice."""
         trace: list[str] = []
+        out: list[Responsible] = []
+        first = "primary"
         if on_street_list:
             team = self.unit_for(STREET_TEAM, lon, lat)
             if team is not None:
-                trace.append(f"on the street enforcement list: {team.name} handles it directly")
-                return [Responsible(STREET_TEAM, "street_team", team)], trace
-            trace.append("on the street enforcement list, but no street team covers the point")
-        out: list[Responsible] = []
-        for role, kind in [("primary", primary_kind), *(("joint", k) for k in joint_kinds)]:
+                out.append(Responsible(STREET_TEAM, "street_team", team))
+                if not joint_kinds:
+                    trace.append(f"on the street enforcement list: {team.name} handles it directly")
+                    return out, trace
+                trace.append(f"on the street enforcement list with joint departments: {team.name} leads")
+                first = "joint"
+            else:
+                trace.append("on the street enforcement list, but no street team covers the point")
+        for role, kind in [(first, primary_kind), *(("joint", k) for k in joint_kinds)]:
             unit = self.unit_for(kind, lon, lat)
             out.append(Responsible(kind, role, unit))
             trace.append(

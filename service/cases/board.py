@@ -13,6 +13,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from sqlalchemy import TextClause, text
 from sqlalchemy.orm import Session
@@ -40,6 +41,9 @@ class BoardRow:
     handling_deadline: datetime
     check_in_colour: sla.Colour
     handling_colour: sla.Colour
+    # The limits the clocks run on: (amount, unit, set by hand in the whistle).
+    check_in_limit: tuple[Decimal, str, bool] = (Decimal(0), "", False)
+    handling_limit: tuple[Decimal, str, bool] = (Decimal(0), "", False)
     supervised: bool = False  # its case is under supervision (督办)
 
     @property
@@ -57,6 +61,8 @@ _BOARD_SQL = text(
     SELECT d.id, d.case_id, c.number, c.category_code, c.street_code, d.unit_id, u.name, d.state,
            d.check_in_deadline, d.check_in_yellow_at, d.handling_deadline, d.handling_yellow_at,
            coalesce(d.checked_in_at, d.sent_back_at) AS responded_at, d.result_at,
+           d.check_in_amount, d.check_in_unit, d.check_in_custom,
+           d.handling_amount, d.handling_unit, d.handling_custom,
            EXISTS (SELECT 1 FROM case_supervisions s WHERE s.case_id = c.id) AS supervised
     FROM dispatches d
     JOIN cases c ON c.id = d.case_id
@@ -118,6 +124,8 @@ def board(
                 handling_deadline=row.handling_deadline,
                 check_in_colour=check_in_colour,
                 handling_colour=handling_colour,
+                check_in_limit=(row.check_in_amount, row.check_in_unit, row.check_in_custom),
+                handling_limit=(row.handling_amount, row.handling_unit, row.handling_custom),
                 supervised=row.supervised,
             )
         )

@@ -192,3 +192,33 @@ def dispatch_deadlines(
     for extension in extensions:
         handling_deadline = extend(handling_deadline, extension, calendar)
     return DispatchDeadlines(check_in=check_in.after(dispatched_at, calendar), handling=handling_deadline)
+
+
+# A whistle may set its own limits instead of the category's (自定时限), within these maxima per unit;
+# amounts are positive with at most two decimals, and the handling deadline may not come before the
+# report-in deadline (`whistle_limits_problem`).
+WHISTLE_LIMIT_MAXIMA: dict[LimitUnit, Decimal] = {
+    LimitUnit.URGENT_HOURS: Decimal(168),
+    LimitUnit.WORK_HOURS: Decimal(160),
+    LimitUnit.WORK_DAYS: Decimal(60),
+    LimitUnit.NATURAL_DAYS: Decimal(90),
+}
+
+
+def whistle_limit_problem(amount: Decimal, unit: LimitUnit) -> str | None:
+    """Why a limit set by hand is refused (in Chinese, for the 422), or None when it is acceptable."""
+    if not amount.is_finite() or amount <= 0:
+        return "时限须大于 0"
+    most = WHISTLE_LIMIT_MAXIMA[unit]
+    if amount > most:
+        return f"时限以{LIMIT_UNIT_LABELS[unit]}计不能超过 {most}"
+    if amount != amount.quantize(Decimal("0.01")):
+        return "时限最多保留两位小数"
+    return None
+
+
+def whistle_limits_problem(deadlines: DispatchDeadlines) -> str | None:
+    """Why a whistle's pair of limits is refused: handling may not end before the report-in limit."""
+    if microseconds_between(deadlines.check_in, deadlines.handling) < 0:
+        return "处置时限不能短于报到时限"
+    return None

@@ -19,7 +19,7 @@ from service.cases.deadlines import LimitUnit
 from service.cases.evaluation import evaluate_dispatch
 from service.cases.models import Case, Dispatch
 from service.cases.states import Action, DispatchState
-from service.cases.verification import open_verification
+from service.cases.verification import open_case_verification
 from service.cases.workflow import audit, lock_dispatch, next_state, transition_dispatch, utcnow
 from service.db import keyset
 from service.errors import Forbidden, Invalid, NotFound
@@ -118,7 +118,8 @@ def submit_result(
     photos: Sequence[NewPhoto] = (),
     at: datetime | None = None,
 ) -> Dispatch:
-    """处置反馈: the result with its photos; the case's grid worker then gets a verification task."""
+    """处置反馈: the result with its photos; once every unit of the case has its result, the case's grid
+    worker gets one verification task covering them all."""
     at = at or utcnow()
     case, dispatch = _lock_mine(session, user, dispatch_id)
     transition_dispatch(
@@ -138,7 +139,8 @@ def submit_result(
     dispatch.extension_amount = dispatch.extension_unit = dispatch.extension_reason = None
     record_photos(session, photos, dispatch_id=dispatch.id)
     session.flush()
-    open_verification(session=session, case=case, dispatch=dispatch, by=None, at=at)
+    # One verification for the case once every unit's result is in (a joint case waits for the last).
+    open_case_verification(session=session, case=case, by=None, at=at)
     audit(
         session,
         by=user,
@@ -224,6 +226,7 @@ def send_back(
     dispatch.send_back_reason = reason
     session.flush()
     evaluate_dispatch(session=session, dispatch=dispatch, reason="sent_back", at=at)
+    open_case_verification(session=session, case=case, by=None, at=at)  # the others' results may be all in
     audit(
         session, by=user, client=client, action="send_back", subject_type="dispatch", subject_id=dispatch_id
     )

@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from service.cases.command import CITY, Command
-from service.cases.models import Case, CaseEvent, Dispatch, VerificationTask
+from service.cases.models import Case, CaseEvent, Dispatch, VerificationItem, VerificationTask
 from service.cases.states import CaseState
 from service.db import refs
 from service.photos.service import DispatchPhoto, dispatch_photos
@@ -63,7 +63,7 @@ class CaseDetail:
     dispatches: list[Dispatch]
     events: list[CaseEvent]
     photos: list[DispatchPhoto]
-    verifications: list[VerificationTask]
+    verifications: list[tuple[VerificationTask, VerificationItem]]  # each unit's result in each task
 
 
 def case_detail(*, session: Session, case: Case) -> CaseDetail:
@@ -82,13 +82,15 @@ def case_detail(*, session: Session, case: Case) -> CaseDetail:
     events = list(
         session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id))
     )
-    tasks = list(
-        session.scalars(
-            select(VerificationTask)
+    tasks = [
+        (task, item)
+        for task, item in session.execute(
+            select(VerificationTask, VerificationItem)
+            .join(VerificationItem, VerificationItem.task_id == VerificationTask.id)
             .where(VerificationTask.case_id == case.id)
-            .order_by(VerificationTask.created_at, VerificationTask.id)
-        )
-    )
+            .order_by(VerificationTask.created_at, VerificationTask.id, VerificationItem.dispatch_id)
+        ).all()
+    ]
     return CaseDetail(
         case=case,
         report_ids=report_ids,

@@ -1,11 +1,18 @@
-"""Whistle (吹哨): the suggested units for a case, dispatching to one or several units, extensions.
+"""Whistle (吹哨): the suggested units for a case, dispatching to one or several units.
 
 The suggestion is the router's choice stored with the report at intake (`reports.routing.units`)
 while the case keeps the reported category. When the dispatcher corrected the category at filing
 (or the report was unrouted), the units are chosen again by the router's rule (DESIGN.md §5): an
-item on the street enforcement list goes to the street's own enforcement team directly; otherwise,
-for the category's primary and joint department kinds, the unit of that kind whose jurisdiction
-covers the report's point (the smallest such jurisdiction, then the district's unit of that kind).
+item on the street enforcement list goes to the street's own enforcement team directly — and when the
+category also names joint department kinds (private wiring: the power company, emergency management,
+the fire brigade), the departments of the category's kinds join the street team, which leads;
+otherwise, for the category's primary and joint department kinds, the unit of that kind whose
+jurisdiction covers the report's point (the smallest such jurisdiction, then the district's unit of
+that kind).
+
+The whistle may set its own report-in and handling limits instead of the category's
+(`WhistleLimits`, within `deadlines.WHISTLE_LIMIT_MAXIMA`); the dispatch records that they were set
+by hand (`check_in_custom`, `handling_custom`), and every clock runs on them.
 """
 
 from __future__ import annotations
@@ -35,10 +42,8 @@ from service.cases.workflow import (
     check_actor,
     derive_case,
     lock_case_or_triage,
-    lock_dispatch,
     next_state,
     transition_case,
-    transition_dispatch,
     utcnow,
 )
 from service.db import refs
@@ -174,11 +179,19 @@ def suggest_units(*, session: Session, case: Case) -> Suggestion:
             else None
         )
         if row is not None:
-            trace.append("列入街道综合执法清单：由街道综合执法队直接处置")
             units.append(_unit_ref(row, "street_team"))
-            return Suggestion(case.id, limits.code, limits.name, True, case.street_code, units, trace)
-        trace.append("列入街道综合执法清单，但所在街道没有综合执法队：按部门派遣")
-    for role, kinds in (("primary", [limits.primary_kind]), ("joint", limits.joint_kinds)):
+            if not limits.joint_kinds:
+                trace.append("列入街道综合执法清单：由街道综合执法队直接处置")
+                return Suggestion(case.id, limits.code, limits.name, True, case.street_code, units, trace)
+            trace.append("列入街道综合执法清单且需部门联合执法：街道综合执法队主办，相关部门协办")
+        else:
+            trace.append("列入街道综合执法清单，但所在街道没有综合执法队：按部门派遣")
+    # With the street team leading, every department of the category's kinds joins it (联合执法).
+    led = bool(units)
+    for role, kinds in (
+        ("joint" if led else "primary", [limits.primary_kind]),
+        ("joint", limits.joint_kinds),
+    ):
         for kind in kinds:
             row = None
             if point is not None:
@@ -209,6 +222,34 @@ def _unit_rows(session: Session, unit_ids: Sequence[uuid.UUID]) -> dict[uuid.UUI
     return {row.id: (row.name, row.street_code) for row in rows}
 
 
+@dataclass(frozen=True)
+class WhistleLimits:
+    """Limits a whistle sets by hand (自定时限) instead of the category's; None keeps the category's."""
+
+    check_in: Limit | None = None
+    handling: Limit | None = None
+
+
+def _limits(
+    category: CategoryLimits, chosen: WhistleLimits | None, at: datetime, calendar: WorkCalendar
+) -> tuple[Limit, Limit, deadlines.DispatchDeadlines]:
+    """The whistle's two limits and deadlines; a limit set by hand within `WHISTLE_LIMIT_MAXIMA`."""
+    chosen = chosen or WhistleLimits()
+    for name, limit in (("check_in_limit", chosen.check_in), ("handling_limit", chosen.handling)):
+        problem = limit and deadlines.whistle_limit_problem(limit.amount, limit.unit)
+        if problem:
+            raise Invalid(f"{name}: {problem}", details={"field": name})
+    check_in = chosen.check_in or category.check_in
+    handling = chosen.handling or category.handling
+    due = deadlines.dispatch_deadlines(
+        dispatched_at=at, check_in=check_in, handling=handling, calendar=calendar
+    )
+    problem = (chosen.check_in or chosen.handling) and deadlines.whistle_limits_problem(due)
+    if problem:
+        raise Invalid(f"handling_limit: {problem}", details={"field": "handling_limit"})
+    return check_in, handling, due
+
+
 def dispatch_case(
     *,
     session: Session,
@@ -217,37 +258,64 @@ def dispatch_case(
     by: User,
     client: ClientInfo | None = None,
     note: str = "",
+    limits: WhistleLimits | None = None,
     at: datetime | None = None,
     calendar: WorkCalendar | None = None,
 ) -> list[Dispatch]:
-    """吹哨: dispatch the case to each unit, with deadlines from the category's limits on the calendar."""
+    """吹哨: dispatch the case to each unit, with deadlines on the calendar from the category's limits,
+    or from the limits the whistle sets by hand."""
     at = at or utcnow()
-    calendar = calendar or default_calendar()
     if not unit_ids or len(set(unit_ids)) != len(unit_ids):
         raise Invalid("unit_ids: one or more distinct units")
     case = lock_case_or_triage(session=session, case_id=case_id, action=Action.DISPATCH)
     check_acting(session, by, case)
     next_state(CaseState(case.state), Action.DISPATCH)
     check_actor(by, Action.DISPATCH)
+    created = whistle(
+        session=session, case=case, unit_ids=unit_ids, by=by, note=note, limits=limits, at=at,
+        calendar=calendar or default_calendar(),
+    )  # fmt: skip
+    audit(
+        session,
+        by=by,
+        client=client,
+        action="dispatch",
+        subject_type="case",
+        subject_id=case_id,
+        detail={"dispatches": [str(d.id) for d in created]},
+    )
+    return created
+
+
+def whistle(
+    *,
+    session: Session,
+    case: Case,
+    unit_ids: Sequence[uuid.UUID],
+    by: User,
+    note: str,
+    limits: WhistleLimits | None,
+    at: datetime,
+    calendar: WorkCalendar,
+    replacing: Dispatch | None = None,
+) -> list[Dispatch]:
+    """Dispatch a locked case, which the caller checked may be whistled by `by`, to each unit; with
+    `replacing`, the new dispatch takes over that (withdrawn) dispatch's role (改派)."""
     units = _unit_rows(session, unit_ids)
     missing = [str(u) for u in unit_ids if u not in units]
     if missing:
         raise Invalid(f"unknown units: {', '.join(missing)}", details={"unit_ids": missing})
+    ended = [DispatchState.SENT_BACK.value, DispatchState.CLOSED.value, DispatchState.WITHDRAWN.value]
     live = set(
         session.scalars(
-            select(Dispatch.unit_id).where(
-                Dispatch.case_id == case.id,
-                Dispatch.state.not_in([DispatchState.SENT_BACK.value, DispatchState.CLOSED.value]),
-            )
+            select(Dispatch.unit_id).where(Dispatch.case_id == case.id, Dispatch.state.not_in(ended))
         )
     )
     again = [str(u) for u in unit_ids if u in live]
     if again:
         raise Conflict(f"already dispatched to {', '.join(again)}", details={"unit_ids": again})
-    limits = category_limits(session=session, code=case.category_code)
-    due = deadlines.dispatch_deadlines(
-        dispatched_at=at, check_in=limits.check_in, handling=limits.handling, calendar=calendar
-    )
+    category = category_limits(session=session, code=case.category_code)
+    check_in, handling, due = _limits(category, limits, at, calendar)
     roles = {u.id: u.role for u in suggest_units(session=session, case=case).units}
     transition_case(
         session=session,
@@ -263,24 +331,27 @@ def dispatch_case(
         dispatch = Dispatch(
             case_id=case.id,
             unit_id=unit_id,
-            role=roles.get(unit_id, "manual"),
+            role=replacing.role if replacing is not None else roles.get(unit_id, "manual"),
             district_code=case.district_code,
             street_code=case.street_code,
             state=DispatchState.DISPATCHED.value,
             dispatched_at=at,
             dispatched_by=by.id,
             note=note,
-            check_in_amount=limits.check_in.amount,
-            check_in_unit=limits.check_in.unit.value,
-            handling_amount=limits.handling.amount,
-            handling_unit=limits.handling.unit.value,
+            check_in_amount=check_in.amount,
+            check_in_unit=check_in.unit.value,
+            handling_amount=handling.amount,
+            handling_unit=handling.unit.value,
+            check_in_custom=limits is not None and limits.check_in is not None,
+            handling_custom=limits is not None and limits.handling is not None,
             check_in_deadline=due.check_in,
             handling_deadline=due.handling,
-            check_in_yellow_at=Clock(at, due.check_in, limits.check_in.unit).yellow_at(calendar),
-            handling_yellow_at=Clock(at, due.handling, limits.handling.unit).yellow_at(calendar),
+            check_in_yellow_at=Clock(at, due.check_in, check_in.unit).yellow_at(calendar),
+            handling_yellow_at=Clock(at, due.handling, handling.unit).yellow_at(calendar),
             extensions=[],
             rework_count=0,
             result_photo_count=0,
+            reassigned_from_id=replacing.id if replacing is not None else None,
         )
         session.add(dispatch)
         created.append(dispatch)
@@ -301,142 +372,15 @@ def dispatch_case(
                 "unit_name": units[dispatch.unit_id][0],
                 "check_in_deadline": dispatch.check_in_deadline.isoformat(),
                 "handling_deadline": dispatch.handling_deadline.isoformat(),
-            },
+                "check_in_limit": _limit_detail(check_in, dispatch.check_in_custom),
+                "handling_limit": _limit_detail(handling, dispatch.handling_custom),
+            }
+            | ({"reassigned_from": str(replacing.id)} if replacing is not None else {}),
         )
     session.flush()
     enqueue_whistles(session=session, dispatch_ids=[d.id for d in created])  # webhooks, sent later
-    audit(
-        session,
-        by=by,
-        client=client,
-        action="dispatch",
-        subject_type="case",
-        subject_id=case_id,
-        detail={"dispatches": [str(d.id) for d in created]},
-    )
     return created
 
 
-def decide_extension(
-    *,
-    session: Session,
-    dispatch_id: uuid.UUID,
-    grant: bool,
-    by: User,
-    client: ClientInfo | None = None,
-    note: str = "",
-    amount: Decimal | None = None,
-    unit: LimitUnit | None = None,
-    at: datetime | None = None,
-    calendar: WorkCalendar | None = None,
-) -> Dispatch:
-    """Grant (moving the handling deadline by the requested, or a corrected, amount) or deny."""
-    at = at or utcnow()
-    calendar = calendar or default_calendar()
-    case, dispatch = lock_dispatch(session=session, dispatch_id=dispatch_id)
-    check_acting(session, by, case)
-    action = Action.GRANT_EXTENSION if grant else Action.DENY_EXTENSION
-    detail: dict[str, str] = {}
-    if grant:
-        next_state(DispatchState(dispatch.state), action)
-        granted = Limit(
-            amount if amount is not None else Decimal(dispatch.extension_amount or 0),
-            unit or LimitUnit(dispatch.extension_unit or LimitUnit.WORK_DAYS.value),
-        )
-        if granted.amount <= 0:
-            raise Invalid("amount: a granted extension must be positive")
-        before = dispatch.handling_deadline
-        dispatch.handling_deadline = deadlines.extend(before, granted, calendar)
-        unit_of_limit = LimitUnit(dispatch.handling_unit)
-        handling = Clock(dispatch.dispatched_at, dispatch.handling_deadline, unit_of_limit)
-        dispatch.handling_yellow_at = handling.yellow_at(calendar)
-        dispatch.extensions = [
-            *dispatch.extensions,
-            {"amount": str(granted.amount), "unit": granted.unit.value, "granted_at": at.isoformat()},
-        ]
-        detail = {
-            "amount": str(granted.amount),
-            "unit": granted.unit.value,
-            "handling_deadline_before": before.isoformat(),
-            "handling_deadline": dispatch.handling_deadline.isoformat(),
-        }
-    transition_dispatch(
-        session=session,
-        case=case,
-        dispatch=dispatch,
-        action=action,
-        actor=by,
-        at=at,
-        note=note,
-        detail=detail,
-    )
-    dispatch.extension_amount = None
-    dispatch.extension_unit = None
-    dispatch.extension_reason = None
-    session.flush()
-    audit(
-        session,
-        by=by,
-        client=client,
-        action="grant_extension" if grant else "deny_extension",
-        subject_type="dispatch",
-        subject_id=dispatch_id,
-    )
-    return dispatch
-
-
-# Cases whose dispatches may no longer come back to life: finished, or parked by the command center.
-_SETTLED_CASES = frozenset({CaseState.CLOSED, CaseState.VOIDED, CaseState.MERGED, CaseState.ON_HOLD})
-
-
-def reject_send_back(
-    *,
-    session: Session,
-    dispatch_id: uuid.UUID,
-    by: User,
-    reason: str,
-    client: ClientInfo | None = None,
-    at: datetime | None = None,
-) -> Dispatch:
-    """退回不成立: the command center finds the sent-back item is the unit's after all.
-
-    The dispatch is back with the unit, checked in (the send-back was its answer to the whistle), to be
-    handled against its original deadlines; its evaluation carries the wrong-send-back deduction and
-    it counts as an accurate dispatch again. Refused (409) once the case is closed, voided, merged or
-    on hold.
-    """
-    at = at or utcnow()
-    if not reason.strip():
-        raise Invalid("reason: say why the item is the unit's")
-    case, dispatch = lock_dispatch(session=session, dispatch_id=dispatch_id)
-    check_acting(session, by, case)
-    next_state(DispatchState(dispatch.state), Action.REJECT_SEND_BACK)
-    if CaseState(case.state) in _SETTLED_CASES:
-        raise Conflict(
-            f"the case is {case.state}: a send-back can no longer be rejected",
-            details={"case_state": case.state},
-        )
-    responded_at = dispatch.checked_in_at or dispatch.sent_back_at
-    transition_dispatch(
-        session=session,
-        case=case,
-        dispatch=dispatch,
-        action=Action.REJECT_SEND_BACK,
-        actor=by,
-        at=at,
-        note=reason,
-        detail={"send_back_reason": dispatch.send_back_reason or ""},
-    )
-    dispatch.checked_in_at = responded_at
-    dispatch.sent_back_at = None
-    dispatch.send_back_rejected_at = at
-    session.flush()
-    audit(
-        session,
-        by=by,
-        client=client,
-        action="reject_send_back",
-        subject_type="dispatch",
-        subject_id=dispatch_id,
-    )
-    return dispatch
+def _limit_detail(limit: Limit, custom: bool) -> dict[str, object]:
+    return {"amount": str(limit.amount), "unit": limit.unit.value, "custom": custom}

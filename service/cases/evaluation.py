@@ -1,7 +1,9 @@
 """一事一案一评价 in the database: a stored score per dispatch, and the period's unit lists.
 
-A dispatch is scored when it ends: closed after verification, sent back, or finalised as a no-show
-(report-in deadline passed without an answer: `finalise_no_shows`, run by a dispatcher or a job).
+A dispatch is scored when it ends: closed after verification, sent back, finalised as a no-show
+(report-in deadline passed without an answer: `finalise_no_shows`, run by a dispatcher or a job), or
+withdrawn after the unit had missed a deadline (`service.cases.withdrawal`; a no-show is scored then
+exactly as the scan would have, unless the scan already did).
 The score, its deductions and the rules that produced them are stored together; scoring again (a
 no-show that later answers and closes) replaces the row.
 """
@@ -44,6 +46,7 @@ def facts_of(dispatch: Dispatch) -> DispatchFacts:
         wrong_send_back=dispatch.send_back_rejected_at is not None,
         rework_count=dispatch.rework_count,
         result_photo_count=dispatch.result_photo_count,
+        withdrawn_at=dispatch.withdrawn_at,
     )
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Date,
     DateTime,
@@ -39,7 +40,9 @@ LIVE = "state IN ('dispatched','checked_in','extension_requested','handled','ver
 CASE_STATES = (
     "'reported','filed','voided','merged','on_hold','dispatched','checked_in','handled','verifying','closed'"
 )
-DISPATCH_STATES = "'dispatched','checked_in','extension_requested','handled','verifying','closed','sent_back'"
+DISPATCH_STATES = (
+    "'dispatched','checked_in','extension_requested','handled','verifying','closed','sent_back','withdrawn'"
+)
 LIMIT_UNITS = "'urgent_hours','work_hours','work_days','natural_days'"
 # Where a case came from (0014_case_sources): 网格员上报, 流动网格员上报, 12345热线, 督办交办, 合作方接入
 # (Open311), 街道自查/巡查. The first, second, fifth (and a street team's own report: inspection) are
@@ -48,7 +51,7 @@ SOURCES = ("grid_worker", "courier", "hotline", "referral", "open311", "inspecti
 HAND_MADE_SOURCES = ("hotline", "referral", "inspection")
 INDICATOR_COLUMNS = [
     "unit_id", "state", "case_id", "street_code", "district_code", "check_in_deadline",
-    "checked_in_at", "handling_deadline", "result_at", "closed_at", "rework_count",
+    "checked_in_at", "handling_deadline", "result_at", "closed_at", "rework_count", "withdrawn_at",
 ]  # fmt: skip
 
 
@@ -138,6 +141,9 @@ class Dispatch(Base):
     check_in_unit: Mapped[str] = mapped_column(String(20))
     handling_amount: Mapped[Decimal] = mapped_column(Numeric)
     handling_unit: Mapped[str] = mapped_column(String(20))
+    # The limits were set by hand in the whistle, not taken from the category (0015_joint_workflow).
+    check_in_custom: Mapped[bool] = mapped_column(Boolean, server_default=text("false"), default=False)
+    handling_custom: Mapped[bool] = mapped_column(Boolean, server_default=text("false"), default=False)
     check_in_deadline: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     handling_deadline: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # extensions included
     # When each clock turns yellow (80 % of its limit used: `service.cases.sla`), set with its deadline.
@@ -160,6 +166,12 @@ class Dispatch(Base):
     # 退回不成立: when the command center rejected the send-back (0008_send_back_review); scored.
     send_back_rejected_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # 撤回/改派 (0015_joint_workflow): the command center took the dispatch back, why, and by whom; a
+    # reassignment's new dispatch names the one it replaces.
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    withdrawn_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    withdraw_reason: Mapped[str | None] = mapped_column(Text)
+    reassigned_from_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("dispatches.id"))
 
 
 class CaseEvent(Base):
@@ -187,26 +199,27 @@ class CaseEvent(Base):
 
 
 class VerificationTask(Base):
-    """核查: a grid worker re-checks one dispatch's result on site."""
+    """核查: a grid worker re-checks on site the results of a case's units, all in one visit.
+
+    One task covers every dispatch of the case whose result waits for verification
+    (`VerificationItem`, one per unit); 0015_joint_workflow moved the per-dispatch tasks there.
+    `state`: open, then passed (every unit passed), failed (at least one unit reworks) or cancelled.
+    """
 
     __tablename__ = "verification_tasks"
     __table_args__ = (
-        Index("ix_verification_tasks_dispatch_id", "dispatch_id"),
+        Index("ix_verification_tasks_case_id", "case_id"),
         Index(
             "ix_verification_tasks_open", "assignee_id", "created_at", postgresql_where=text("state = 'open'")
         ),
-        # One open task per dispatch at most.
+        # One open task per case at most: results arriving later join it.
         Index(
-            "uq_verification_tasks_open_dispatch",
-            "dispatch_id",
-            unique=True,
-            postgresql_where=text("state = 'open'"),
+            "uq_verification_tasks_open_case", "case_id", unique=True, postgresql_where=text("state = 'open'")
         ),
         CheckConstraint("state IN ('open','passed','failed','cancelled')", name="state_known"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
-    dispatch_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("dispatches.id"))
     case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id"))
     assignee_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     state: Mapped[str] = mapped_column(String(12))  # open | passed | failed | cancelled
@@ -216,6 +229,29 @@ class VerificationTask(Base):
     photo_count: Mapped[int] = mapped_column(Integer, default=0)  # 核查照片 (0007_verification_photos)
     flags: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)  # service.cases.verification_flags
     flag_notes: Mapped[dict[str, str]] = mapped_column(JSONB, default=dict)
+
+
+class VerificationItem(Base):
+    """One unit's result in a verification task, and the grid worker's outcome for it."""
+
+    __tablename__ = "verification_items"
+    __table_args__ = (
+        Index("ix_verification_items_dispatch_id", "dispatch_id"),
+        # One pending verification per dispatch at most.
+        Index(
+            "uq_verification_items_pending_dispatch",
+            "dispatch_id",
+            unique=True,
+            postgresql_where=text("outcome = 'pending'"),
+        ),
+        CheckConstraint("outcome IN ('pending','passed','failed','cancelled')", name="outcome_known"),
+    )
+
+    task_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("verification_tasks.id"), primary_key=True)
+    dispatch_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("dispatches.id"), primary_key=True)
+    outcome: Mapped[str] = mapped_column(String(12))  # pending | passed | failed | cancelled
+    reason: Mapped[str | None] = mapped_column(Text)  # why it failed (or why it was cancelled)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Evaluation(Base):
@@ -237,7 +273,7 @@ class Evaluation(Base):
     list_kind: Mapped[str | None] = mapped_column(String(12))  # praise | reminder | interview
     breakdown: Mapped[list[dict[str, str]]] = mapped_column(JSONB)
     rules: Mapped[dict[str, Any]] = mapped_column(JSONB)
-    reason: Mapped[str] = mapped_column(String(16))  # closed | sent_back | no_show
+    reason: Mapped[str] = mapped_column(String(16))  # closed | sent_back | no_show | withdrawn
     evaluated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 

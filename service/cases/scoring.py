@@ -14,7 +14,8 @@ or JSON); the defaults:
 | missing_result_photo | −10 | the accepted result carries no photo |
 | wrong_send_back | −5 | the unit said "not ours" and the command center found it was |
 
-A correct send-back costs the unit nothing; it counts against the dispatcher's 准确派遣率 instead.
+A correct send-back costs the unit nothing; it counts against the dispatcher's 准确派遣率 instead. A
+withdrawn dispatch (撤回/改派) is judged as it stood at the withdrawal (`DispatchFacts.until`).
 
 The score never falls below the floor (0). Overdue is measured in the handling limit's own unit, so a
 result on Saturday morning for a Friday 17:30 work-hour deadline is late (wall clock) but in the
@@ -161,7 +162,8 @@ class DispatchFacts:
     """What happened to one dispatch, as the evaluation needs it.
 
     `result_at` is when the accepted result (the one that passed 核查) was submitted; None while no
-    result has passed. `handling_deadline` includes granted extensions.
+    result has passed. `handling_deadline` includes granted extensions. `withdrawn_at`: the command
+    center took the dispatch back (撤回); the unit's obligations stop there (`until`).
     """
 
     dispatched_at: datetime
@@ -174,6 +176,13 @@ class DispatchFacts:
     wrong_send_back: bool = False
     rework_count: int = 0
     result_photo_count: int = 0
+    withdrawn_at: datetime | None = None
+
+    def until(self, as_of: datetime) -> datetime:
+        """How far open obligations count: `as_of`, or the withdrawal when that came first."""
+        if self.withdrawn_at is not None and microseconds_between(self.withdrawn_at, as_of) > 0:
+            return self.withdrawn_at
+        return as_of
 
     @property
     def responded_at(self) -> datetime | None:
@@ -222,6 +231,7 @@ def score(
     """The dispatch's score at `as_of` (normally when it closes); open obligations count up to `as_of`."""
     rules = rules or ScoringRules()
     deductions: list[Deduction] = []
+    as_of = facts.until(as_of)
 
     responded = facts.responded_at
     if responded is None:
@@ -266,8 +276,10 @@ def classify(facts: DispatchFacts, *, as_of: datetime) -> ListKind | None:
     Interview: no answer by the report-in deadline (late or never). Reminder: answered in time but the
     accepted result came after the handling deadline, or none has come and the deadline has passed.
     Praise: answered in time and the accepted result came in time (a rework does not forfeit praise
-    when the accepted result is still on time; it costs points instead).
+    when the accepted result is still on time; it costs points instead). A withdrawn dispatch is
+    judged as it stood when it was withdrawn.
     """
+    as_of = facts.until(as_of)
     responded = facts.responded_at
     if responded is None:
         return ListKind.INTERVIEW if _after(as_of, facts.check_in_deadline) else None

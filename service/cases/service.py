@@ -1,9 +1,11 @@
 """The case workflow's service API in one place (keyword-only functions; no HTTP).
 
 The work is split by stage: `triage` (queue, file, void, merge, hold, resume, close), `dispatching`
-(suggested units, whistle, extension decisions), `department` (check in, result, extension request,
-send back), `verification` (核查), `evaluation` (scores and unit lists), `board` (SLA clocks),
-`stats` (indicators). Every transition goes through `workflow`.
+(suggested units, whistle with its limits), `dispatch_decisions` (extension decisions, send-back
+rejection, withdrawal and reassignment), `department` (check in, result, extension request, send
+back), `verification` (核查 tasks, one per case visit) and `verification_decision` (the outcomes),
+`evaluation` (scores and unit lists), `board` (SLA clocks), `stats` (indicators). Every transition goes
+through `workflow`.
 """
 
 from __future__ import annotations
@@ -18,14 +20,14 @@ from service.cases.department import (
     submit_result,
 )
 from service.cases.detail import CaseDetail, case_detail, list_cases
-from service.cases.dispatching import (
-    Suggestion,
-    UnitRef,
+from service.cases.dispatch_decisions import (
+    charged,
     decide_extension,
-    dispatch_case,
+    reassign_dispatch,
     reject_send_back,
-    suggest_units,
+    withdraw_dispatch,
 )
+from service.cases.dispatching import Suggestion, UnitRef, WhistleLimits, dispatch_case, suggest_units
 from service.cases.evaluation import (
     UnitListEntry,
     evaluate_dispatch,
@@ -61,13 +63,19 @@ from service.cases.triage import (
     void_report,
 )
 from service.cases.verification import (
+    ItemView,
     TaskView,
     assign_verification,
-    check_verifiable,
     find_verifier,
     get_task,
     list_tasks,
     verifier_candidates,
+)
+from service.cases.verification_decision import (
+    Outcome,
+    check_decidable,
+    check_verifiable,
+    decide_task,
     verify,
 )
 
@@ -78,6 +86,8 @@ __all__ = [
     "ClockEvent",
     "GroupBy",
     "IndicatorRow",
+    "ItemView",
+    "Outcome",
     "QueueFilters",
     "QueuePage",
     "QueueRow",
@@ -87,14 +97,18 @@ __all__ = [
     "TaskView",
     "UnitListEntry",
     "UnitRef",
+    "WhistleLimits",
     "act_on_case",
     "assign_verification",
     "board",
     "case_detail",
+    "charged",
+    "check_decidable",
     "check_in",
     "check_verifiable",
     "clock_colours",
     "decide_extension",
+    "decide_task",
     "dispatch_case",
     "evaluate_dispatch",
     "file_report",
@@ -117,6 +131,7 @@ __all__ = [
     "merge_report",
     "overdue",
     "positions",
+    "reassign_dispatch",
     "red_first",
     "reject_send_back",
     "request_extension",
@@ -131,4 +146,5 @@ __all__ = [
     "verifier_candidates",
     "verify",
     "void_report",
+    "withdraw_dispatch",
 ]

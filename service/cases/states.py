@@ -23,6 +23,11 @@ Decisions (documented here because the standard leaves them open):
   under handling is extended, or sent back and then held.
 * **Close** is explicit only for a filed case settled without any dispatch (自处理); a dispatched case
   closes by derivation when its last dispatch passes verification.
+* **Withdrawal (撤回) ends a dispatch like a send-back, by the command center's hand**: a unit that
+  never reports in would otherwise keep a joint case open for ever. A withdrawn dispatch no longer
+  counts for the case's state (like a sent-back one), so the case closes when every remaining dispatch
+  is closed, and goes back to the whistle step (`filed`) when none remains. Reassignment (改派) is a
+  withdrawal and a new whistle to another unit in one transaction (`service.cases.withdrawal`).
 """
 
 from __future__ import annotations
@@ -53,6 +58,7 @@ class DispatchState(StrEnum):
     VERIFYING = "verifying"
     CLOSED = "closed"
     SENT_BACK = "sent_back"
+    WITHDRAWN = "withdrawn"
 
 
 class Action(StrEnum):
@@ -75,6 +81,7 @@ class Action(StrEnum):
     START_VERIFICATION = "start_verification"
     VERIFY_PASS = "verify_pass"  # noqa: S105 (an action name, not a password)
     VERIFY_FAIL = "verify_fail"
+    WITHDRAW = "withdraw"
     # who commands the case (service.cases.command): no state changes
     ESCALATE = "escalate"  # 上报
     TAKE_OVER = "take_over"  # 接管
@@ -111,6 +118,9 @@ LIVE_DISPATCH_STATES: tuple[DispatchState, ...] = (
     DispatchState.VERIFYING,
 )
 
+# Dispatches that ended without the unit's work being accepted: they no longer count for the case.
+ENDED_WITHOUT_RESULT: tuple[DispatchState, ...] = (DispatchState.SENT_BACK, DispatchState.WITHDRAWN)
+
 
 def values(states: tuple[CaseState, ...] | tuple[DispatchState, ...]) -> list[str]:
     """The states' string values, as SQL parameters take them."""
@@ -138,6 +148,7 @@ DISPATCH_STATE_LABELS: Mapping[DispatchState, str] = {
     DispatchState.VERIFYING: "核查中",
     DispatchState.CLOSED: "已办结",
     DispatchState.SENT_BACK: "已退回",
+    DispatchState.WITHDRAWN: "已撤回",
 }
 
 _C = CaseState
@@ -178,6 +189,8 @@ DISPATCH_TRANSITIONS: Mapping[tuple[DispatchState, Action], DispatchState] = {
     (_D.HANDLED, _A.START_VERIFICATION): _D.VERIFYING,
     (_D.VERIFYING, _A.VERIFY_PASS): _D.CLOSED,
     (_D.VERIFYING, _A.VERIFY_FAIL): _D.CHECKED_IN,
+    # 撤回: the command center takes a running dispatch back, with a reason (or to reassign it).
+    **{(state, _A.WITHDRAW): _D.WITHDRAWN for state in LIVE_DISPATCH_STATES},
 }
 
 _UNIT = frozenset({Actor.OFFICER, Actor.STREET_TEAM})
@@ -204,6 +217,8 @@ ACTION_ACTORS: Mapping[Action, frozenset[Actor]] = {
     _A.START_VERIFICATION: _COMMAND | {Actor.SYSTEM},
     _A.VERIFY_PASS: frozenset({Actor.GRID_WORKER}),
     _A.VERIFY_FAIL: frozenset({Actor.GRID_WORKER}),
+    # Whoever may whistle may take a whistle back (a street team only in its own street).
+    _A.WITHDRAW: frozenset({Actor.DISPATCHER, Actor.STREET_TEAM}),
     _A.ESCALATE: _COMMAND,
     _A.TAKE_OVER: _COMMAND,
 }
@@ -300,12 +315,13 @@ _CASE_ORDER = [_C.DISPATCHED, _C.CHECKED_IN, _C.HANDLED, _C.VERIFYING, _C.CLOSED
 def derive_case_state(dispatch_states: Iterable[DispatchState]) -> CaseState:
     """The state of a dispatched case from its dispatches.
 
-    Sent-back dispatches do not count; with none left the case is back in triage (`filed`) for the
-    dispatcher to whistle again. Otherwise the least advanced live dispatch decides, so the case is
-    `closed` exactly when every live dispatch is closed. Call it after each dispatch-level transition
-    (and after a case-level `dispatch`); a held case has no live dispatch, so it is never re-derived.
+    Sent-back and withdrawn dispatches do not count; with none left the case is back in triage
+    (`filed`) for the dispatcher to whistle again. Otherwise the least advanced live dispatch decides,
+    so the case is `closed` exactly when every live dispatch is closed. Call it after each
+    dispatch-level transition (and after a case-level `dispatch`); a held case has no live dispatch, so
+    it is never re-derived.
     """
-    live = [_PROGRESS[s] for s in dispatch_states if s != DispatchState.SENT_BACK]
+    live = [_PROGRESS[s] for s in dispatch_states if s not in ENDED_WITHOUT_RESULT]
     if not live:
         return CaseState.FILED
     return min(live, key=_CASE_ORDER.index)

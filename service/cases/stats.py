@@ -5,7 +5,9 @@ Groups: `unit` (department unit), `kind` (department, e.g. 公安), `street`, `d
 
 * dispatch counts (派遣数 and everything after it) take the dispatches whistled in the period, grouped
   by the dispatch's unit / its unit's kind / the case's street and district (copied onto the dispatch);
-* 准确派遣数: dispatches not sent back; 应处置数 = 应结案数: dispatches not sent back;
+* 准确派遣数: dispatches neither sent back nor withdrawn (撤回/改派); 应处置数 = 应结案数: dispatches
+  not sent back, and not withdrawn unless the withdrawal came after a deadline the unit had missed
+  (a no-show, or no result by the handling deadline: it stays the unit's, unclosed);
 * 处置数: with a result (pending verification or accepted); 按期处置数: that result by the handling
   deadline (extensions included); 结案数: closed after verification; 按期结案数: closed by the handling
   deadline; 返工数: handled dispatches reworked at least once; handling time: dispatch → result;
@@ -48,19 +50,26 @@ class GroupBy(StrEnum):
     DISTRICT = "district"
 
 
-_DISPATCH_COUNTS = """
+# A withdrawn dispatch charged to its unit (withdrawn after a deadline it had missed): still due. The
+# rollups' trigger applies the same rules (0015_joint_workflow); `dispatch_decisions.charged` is the
+# Python side of `_CHARGED`.
+_CHARGED = (
+    "(d.state = 'withdrawn' AND coalesce((d.checked_in_at IS NULL AND d.withdrawn_at > d.check_in_deadline) "
+    "OR (d.result_at IS NULL AND d.withdrawn_at > d.handling_deadline), false))"
+)
+_DUE = f"(d.state NOT IN ('sent_back', 'withdrawn') OR {_CHARGED})"
+_DISPATCH_COUNTS = f"""
     count(*) AS dispatched,
-    count(*) FILTER (WHERE d.state <> 'sent_back') AS accurately_dispatched,
+    count(*) FILTER (WHERE d.state NOT IN ('sent_back', 'withdrawn')) AS accurately_dispatched,
     count(*) FILTER (WHERE d.checked_in_at <= d.check_in_deadline) AS checked_in_on_time,
-    count(*) FILTER (WHERE d.state <> 'sent_back') AS due,
-    count(*) FILTER (WHERE d.state <> 'sent_back' AND d.result_at IS NOT NULL) AS handled,
-    count(*) FILTER (WHERE d.state <> 'sent_back' AND d.result_at <= d.handling_deadline) AS handled_on_time,
+    count(*) FILTER (WHERE {_DUE}) AS due,
+    count(*) FILTER (WHERE {_DUE} AND d.result_at IS NOT NULL) AS handled,
+    count(*) FILTER (WHERE {_DUE} AND d.result_at <= d.handling_deadline) AS handled_on_time,
     count(*) FILTER (WHERE d.state = 'closed') AS closed,
     count(*) FILTER (WHERE d.state = 'closed' AND d.closed_at <= d.handling_deadline) AS closed_on_time,
-    count(*) FILTER (WHERE d.state <> 'sent_back' AND d.result_at IS NOT NULL AND d.rework_count > 0)
-        AS reworked,
+    count(*) FILTER (WHERE {_DUE} AND d.result_at IS NOT NULL AND d.rework_count > 0) AS reworked,
     coalesce(sum(extract(epoch FROM d.result_at - d.dispatched_at))
-        FILTER (WHERE d.state <> 'sent_back' AND d.result_at IS NOT NULL), 0) AS handling_seconds
+        FILTER (WHERE {_DUE} AND d.result_at IS NOT NULL), 0) AS handling_seconds
 """
 
 _KEYS = {

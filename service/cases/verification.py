@@ -1,9 +1,16 @@
-"""Verification (核查): the case's grid worker re-checks a unit's result on site.
+"""Verification (核查): the case's grid worker re-checks the units' results on site, once per visit.
+
+A joint case (联合执法) is verified once, not once per unit: when every live dispatch of the case has
+its result (none is still waiting for a report-in or a result), the grid worker gets ONE task that
+covers every unit's result (`VerificationItem`, one per unit). A unit whose result arrives while
+another unit is still at work waits in `handled`. Results arriving while the case's task is still
+open join that task; a single-unit case gets a task with one item, as before.
 
 The verifier is the grid worker assigned to the case's grid (`grid_assignments`, 责任网格); when the
-grid has none, the reporter if they are a grid worker; failing both, the dispatch waits in `handled`
-for a dispatcher to assign someone (`assign_verification`). Pass closes the dispatch (the case closes
-when all its dispatches are closed); fail sends it back to the unit as rework with the reason.
+grid has none, the reporter if they are a grid worker; failing both, the dispatches wait in `handled`
+for a dispatcher to name someone (`assign_verification`). The decision on each unit's result
+(`service.cases.verification_decision`): pass closes that dispatch (the case closes when all its
+dispatches are closed); fail sends it back to its unit as rework with the reason.
 """
 
 from __future__ import annotations
@@ -19,16 +26,11 @@ from sqlalchemy.orm import Session
 from service.accounts.models import Role, User
 from service.audit.service import ClientInfo
 from service.cases.command import check_acting
-from service.cases.evaluation import evaluate_dispatch
-from service.cases.models import Case, Dispatch, VerificationTask
+from service.cases.models import Case, Dispatch, VerificationItem, VerificationTask
 from service.cases.states import Action, DispatchState
-from service.cases.verification_flags import verification_flags
 from service.cases.workflow import audit, lock_dispatch, next_state, transition_dispatch, utcnow
 from service.db import keyset, refs
-from service.errors import Forbidden, Invalid, NotFound
-from service.photos.pipeline import NewPhoto
-from service.photos.service import record_photos
-from service.settings import CasesSettings
+from service.errors import Invalid, NotFound
 
 
 def find_verifier(*, session: Session, case: Case) -> uuid.UUID | None:
@@ -92,34 +94,110 @@ def verifier_candidates(*, session: Session, case: Case, limit: int = 50) -> lis
     return list(found.values())[:limit]
 
 
-def open_verification(
+# A unit still owes its result: the case's verification waits for it.
+AWAITING_RESULT = frozenset(
+    {DispatchState.DISPATCHED, DispatchState.CHECKED_IN, DispatchState.EXTENSION_REQUESTED}
+)
+
+
+def open_task(*, session: Session, case_id: uuid.UUID, lock: bool = False) -> VerificationTask | None:
+    """The case's open verification task, if any (at most one: `uq_verification_tasks_open_case`)."""
+    stmt = select(VerificationTask).where(
+        VerificationTask.case_id == case_id, VerificationTask.state == "open"
+    )
+    return session.scalars(stmt.with_for_update() if lock else stmt).one_or_none()
+
+
+def open_case_verification(
     *,
     session: Session,
     case: Case,
-    dispatch: Dispatch,
     by: User | None,
     at: datetime,
     assignee_id: uuid.UUID | None = None,
+    wait_for_all: bool = True,
 ) -> VerificationTask | None:
-    """Start verification of a handled dispatch (automatic after the result, or by a dispatcher)."""
-    assignee = assignee_id or find_verifier(session=session, case=case)
-    if assignee is None:
+    """Start verifying the case's results that wait for it (`handled`), in one task for the case.
+
+    Called with the case locked after every change that can leave the case's results complete: a
+    result, a send-back, a withdrawal. With `wait_for_all` (the automatic path) nothing happens while a
+    live dispatch still owes its result; a dispatcher naming the verifier (`assign_verification`)
+    starts at once with the results there are. Results join the case's open task when it has one;
+    else a new task goes to `assignee_id` or the case's verifier (`find_verifier`), and with nobody to
+    give it to, the results wait in `handled`. Returns the task, or None when nothing was started.
+    """
+    rows = list(
+        session.scalars(
+            select(Dispatch)
+            .where(Dispatch.case_id == case.id)
+            .order_by(Dispatch.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    )
+    if wait_for_all and any(DispatchState(d.state) in AWAITING_RESULT for d in rows):
         return None
-    transition_dispatch(
-        session=session,
-        case=case,
-        dispatch=dispatch,
-        action=Action.START_VERIFICATION,
-        actor=by,
-        at=at,
-        detail={"assignee_id": str(assignee)},
-    )
-    task = VerificationTask(
-        dispatch_id=dispatch.id, case_id=case.id, assignee_id=assignee, state="open", created_at=at
-    )
-    session.add(task)
+    waiting = [d for d in rows if d.state == DispatchState.HANDLED]
+    if not waiting:
+        return None
+    task = open_task(session=session, case_id=case.id, lock=True)
+    if task is None:
+        assignee = assignee_id or find_verifier(session=session, case=case)
+        if assignee is None:
+            return None
+        task = VerificationTask(case_id=case.id, assignee_id=assignee, state="open", created_at=at)
+        session.add(task)
+        session.flush()
+    elif assignee_id is not None:
+        task.assignee_id = assignee_id  # the dispatcher gives the whole visit to the worker named
+    for dispatch in waiting:
+        transition_dispatch(
+            session=session,
+            case=case,
+            dispatch=dispatch,
+            action=Action.START_VERIFICATION,
+            actor=by,
+            at=at,
+            detail={"assignee_id": str(task.assignee_id), "task_id": str(task.id)},
+        )
+        session.add(VerificationItem(task_id=task.id, dispatch_id=dispatch.id, outcome="pending"))
     session.flush()
     return task
+
+
+def cancel_item(*, session: Session, dispatch: Dispatch, reason: str, at: datetime) -> None:
+    """A dispatch leaves its pending verification (withdrawn): the item is cancelled, and the task too
+    when nothing is left to check in it."""
+    item = session.scalars(
+        select(VerificationItem)
+        .where(VerificationItem.dispatch_id == dispatch.id, VerificationItem.outcome == "pending")
+        .with_for_update()
+    ).one_or_none()
+    if item is None:
+        return
+    item.outcome, item.reason, item.decided_at = "cancelled", reason, at
+    session.flush()
+    task = session.get(VerificationTask, item.task_id, with_for_update=True)
+    assert task is not None
+    if not pending_items(session=session, task_id=task.id):
+        decided = session.scalars(
+            select(VerificationItem.outcome).where(
+                VerificationItem.task_id == task.id, VerificationItem.outcome != "cancelled"
+            )
+        ).all()
+        task.state = "cancelled" if not decided else ("passed" if set(decided) == {"passed"} else "failed")
+        task.done_at = at
+    session.flush()
+
+
+def pending_items(*, session: Session, task_id: uuid.UUID) -> list[VerificationItem]:
+    return list(
+        session.scalars(
+            select(VerificationItem)
+            .where(VerificationItem.task_id == task_id, VerificationItem.outcome == "pending")
+            .order_by(VerificationItem.dispatch_id)
+        )
+    )
 
 
 def assign_verification(
@@ -131,7 +209,9 @@ def assign_verification(
     client: ClientInfo | None = None,
     at: datetime | None = None,
 ) -> VerificationTask:
-    """The commanding level starts verification by hand, naming the grid worker who checks."""
+    """The commanding level starts verification by hand, naming the grid worker who checks: the task
+    covers every result of the case that waits for verification (this dispatch's among them), or the
+    case's open task takes them and goes to the worker named."""
     at = at or utcnow()
     case, dispatch = lock_dispatch(session=session, dispatch_id=dispatch_id)
     check_acting(session, by, case)
@@ -139,8 +219,8 @@ def assign_verification(
     assignee = session.get(User, assignee_id)
     if assignee is None or assignee.role_enum is not Role.grid_worker or not assignee.is_active:
         raise Invalid("assignee_id: an active grid worker")
-    task = open_verification(
-        session=session, case=case, dispatch=dispatch, by=by, at=at, assignee_id=assignee_id
+    task = open_case_verification(
+        session=session, case=case, by=by, at=at, assignee_id=assignee_id, wait_for_all=False
     )
     assert task is not None
     audit(
@@ -150,15 +230,44 @@ def assign_verification(
         action="start_verification",
         subject_type="dispatch",
         subject_id=dispatch_id,
+        detail={"task_id": str(task.id)},
     )
     return task
 
 
 @dataclass(frozen=True)
+class ItemView:
+    """One unit's result in a task: the item (outcome), the dispatch, and the unit's name."""
+
+    item: VerificationItem
+    dispatch: Dispatch
+    unit_name: str
+
+
+@dataclass(frozen=True)
 class TaskView:
     task: VerificationTask
-    dispatch: Dispatch
     case: Case
+    items: list[ItemView]
+
+
+def item_views(session: Session, task_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[ItemView]]:
+    """The items of these tasks with their dispatches and unit names, by task (units in whistle order,
+    then by name)."""
+    out: dict[uuid.UUID, list[ItemView]] = {task_id: [] for task_id in task_ids}
+    if not task_ids:
+        return out
+    u = refs.department_units.c
+    rows = session.execute(
+        select(VerificationItem, Dispatch, u.name)
+        .join(Dispatch, Dispatch.id == VerificationItem.dispatch_id)
+        .join(refs.department_units, u.id == Dispatch.unit_id)
+        .where(VerificationItem.task_id.in_(list(task_ids)))
+        .order_by(VerificationItem.task_id, Dispatch.dispatched_at, u.name, Dispatch.id)
+    ).all()
+    for item, dispatch, name in rows:
+        out[item.task_id].append(ItemView(item, dispatch, name))
+    return out
 
 
 def list_tasks(
@@ -172,8 +281,7 @@ def list_tasks(
     """The grid worker's tasks, oldest first (key: created_at, id); a page of `limit` after `after`."""
     key = (VerificationTask.created_at, VerificationTask.id)
     stmt = (
-        select(VerificationTask, Dispatch, Case)
-        .join(Dispatch, Dispatch.id == VerificationTask.dispatch_id)
+        select(VerificationTask, Case)
         .join(Case, Case.id == VerificationTask.case_id)
         .where(VerificationTask.assignee_id == user.id)
         .order_by(*key)
@@ -183,109 +291,17 @@ def list_tasks(
         stmt = stmt.where(keyset.after(key, after, descending=(False, False)))
     if not include_done:
         stmt = stmt.where(VerificationTask.state == "open")
-    return [TaskView(t, d, c) for t, d, c in session.execute(stmt).all()]
-
-
-def check_verifiable(
-    *, session: Session, dispatch_id: uuid.UUID, user: User, passed: bool, note: str
-) -> None:
-    """Everything `verify` would refuse, checked without locking or writing: run it before the photos
-    are processed and stored, so a refused decision stores nothing. `verify` checks again under lock."""
-    if not passed and not note.strip():
-        raise Invalid("reason: say what is still wrong")
-    dispatch = session.get(Dispatch, dispatch_id)
-    if dispatch is None:
-        raise NotFound(f"dispatch {dispatch_id} does not exist")
-    next_state(DispatchState(dispatch.state), Action.VERIFY_PASS if passed else Action.VERIFY_FAIL)
-    _assigned_task(session, dispatch_id, user, lock=False)
-
-
-def _assigned_task(session: Session, dispatch_id: uuid.UUID, user: User, *, lock: bool) -> VerificationTask:
-    stmt = select(VerificationTask).where(
-        VerificationTask.dispatch_id == dispatch_id, VerificationTask.state == "open"
-    )
-    task = session.scalars(stmt.with_for_update() if lock else stmt).first()
-    if task is None or task.assignee_id != user.id:
-        raise Forbidden("this verification is assigned to another grid worker")
-    return task
-
-
-def verify(
-    *,
-    session: Session,
-    dispatch_id: uuid.UUID,
-    user: User,
-    client: ClientInfo | None = None,
-    passed: bool,
-    note: str = "",
-    photos: Sequence[NewPhoto] = (),
-    far_from_case_m: float = CasesSettings().verification_far_m,
-    at: datetime | None = None,
-) -> Dispatch:
-    """Pass (the dispatch closes and is scored) or fail (rework: back to the unit, with the reason).
-
-    `photos` are the grid worker's on-site photos (核查照片), already stored; they are recorded with the
-    task in the same transaction as the decision, with their integrity flags
-    (`service.cases.verification_flags`; a photo farther than `far_from_case_m` from the case is one)."""
-    at = at or utcnow()
-    action = Action.VERIFY_PASS if passed else Action.VERIFY_FAIL
-    if not passed and not note.strip():
-        raise Invalid("reason: say what is still wrong")
-    unit_exists = session.scalar(select(Dispatch.id).where(Dispatch.id == dispatch_id))
-    if unit_exists is None:
-        raise NotFound(f"dispatch {dispatch_id} does not exist")
-    case, dispatch = lock_dispatch(session=session, dispatch_id=dispatch_id)
-    next_state(DispatchState(dispatch.state), action)
-    task = _assigned_task(session, dispatch.id, user, lock=True)
-    flags = verification_flags(
-        session=session, case=case, dispatch=dispatch, photos=photos, far_m=far_from_case_m
-    )
-    transition_dispatch(
-        session=session,
-        case=case,
-        dispatch=dispatch,
-        action=action,
-        actor=user,
-        at=at,
-        note=note,
-        detail={"photos": [p.sha256 for p in photos], "flags": list(flags)} if photos else None,
-    )
-    task.state = "passed" if passed else "failed"
-    task.done_at = at
-    task.note = note
-    task.photo_count = len(photos)
-    task.flags = list(flags)
-    task.flag_notes = flags
-    record_photos(session, photos, verification_task_id=task.id)
-    if passed:
-        dispatch.closed_at = at
-        session.flush()
-        evaluate_dispatch(session=session, dispatch=dispatch, reason="closed", at=at)
-    else:
-        # Rework (返工): the handling clock runs on against the same deadline until a new result.
-        dispatch.rework_count += 1
-        dispatch.result_at = None
-        dispatch.result_photo_count = 0
-        session.flush()
-    audit(
-        session,
-        by=user,
-        client=client,
-        action="verify_pass" if passed else "verify_fail",
-        subject_type="dispatch",
-        subject_id=dispatch_id,
-        detail={"photos": len(photos)},
-    )
-    return dispatch
+    rows = session.execute(stmt).all()
+    items = item_views(session, [t.id for t, _ in rows])
+    return [TaskView(t, c, items[t.id]) for t, c in rows]
 
 
 def get_task(*, session: Session, task_id: uuid.UUID) -> TaskView:
     row = session.execute(
-        select(VerificationTask, Dispatch, Case)
-        .join(Dispatch, Dispatch.id == VerificationTask.dispatch_id)
+        select(VerificationTask, Case)
         .join(Case, Case.id == VerificationTask.case_id)
         .where(VerificationTask.id == task_id)
     ).one_or_none()
     if row is None:
         raise NotFound(f"verification task {task_id} does not exist")
-    return TaskView(row[0], row[1], row[2])
+    return TaskView(row[0], row[1], item_views(session, [row[0].id])[row[0].id])

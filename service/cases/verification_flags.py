@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from geo.crs import haversine_m
-from service.cases.models import Case, Dispatch
+from service.cases.models import Case
 from service.db import refs
 from service.photos.pipeline import NewPhoto
 from service.photos.service import count_known
@@ -31,9 +31,17 @@ CLOCK_SLACK = timedelta(minutes=5)
 
 
 def verification_flags(
-    *, session: Session, case: Case, dispatch: Dispatch, photos: Sequence[NewPhoto], far_m: float
+    *,
+    session: Session,
+    case: Case,
+    photos: Sequence[NewPhoto],
+    far_m: float,
+    latest_result_at: datetime | None,
 ) -> dict[str, str]:
-    """Flag code → message (Simplified Chinese, shown in the apps), in `FLAG_CODES` order."""
+    """Flag code → message (Simplified Chinese, shown in the apps), in `FLAG_CODES` order.
+
+    `latest_result_at` is the latest of the results the photos verify (a joint case's photos must show
+    every unit's work, so none may predate the last result)."""
     notes: dict[str, str] = {}
     if not photos:
         return notes
@@ -41,8 +49,8 @@ def verification_flags(
     if reused:
         notes[PHOTO_REUSED] = f"有 {reused} 张核查照片与系统中已有照片相同（上报、处置或其他核查照片）"
     taken: list[datetime] = [photo.taken_at for photo in photos if photo.taken_at is not None]
-    if dispatch.result_at is not None and taken and min(taken) < dispatch.result_at - CLOCK_SLACK:
-        minutes = (dispatch.result_at - min(taken)).total_seconds() / 60
+    if latest_result_at is not None and taken and min(taken) < latest_result_at - CLOCK_SLACK:
+        minutes = (latest_result_at - min(taken)).total_seconds() / 60
         notes[PHOTO_BEFORE_RESULT] = f"核查照片拍摄时间早于处置反馈 {minutes:.0f} 分钟"
     place = _case_position(session, case)
     if place is not None:

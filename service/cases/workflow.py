@@ -225,16 +225,22 @@ def transition_dispatch(
     at: datetime,
     note: str = "",
     detail: dict[str, Any] | None = None,
+    derive: bool = True,
 ) -> CaseEvent:
     """Apply a dispatch-level action to a locked dispatch, re-derive the case, log it.
 
-    The state check comes first (409 names what is allowed), the actor's role second.
+    The state check comes first (409 names what is allowed), the actor's role second. `derive` False
+    leaves the case's state to the caller's next step (a reassignment whistles the new unit before the
+    case is derived again, so it never passes through `closed` or `filed` in between).
     """
     before = dispatch.state
     after = next_state(DispatchState(before), action)
     check_actor(actor, action)
     dispatch.state = after.value
-    derive_case(session=session, case=case, at=at)
+    if derive:
+        derive_case(session=session, case=case, at=at)
+    else:
+        session.flush()
     return append_event(
         session=session,
         case=case,

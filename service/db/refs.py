@@ -173,9 +173,10 @@ dispatches = table(
     column("extensions", JSONB()),  # granted extensions, one item each
 )
 
-verification_tasks = table(
-    "verification_tasks", column("id", Uuid()), column("case_id", Uuid()), column("dispatch_id", Uuid())
-)
+verification_tasks = table("verification_tasks", column("id", Uuid()), column("case_id", Uuid()))
+
+# The units' results a verification task covers (one task per case visit: 0015_joint_workflow).
+verification_items = table("verification_items", column("task_id", Uuid()), column("dispatch_id", Uuid()))
 
 # --- supervision (owner: service.supervision)
 

@@ -55,6 +55,13 @@ DEMO_ACCOUNTS = (
     DemoAccount(
         "team-desheng", "street_team", "德胜街道综合执法队员（演示）", unit_code="name:德胜街道综合行政执法队"
     ),
+    # The 正阳社区 story (舒兰市北城街道): private wiring removed by the departments with the street's team.
+    DemoAccount("power-shulan", "officer", "舒兰供电公司电工（演示）", unit_code="name:国网舒兰市供电公司"),
+    DemoAccount("emergency-shulan", "officer", "舒兰应急管理干部（演示）", unit_code="name:舒兰市应急管理局"),
+    DemoAccount("fire-shulan", "officer", "舒兰消防救援队员（演示）", unit_code="name:舒兰市消防救援大队"),
+    DemoAccount(
+        "team-beicheng", "street_team", "北城街道执法队员（演示）", unit_code="name:北城街道综合行政执法队"
+    ),
     DemoAccount(
         "supervisor-tongzhan", "supervisor", "船营区委统战部督办员（演示）", office_code="cy-tongzhan"
     ),

@@ -265,17 +265,17 @@ def dispatch_photos(session: Session, dispatch_ids: Sequence[uuid.UUID]) -> list
     """The result and verification photos of these dispatches, oldest first."""
     if not dispatch_ids:
         return []
-    p, t = Photo, refs.verification_tasks.c
+    p, i = Photo, refs.verification_items.c
     ids = list(dispatch_ids)
-    tasks = select(t.id).where(t.dispatch_id.in_(ids))
+    # A verification covers every unit's result of its case: its photos show under each of them.
     rows = session.execute(
         select(
-            p.id, p.sha256, p.display_key, p.thumb_key, p.dispatch_id, p.verification_task_id, t.dispatch_id,
+            p.id, p.sha256, p.display_key, p.thumb_key, p.dispatch_id, p.verification_task_id, i.dispatch_id,
         )
-        .outerjoin(refs.verification_tasks, t.id == p.verification_task_id)
-        .where(or_(p.dispatch_id.in_(ids), p.verification_task_id.in_(tasks)))
+        .outerjoin(refs.verification_items, i.task_id == p.verification_task_id)
+        .where(or_(p.dispatch_id.in_(ids), i.dispatch_id.in_(ids)))
         # A result comes before the verification of it, also when both were stored in one instant.
-        .order_by(p.created_at, p.verification_task_id.is_not(None), p.position, p.id)
+        .order_by(p.created_at, p.verification_task_id.is_not(None), p.position, p.id, i.dispatch_id)
     )  # fmt: skip
     return [
         DispatchPhoto(

@@ -47,6 +47,7 @@ def test_rules_follow_the_article_and_the_standards() -> None:
     wiring = rules["2101"]  # 私接电线
     assert wiring.primary_kind == "power_supply"
     assert set(wiring.joint_kinds) == {"emergency_management", "fire_rescue"}
+    assert wiring.on_street_list  # the street's team removes it with the departments (正阳社区)
     sign = rules["0202"]  # 违章张贴悬挂广告牌匾: the 德胜街道 case
     assert sign.kinds == ("market_regulation", "public_security")
     assert not sign.on_street_list

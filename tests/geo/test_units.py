@@ -43,7 +43,8 @@ def test_desheng_signboard_case_whistles_market_regulation_and_beijing_road_poli
 
 
 def test_street_list_item_goes_to_the_street_team(city: DemoCity, units: UnitRouter) -> None:
-    rule = load_rules()["0501"]  # 无照经营游商, on the list
+    rule = load_rules()["0507"]  # 乱堆物料堆: on the list, no joint department
+    assert rule.on_street_list and not rule.joint_kinds
     p = point_in(city, "德胜街道")
     found, trace = units.responsible(
         p.x, p.y, primary_kind=rule.primary_kind, joint_kinds=rule.joint_kinds, on_street_list=True
@@ -54,14 +55,44 @@ def test_street_list_item_goes_to_the_street_team(city: DemoCity, units: UnitRou
     assert "directly" in trace[0]
 
 
+def test_street_list_item_with_joint_departments_is_led_by_the_street_team(
+    city: DemoCity, units: UnitRouter
+) -> None:
+    rule = load_rules()["0501"]  # 无照经营游商: on the list, with the market regulator
+    p = point_in(city, "德胜街道")
+    found, trace = units.responsible(
+        p.x, p.y, primary_kind=rule.primary_kind, joint_kinds=rule.joint_kinds, on_street_list=True
+    )
+    assert [(r.role, r.unit.name if r.unit else None) for r in found] == [
+        ("street_team", "德胜街道综合行政执法队"),
+        ("joint", "船营区城管执法大队"),
+        ("joint", "吉林市市场监督管理局"),
+    ]
+    assert "leads" in trace[0]
+
+
 def test_zhengyang_wiring_case_prefers_county_units(city: DemoCity, units: UnitRouter) -> None:
-    rule = load_rules()["2101"]  # 私接电线
+    rule = load_rules()["2101"]  # 私接电线: on 北城街道's list, with the departments (the 正阳社区 story)
     p = point_in(city, "正阳社区")
+    found, _ = units.responsible(
+        p.x,
+        p.y,
+        primary_kind=rule.primary_kind,
+        joint_kinds=rule.joint_kinds,
+        on_street_list=rule.on_street_list,
+    )
+    assert [(r.role, r.unit.name if r.unit else None) for r in found] == [
+        ("street_team", "北城街道综合行政执法队"),
+        ("joint", "国网舒兰市供电公司"),
+        ("joint", "舒兰市应急管理局"),
+        ("joint", "舒兰市消防救援大队"),
+    ]
+    # Without the street list, the departments alone (the primary first).
     found, _ = units.responsible(p.x, p.y, primary_kind=rule.primary_kind, joint_kinds=rule.joint_kinds)
-    assert [r.unit.name if r.unit else None for r in found] == [
-        "国网舒兰市供电公司",
-        "舒兰市应急管理局",
-        "舒兰市消防救援大队",
+    assert [(r.role, r.unit.name if r.unit else None) for r in found] == [
+        ("primary", "国网舒兰市供电公司"),
+        ("joint", "舒兰市应急管理局"),
+        ("joint", "舒兰市消防救援大队"),
     ]
     # In the urban districts the same kinds fall to the city-wide units.
     q = point_in(city, "德胜街道")

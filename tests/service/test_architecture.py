@@ -6,7 +6,8 @@
 - No module under `service/` is longer than 450 lines.
 - Every role has one file name in every package: HTTP routers are made only in `views.py` (or a `views/`
   package), tables only in `models.py`, command groups only in `cli.py`, request and response models
-  only in `schemas.py` (top-level modules, such as the settings and the error shape, aside).
+  only in `schemas.py` (or a `schemas/` package) (top-level modules, such as the settings and the error
+  shape, aside).
 """
 
 from __future__ import annotations
@@ -146,7 +147,7 @@ HOMES = {
     "router": lambda p: p.name == "views.py" or p.parent.name == "views",
     "cli": lambda p: p.name == "cli.py",
     "table": lambda p: p.name == "models.py",
-    "schema": lambda p: p.name == "schemas.py",
+    "schema": lambda p: p.name == "schemas.py" or p.parent.name == "schemas",
 }
 
 

@@ -1,5 +1,6 @@
-"""A grid worker re-checks a handled case on site from the reporter app (核查): sees the unit's result and
-its photo, takes a photo there, and passes (the dispatch closes) or fails it (返工, back to the unit)."""
+"""A grid worker re-checks a handled case on site from the reporter app (核查): sees each unit's result
+and its photo, takes a photo there, and records each unit's outcome — passed (the dispatch closes) or
+not (返工, back to the unit) — sending the visit at once."""
 
 from __future__ import annotations
 
@@ -70,7 +71,7 @@ def _open_task(browser_page: BrowserPage, handled: Handled) -> tuple[Any, str]:
     page = browser_page.page
     open_signed_in(browser_page, "/app/", handled.worker, handled.password)
     page.click("#tab-tasks")
-    task = page.locator(f"#task-list .task-item[data-dispatch='{handled.dispatch_id}']")
+    task = page.locator(f"#task-list .task-item:has(.task-unit[data-dispatch='{handled.dispatch_id}'])")
     task.wait_for()
     # The unit's result photo is there to compare with what the worker sees on site.
     task.locator(".photo-strip img").wait_for()
@@ -81,7 +82,7 @@ def _open_task(browser_page: BrowserPage, handled: Handled) -> tuple[Any, str]:
 def _task_after(base: str, handled: Handled) -> dict[str, Any]:
     auth = token_of(base, handled.worker, handled.password)
     tasks = ok(httpx.get(f"{base}/api/v1/verification/tasks?include_done=true", headers=auth))
-    [task] = [t for t in tasks if t["dispatch"]["id"] == handled.dispatch_id]
+    [task] = [t for t in tasks if handled.dispatch_id in {i["dispatch"]["id"] for i in t["items"]}]
     return dict(task)
 
 
@@ -94,16 +95,16 @@ def test_a_grid_worker_passes_verification_with_a_site_photo_and_the_dispatch_cl
     assert "已劝离摊贩" in task.inner_text()
 
     # Without a photo taken on site, the phone says so and nothing changes.
-    task.locator("button.task-pass").click()
+    task.locator("button.task-submit").click()
     task.locator("text=请先拍摄现场核查照片").wait_for()
     assert _task_after(base, handled)["state"] == "open"
 
     page = browser_page.page
     page.set_input_files(f"#task-photo-{task_id}", str(SITE_PHOTO))
     task.locator(".photo-tile img").wait_for()
-    task.locator("input.task-reason").fill("现场复核：已恢复通行")
+    task.locator("input.task-note").fill("现场复核：已恢复通行")
     browser_page.screenshot("app-verification-task-360x640")
-    task.locator("button.task-pass").click()
+    task.locator("button.task-submit").click()
     page.wait_for_selector("text=没有待核查的任务")
 
     done = _task_after(base, handled)
@@ -141,12 +142,19 @@ def test_a_grid_worker_fails_verification_with_a_reason_and_photo_and_the_unit_m
     task, task_id = _open_task(browser_page, handled)
     browser_page.page.set_input_files(f"#task-photo-{task_id}", str(SITE_PHOTO))
     task.locator(".photo-tile img").wait_for()
-    task.locator("input.task-reason").fill("摊位仍在原处")
-    task.locator("button.task-fail").click()
+    unit = task.locator(f".task-unit[data-dispatch='{handled.dispatch_id}']")
+    unit.locator("input.task-unit-fail").check()
+    # Not passed without a reason: the phone asks for it first.
+    task.locator("button.task-submit").click()
+    task.locator("text=不通过的原因").first.wait_for()
+    assert _task_after(base, handled)["state"] == "open"
+    unit.locator("input.task-unit-reason").fill("摊位仍在原处")
+    task.locator("button.task-submit").click()
     browser_page.page.wait_for_selector("text=没有待核查的任务")
 
     done = _task_after(base, handled)
-    assert done["state"] == "failed" and done["note"] == "摊位仍在原处"
+    assert done["state"] == "failed"
+    assert [(i["outcome"], i["reason"]) for i in done["items"]] == [("failed", "摊位仍在原处")]
     detail = ok(httpx.get(f"{base}/api/v1/console/cases/{handled.case_id}", headers=handled.desk))
     [dispatch] = detail["dispatches"]
     assert dispatch["state"] == "checked_in" and dispatch["rework_count"] == 1

@@ -1,5 +1,6 @@
 """The console's cases: the list, one case with its log, case actions (void, hold, resume, close, merge),
-the whistle (吹哨) with suggested units, extension and send-back decisions, verification by hand."""
+the whistle (吹哨) with suggested units and its own limits, extension and send-back decisions,
+withdrawal and reassignment (撤回/改派), verification by hand."""
 
 from __future__ import annotations
 
@@ -18,13 +19,17 @@ from service.cases.schemas import (
     DispatchPublic,
     DispatchRequest,
     ExtensionDecision,
+    LimitRequest,
     MergeRequest,
     NoteRequest,
     ReasonRequest,
+    ReassignPublic,
+    ReassignRequest,
     SuggestionPublic,
     UnitRefPublic,
     VerificationTaskPublic,
     VerifierPublic,
+    WithdrawRequest,
 )
 from service.cases.states import Action, CaseState
 from service.cases.views.common import (
@@ -141,10 +146,50 @@ def dispatch_case(
     case_id: uuid.UUID, body: DispatchRequest, session: SessionDep, user: Commander, client: ClientDep
 ) -> list[DispatchPublic]:
     created = cases.dispatch_case(
-        session=session, case_id=case_id, unit_ids=body.unit_ids, by=user, note=body.note, client=client
-    )
+        session=session, case_id=case_id, unit_ids=body.unit_ids, by=user, note=body.note, client=client,
+        limits=_limits(body.check_in_limit, body.handling_limit),
+    )  # fmt: skip
     session.commit()
     return [dispatch_public(d) for d in created]
+
+
+def _limits(check_in: LimitRequest | None, handling: LimitRequest | None) -> cases.WhistleLimits | None:
+    if check_in is None and handling is None:
+        return None
+    return cases.WhistleLimits(
+        check_in=check_in.limit() if check_in else None, handling=handling.limit() if handling else None
+    )
+
+
+@router.post(
+    "/dispatches/{dispatch_id}/withdraw", response_model=DispatchPublic,
+    summary="Withdraw a running dispatch (撤回), with the reason; the case closes when every remaining "
+    "dispatch is closed, and returns to the whistle step when none remains",
+)  # fmt: skip
+def withdraw(
+    dispatch_id: uuid.UUID, body: WithdrawRequest, session: SessionDep, user: Commander, client: ClientDep
+) -> DispatchPublic:
+    d = cases.withdraw_dispatch(
+        session=session, dispatch_id=dispatch_id, by=user, reason=body.reason, client=client
+    )
+    session.commit()
+    return dispatch_public(d)
+
+
+@router.post(
+    "/dispatches/{dispatch_id}/reassign", response_model=ReassignPublic, status_code=status.HTTP_201_CREATED,
+    summary="Reassign a running dispatch (改派): withdraw it and whistle the case to another unit, with the "
+    "same reason",
+)  # fmt: skip
+def reassign(
+    dispatch_id: uuid.UUID, body: ReassignRequest, session: SessionDep, user: Commander, client: ClientDep
+) -> ReassignPublic:
+    old, new = cases.reassign_dispatch(
+        session=session, dispatch_id=dispatch_id, unit_id=body.unit_id, by=user, reason=body.reason,
+        limits=_limits(body.check_in_limit, body.handling_limit), client=client,
+    )  # fmt: skip
+    session.commit()
+    return ReassignPublic(withdrawn=dispatch_public(old), dispatch=dispatch_public(new))
 
 
 @router.post(

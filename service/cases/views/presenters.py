@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from media.storage import MediaStore
 from service.cases import service as cases
 from service.cases import states
+from service.cases.deadlines import LimitUnit
 from service.cases.models import Case, Dispatch, VerificationTask
 from service.cases.schemas import (
     BoardRowPublic,
@@ -21,7 +22,9 @@ from service.cases.schemas import (
     DispatchPhotoPublic,
     DispatchPublic,
     IndicatorRowPublic,
+    LimitPublic,
     SupervisionPublic,
+    VerificationItemPublic,
     VerificationPublic,
     VerificationTaskPublic,
 )
@@ -63,8 +66,8 @@ def dispatch_public(d: Dispatch, *, case_supervision: SupervisionPublic | None =
         state=d.state,
         dispatched_at=d.dispatched_at,
         note=d.note,
-        check_in_limit={"amount": _amount(d.check_in_amount), "unit": d.check_in_unit},
-        handling_limit={"amount": _amount(d.handling_amount), "unit": d.handling_unit},
+        check_in_limit=_limit(d.check_in_amount, d.check_in_unit, d.check_in_custom),
+        handling_limit=_limit(d.handling_amount, d.handling_unit, d.handling_custom),
         check_in_deadline=d.check_in_deadline,
         handling_deadline=d.handling_deadline,
         checked_in_at=d.checked_in_at,
@@ -86,6 +89,9 @@ def dispatch_public(d: Dispatch, *, case_supervision: SupervisionPublic | None =
         send_back_reason=d.send_back_reason,
         send_back_rejected_at=d.send_back_rejected_at,
         closed_at=d.closed_at,
+        withdrawn_at=d.withdrawn_at,
+        withdraw_reason=d.withdraw_reason,
+        reassigned_from_id=d.reassigned_from_id,
         allowed_actions=[a.value for a in states.allowed_actions(DispatchState(d.state))],
     )
 
@@ -116,44 +122,65 @@ def case_detail_public(
         ],
         verifications=[
             VerificationPublic(
-                id=t.id, dispatch_id=t.dispatch_id, assignee_id=t.assignee_id, state=t.state,
-                created_at=t.created_at, done_at=t.done_at, note=t.note, photo_count=t.photo_count,
-                flags=flags_public(t),
+                id=t.id, dispatch_id=i.dispatch_id, assignee_id=t.assignee_id, state=_ITEM_STATES[i.outcome],
+                task_state=t.state, created_at=t.created_at, done_at=i.decided_at, note=i.reason or t.note,
+                photo_count=t.photo_count, flags=flags_public(t),
             )
-            for t in detail.verifications
+            for t, i in detail.verifications
         ],
     )  # fmt: skip
+
+
+# An item's outcome as the task states read (a pending unit is an open verification).
+_ITEM_STATES = {"pending": "open", "passed": "passed", "failed": "failed", "cancelled": "cancelled"}
 
 
 def tasks_public(
     session: Session, store: MediaStore, views: list[cases.TaskView]
 ) -> list[VerificationTaskPublic]:
-    """Each task with the unit's result photos (what to check) and the grid worker's own photos."""
-    results = result_photos(session, [v.dispatch.id for v in views])
+    """Each task with every unit's result and its photos (what to check), and the grid worker's own."""
+    results = result_photos(session, [i.dispatch.id for v in views for i in v.items])
     taken = verification_photos(session, [v.task.id for v in views])
-    return [
-        VerificationTaskPublic(
-            id=v.task.id,
-            state=v.task.state,
-            created_at=v.task.created_at,
-            done_at=v.task.done_at,
-            note=v.task.note,
-            case=case_public(v.case),
-            dispatch=dispatch_public(v.dispatch),
-            result_photos=[photo_public(p, store) for p in results[v.dispatch.id]],
-            photos=[photo_public(p, store) for p in taken[v.task.id]],
-            flags=flags_public(v.task),
+    out = []
+    for v in views:
+        items = [
+            VerificationItemPublic(
+                dispatch=dispatch_public(i.dispatch), unit_name=i.unit_name, outcome=i.item.outcome,
+                reason=i.item.reason, decided_at=i.item.decided_at,
+                result_photos=[photo_public(p, store) for p in results[i.dispatch.id]],
+            )
+            for i in v.items
+        ]  # fmt: skip
+        out.append(
+            VerificationTaskPublic(
+                id=v.task.id,
+                state=v.task.state,
+                created_at=v.task.created_at,
+                done_at=v.task.done_at,
+                note=v.task.note,
+                case=case_public(v.case),
+                items=items,
+                dispatch=items[0].dispatch,
+                result_photos=[p for item in items for p in item.result_photos],
+                photos=[photo_public(p, store) for p in taken[v.task.id]],
+                flags=flags_public(v.task),
+            )
         )
-        for v in views
-    ]
+    return out
+
+
+def _limit(amount: Decimal, unit: str, custom: bool) -> LimitPublic:
+    return LimitPublic(amount=_amount(amount), unit=LimitUnit(unit), custom=bool(custom))
 
 
 def board_row_public(r: cases.BoardRow) -> BoardRowPublic:
     return BoardRowPublic(
-        **{k: v for k, v in r.__dict__.items() if not k.endswith("_colour")},
+        **{k: v for k, v in r.__dict__.items() if not k.endswith(("_colour", "_limit"))},
         check_in_colour=r.check_in_colour.value,
         handling_colour=r.handling_colour.value,
         colour=r.colour.value,
+        check_in_limit=_limit(*r.check_in_limit),
+        handling_limit=_limit(*r.handling_limit),
     )
 
 

@@ -1,4 +1,6 @@
-"""The grid workers' verification (核查): my tasks, and passing or failing a result with on-site photos.
+"""The grid workers' verification (核查): my tasks (one per case visit, covering every unit's result),
+and the outcome of each unit's result with on-site photos — all units of a visit at once
+(`tasks/{id}/decision`), or one unit (`dispatches/{id}/pass|fail`).
 
 A decision that will be refused (another worker's task 403, wrong state 409, fail without a reason 422) is
 refused before any photo is processed or stored; the body itself is read under the media limits first.
@@ -15,8 +17,10 @@ from starlette.concurrency import run_in_threadpool
 
 from service.cases import service as cases
 from service.cases.schemas import (
+    DECISION_UPLOAD_SCHEMA,
     FAIL_UPLOAD_SCHEMA,
     PASS_UPLOAD_SCHEMA,
+    DecisionForm,
     DispatchPublic,
     FailForm,
     PassForm,
@@ -26,6 +30,7 @@ from service.cases.schemas import (
 from service.cases.views.common import ERRORS, GridWorker
 from service.cases.views.presenters import dispatch_public, tasks_public
 from service.deps import ClientDep, SessionDep, SettingsDep
+from service.errors import Invalid
 from service.paging import Page
 from service.photos.pipeline import receive_photos
 from service.photos.store import MediaStoreDep, media_limits
@@ -116,3 +121,38 @@ async def verify_fail(
         passed=False, form_model=FailForm, dispatch_id=dispatch_id, request=request, session=session,
         settings=settings, store=store, user=user, client=client,
     )  # fmt: skip
+
+
+@router.post(
+    "/tasks/{task_id}/decision", response_model=VerificationTaskPublic, responses=UPLOAD_ERRORS,
+    summary="Decide a visit (核查): each pending unit's result passes or fails (rework, with the reason); "
+    "multipart: `outcomes` (JSON), `note`, `photos` (on-site photos)",
+    openapi_extra=multipart_body(DECISION_UPLOAD_SCHEMA),
+)  # fmt: skip
+async def decide_task(
+    task_id: uuid.UUID, request: Request, session: SessionDep, settings: SettingsDep, store: MediaStoreDep,
+    user: GridWorker, client: ClientDep,
+) -> VerificationTaskPublic:  # fmt: skip
+    session.commit()  # no pooled connection is held while a slow phone streams its photos in
+    limits = media_limits(settings.media, min_photos=settings.cases.verification_min_photos)
+    parts = await read_form(request, limits=limits)
+    try:
+        form = parse_fields(DecisionForm, parts.fields)
+        outcomes = {o.dispatch_id: cases.Outcome(o.passed, o.reason) for o in form.outcomes}
+        if len(outcomes) != len(form.outcomes):
+            raise Invalid("outcomes: 每个单位只能给出一个结论")
+
+        def work() -> VerificationTaskPublic:
+            # Checked before the photos are processed: nothing is stored for a decision that will be refused.
+            cases.check_decidable(session=session, task_id=task_id, user=user, outcomes=outcomes)
+            photos = receive_photos([p.read() for p in parts.photos], limits=limits, store=store)
+            cases.decide_task(
+                session=session, task_id=task_id, user=user, outcomes=outcomes, note=form.note, photos=photos,
+                far_from_case_m=settings.cases.verification_far_m, client=client,
+            )  # fmt: skip
+            session.commit()
+            return tasks_public(session, store, [cases.get_task(session=session, task_id=task_id)])[0]
+
+        return await run_in_threadpool(work)
+    finally:
+        parts.close()

@@ -48,6 +48,8 @@ KINDS = {
     "t_market": "市场监管",
     "t_police": "公安",
     "t_power": "供电",
+    "t_emergency": "应急管理",
+    "t_fire": "消防救援",
     "t_street": "街道综合执法",
 }
 
@@ -59,7 +61,9 @@ CATEGORIES: list[dict[str, Any]] = [
     },
     {
         "code": WIRING, "major_code": "21", "major_name": "扩展事件", "name": "私接电线",
-        "primary_kind": "t_power", "joint_kinds": [], "on_street_list": False,
+        # On the street's list with departments: 北城街道's team leads, the power company, emergency
+        # management and the fire brigade join it (the 正阳社区 story).
+        "primary_kind": "t_power", "joint_kinds": ["t_emergency", "t_fire"], "on_street_list": True,
         "report_in_amount": 1, "report_in_unit": "urgent_hours", "handling_amount": 2, "handling_unit": "work_days",
     },
     {
@@ -142,6 +146,8 @@ def seed_geography(session: Session) -> dict[str, uuid.UUID]:
         "police": ("北京路派出所", "t_police", "220204", None, False, _square(*DESHENG_POINT, 0.01)),
         "police_other": ("江南派出所", "t_police", "220211", None, False, _square(126.56, 43.80, 0.01)),
         "power": ("国网舒兰市供电公司", "t_power", "220283", None, False, _square(*ZHENGYANG_POINT, 0.2)),
+        "emergency": ("舒兰市应急管理局", "t_emergency", "220283", None, False, _square(*ZHENGYANG_POINT, 0.2)),
+        "fire": ("舒兰市消防救援大队", "t_fire", "220283", None, False, _square(*ZHENGYANG_POINT, 0.2)),
         "desheng_team": ("德胜街道综合执法队", "t_street", "220204", DESHENG["street"], True, _square(*DESHENG_POINT, 0.05)),
         "beicheng_team": (
             "北城街道综合执法队", "t_street", "220283", ZHENGYANG["street"], True, _square(*ZHENGYANG_POINT, 0.05)
@@ -186,6 +192,8 @@ def make_people(session: Session, units: dict[str, uuid.UUID]) -> dict[str, User
         "police": (Role.officer, units["police"], "北京路派出所民警"),
         "police_other": (Role.officer, units["police_other"], "江南派出所民警"),
         "power": (Role.officer, units["power"], "供电公司电工"),
+        "emergency": (Role.officer, units["emergency"], "应急管理局干部"),
+        "fire": (Role.officer, units["fire"], "消防救援队员"),
         "desheng_team": (Role.street_team, units["desheng_team"], "德胜街道执法队员"),
         "beicheng_team": (Role.street_team, units["beicheng_team"], "北城街道执法队员"),
         "desheng_worker": (Role.grid_worker, None, "德胜网格员"),
@@ -297,3 +305,42 @@ def auth(db: Session, settings: Settings) -> Auth:
         return issued[user.id]
 
     return headers
+
+
+class Clock:
+    """The workflow's clock, set by the test: every `utcnow()` of the case workflow answers `now`, so
+    HTTP requests act at chosen instants (before, at, after a deadline)."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def set(self, now: datetime) -> datetime:
+        self.now = now
+        return now
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """Monday 2026-11-16 13:00 in Jilin (05:00 UTC) until the test moves it."""
+    from service.cases import (
+        board,
+        department,
+        dispatch_decisions,
+        dispatching,
+        evaluation,
+        triage,
+        verification,
+        verification_decision,
+        workflow,
+    )
+
+    fake = Clock(datetime(2026, 11, 16, 5, 0, tzinfo=UTC))
+    for module in (
+        board, department, dispatch_decisions, dispatching, evaluation, triage, verification,
+        verification_decision, workflow,
+    ):  # fmt: skip
+        monkeypatch.setattr(module, "utcnow", fake)
+    return fake

@@ -58,9 +58,13 @@ def seed_week(db: Session, city: City, make_report: ReportFactory) -> dict[str, 
     cases.check_in(session=db, dispatch_id=d1.id, user=market, at=at(2, 10))
     cases.check_in(session=db, dispatch_id=d2.id, user=police, at=at(2, 12, 30))
     cases.submit_result(session=db, dispatch_id=d1.id, user=market, note="拆除", photos=[PHOTO], at=at(4, 10))
-    cases.verify(session=db, dispatch_id=d1.id, user=worker, passed=True, at=at(4, 15))
     cases.submit_result(session=db, dispatch_id=d2.id, user=police, note="已处理", at=at(5, 16))
-    cases.verify(session=db, dispatch_id=d2.id, user=worker, passed=False, note="未拆除", at=at(5, 17))
+    # One visit for the joint case once both results are in: the market passes, the police rework.
+    (task,) = cases.list_tasks(session=db, user=worker)
+    cases.decide_task(
+        session=db, task_id=task.task.id, user=worker, at=at(5, 17),
+        outcomes={d1.id: cases.Outcome(passed=True), d2.id: cases.Outcome(passed=False, reason="未拆除")},
+    )  # fmt: skip
     cases.submit_result(session=db, dispatch_id=d2.id, user=police, note="拆除", photos=[PHOTO], at=at(6, 10))
     cases.verify(session=db, dispatch_id=d2.id, user=worker, passed=True, at=at(6, 11))
 

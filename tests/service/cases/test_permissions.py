@@ -50,6 +50,8 @@ MATRIX: dict[tuple[str, str], set[Role]] = {
     ("POST", "/api/v1/console/dispatches/{dispatch_id}/extension/deny"): DISPATCH,
     ("POST", "/api/v1/console/dispatches/{dispatch_id}/verification"): DISPATCH,
     ("POST", "/api/v1/console/dispatches/{dispatch_id}/send-back/reject"): DISPATCH,
+    ("POST", "/api/v1/console/dispatches/{dispatch_id}/withdraw"): {R.dispatcher, R.street_team},
+    ("POST", "/api/v1/console/dispatches/{dispatch_id}/reassign"): {R.dispatcher, R.street_team},
     ("GET", "/api/v1/console/cases/{case_id}/verifiers"): DISPATCH,
     ("GET", "/api/v1/console/board"): CONSOLE_READ,
     ("GET", "/api/v1/console/overdue"): CONSOLE_READ,
@@ -72,6 +74,7 @@ MATRIX: dict[tuple[str, str], set[Role]] = {
     ("GET", "/api/v1/verification/tasks"): {R.grid_worker},
     ("POST", "/api/v1/verification/dispatches/{dispatch_id}/pass"): {R.grid_worker},
     ("POST", "/api/v1/verification/dispatches/{dispatch_id}/fail"): {R.grid_worker},
+    ("POST", "/api/v1/verification/tasks/{task_id}/decision"): {R.grid_worker},
 }
 
 # Bodies valid enough to pass validation, so that what answers is the role check or the lookup.
@@ -87,6 +90,9 @@ BODIES: dict[str, dict[str, Any]] = {
     "send-back": {"json": {"reason": "x"}},
     "fail": {"data": {"reason": "x"}},
     "reject": {"json": {"reason": "x"}},
+    "withdraw": {"json": {"reason": "x"}},
+    "reassign": {"json": {"unit_id": str(uuid.uuid4()), "reason": "x"}},
+    "decision": {"data": {"outcomes": f'[{{"dispatch_id": "{uuid.uuid4()}", "passed": true}}]'}},
     "supervision": {"json": {"office_id": str(uuid.uuid4()), "deadline": "2099-01-01T09:00:00+08:00"}},
     "escalate": {"json": {"to_level": "city", "reason": "x"}},
 }
@@ -103,7 +109,9 @@ CELLS = [(method, path, role) for (method, path) in MATRIX for role in Role]
 
 
 def _request(client: TestClient, method: str, path: str, headers: dict[str, str]) -> int:
-    url = path.format(report_id=uuid.uuid4(), case_id=uuid.uuid4(), dispatch_id=uuid.uuid4())
+    url = path.format(
+        report_id=uuid.uuid4(), case_id=uuid.uuid4(), dispatch_id=uuid.uuid4(), task_id=uuid.uuid4()
+    )
     if path.endswith("/feed"):
         # A stream: the status line is enough; the body is never read.
         with client.stream("GET", url, headers=headers, params={"heartbeat_s": 0.2}) as response:
@@ -193,3 +201,32 @@ def test_a_street_team_whistles_only_in_its_own_street(
     assert refused.status_code == 409 and refused.json()["error"]["details"]["command_level"] == "city"
     sent = client.post(f"/api/v1/console/cases/{mine.json()['id']}/dispatch", json=body, headers=team)
     assert sent.status_code == 201
+
+
+def test_a_street_team_withdraws_and_reassigns_only_in_its_own_street(
+    client: TestClient, city: City, auth: Auth, db: Session, make_report: Any
+) -> None:
+    from service.cases import service as cases
+    from tests.service.cases.conftest import ZHENGYANG, ZHENGYANG_POINT
+
+    desk, street = city.users["dispatcher"], city.users["desheng_team"]
+    mine = cases.file_report(session=db, report_id=make_report(), by=street)  # the street commands it
+    theirs = cases.file_report(
+        session=db, report_id=make_report(place=ZHENGYANG, point=ZHENGYANG_POINT), by=desk
+    )
+    (here,) = cases.dispatch_case(session=db, case_id=mine.id, unit_ids=[city.unit("market")], by=street)
+    (there,) = cases.dispatch_case(session=db, case_id=theirs.id, unit_ids=[city.unit("power")], by=desk)
+    db.commit()
+    team = auth(city.users["desheng_team"])
+    console = "/api/v1/console/dispatches"
+    reassign = {"unit_id": str(city.unit("police")), "reason": "改由派出所办理"}
+    assert (
+        client.post(f"{console}/{there.id}/withdraw", json={"reason": "x"}, headers=team).status_code == 404
+    )
+    assert client.post(f"{console}/{there.id}/reassign", json=reassign, headers=team).status_code == 404
+    moved = client.post(f"{console}/{here.id}/reassign", json=reassign, headers=team)
+    assert moved.status_code == 201, moved.text
+    assert moved.json()["withdrawn"]["state"] == "withdrawn"
+    assert moved.json()["dispatch"]["unit_id"] == str(city.unit("police"))
+    db.expire_all()
+    assert db.get(type(there), there.id).state == "dispatched"  # type: ignore[union-attr]

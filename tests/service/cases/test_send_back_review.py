@@ -87,7 +87,7 @@ def test_only_a_sent_back_dispatch_of_a_live_case_can_be_rejected(
 
     not_sent_back = client.post(reject.format(live), json={"reason": "x"}, headers=desk)
     assert not_sent_back.status_code == 409
-    assert not_sent_back.json()["error"]["details"]["allowed"] == ["check_in", "send_back"]
+    assert not_sent_back.json()["error"]["details"]["allowed"] == ["check_in", "send_back", "withdraw"]
     no_reason = client.post(reject.format(sent_back), json={"reason": "  "}, headers=desk)
     assert no_reason.status_code == 422
 

@@ -68,7 +68,8 @@ def _generate(db: Session, city: City, make_report: ReportFactory, n: int) -> di
                     cases.submit_result(
                         session=db, dispatch_id=dispatch.id, user=officer, note="已处置", at=done
                     )
-                    if rng.random() < 0.5:  # and verified: the dispatch closes
+                    # and verified: the dispatch closes (a joint case's result waits for the others')
+                    if rng.random() < 0.5 and dispatch.state == "verifying":
                         cases.verify(
                             session=db, dispatch_id=dispatch.id, user=city.users["desheng_worker"], passed=True,
                             at=done + timedelta(hours=1),

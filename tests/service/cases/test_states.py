@@ -50,6 +50,12 @@ EXPECTED_DISPATCH = {
     ("handled", "start_verification"): "verifying",
     ("verifying", "verify_pass"): "closed",
     ("verifying", "verify_fail"): "checked_in",
+    # 撤回: any running dispatch can be taken back by the command center.
+    ("dispatched", "withdraw"): "withdrawn",
+    ("checked_in", "withdraw"): "withdrawn",
+    ("extension_requested", "withdraw"): "withdrawn",
+    ("handled", "withdraw"): "withdrawn",
+    ("verifying", "withdraw"): "withdrawn",
 }
 
 CASE_PAIRS = list(itertools.product(CaseState, Action))
@@ -98,15 +104,19 @@ def test_tables_equal_the_documented_ones() -> None:
 def test_same_named_states_dispatch_on_type_not_value() -> None:
     # "dispatched" is both a case state and a dispatch state; they allow different actions.
     assert states.allowed_actions(CaseState.DISPATCHED) == [Action.DISPATCH]
-    assert states.allowed_actions(DispatchState.DISPATCHED) == [Action.CHECK_IN, Action.SEND_BACK]
+    assert states.allowed_actions(DispatchState.DISPATCHED) == [
+        Action.CHECK_IN,
+        Action.SEND_BACK,
+        Action.WITHDRAW,
+    ]
 
 
 def test_terminal_states() -> None:
     terminal_cases = {s for s in CaseState if states.is_terminal(s)}
     terminal_dispatches = {s for s in DispatchState if states.is_terminal(s)}
     assert terminal_cases == {CaseState.VOIDED, CaseState.MERGED, CaseState.CLOSED}
-    # A send-back stands unless the command center rejects it (退回不成立).
-    assert terminal_dispatches == {DispatchState.CLOSED}
+    # A send-back stands unless the command center rejects it (退回不成立); a withdrawal stands.
+    assert terminal_dispatches == {DispatchState.CLOSED, DispatchState.WITHDRAWN}
 
 
 def test_every_state_is_reachable() -> None:
@@ -155,6 +165,7 @@ def test_actor_matrix(actor: Actor, action: Action) -> None:
         Action.START_VERIFICATION: {Actor.SYSTEM} | command,
         Action.VERIFY_PASS: {Actor.GRID_WORKER},
         Action.VERIFY_FAIL: {Actor.GRID_WORKER},
+        Action.WITHDRAW: {Actor.DISPATCHER, Actor.STREET_TEAM},
         Action.ESCALATE: command,
         Action.TAKE_OVER: command,
     }[action]
@@ -194,6 +205,13 @@ D = DispatchState
         ([D.VERIFYING, D.CLOSED], CaseState.VERIFYING),
         ([D.CLOSED, D.CLOSED], CaseState.CLOSED),
         ([D.CLOSED, D.SENT_BACK], CaseState.CLOSED),
+        # A withdrawn dispatch no longer counts: the case closes with the remaining ones, or returns
+        # to the whistle step when none remains.
+        ([D.WITHDRAWN], CaseState.FILED),
+        ([D.WITHDRAWN, D.SENT_BACK], CaseState.FILED),
+        ([D.CLOSED, D.CLOSED, D.WITHDRAWN], CaseState.CLOSED),
+        ([D.WITHDRAWN, D.DISPATCHED], CaseState.DISPATCHED),
+        ([D.HANDLED, D.WITHDRAWN], CaseState.HANDLED),
     ],
 )
 def test_derive_case_state(dispatches: list[DispatchState], expected: CaseState) -> None:

@@ -1,14 +1,18 @@
 """The article's two stories, end to end through HTTP (seed: 执法力量沉下去, 双报到).
 
 1. 德胜街道: a shop signboard (0202 违章张贴悬挂广告牌匾) is whistled to 市市场监督管理局 and 北京路派出所;
-   both report in within the time limit, handle it jointly, the grid worker verifies, the case closes.
-2. 舒兰市正阳社区: a grid worker reports private wiring (2101 私接电线); the command center judges it
-   and pushes it to the power company, which handles it and uploads the result; the grid worker
-   verifies on site; the case closes.
+   both report in within the time limit, handle it jointly, the grid worker verifies both results in
+   one visit, the case closes.
+2. 舒兰市正阳社区: a grid worker reports private wiring (2101 私接电线, on the street's list with
+   departments); the command center judges it and pushes it to the departments together with
+   北城街道's enforcement team: the power company, emergency management and the fire brigade. They
+   remove the wiring jointly and upload their results; the grid worker verifies on site once; the case
+   closes.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -106,7 +110,11 @@ def test_desheng_signboard_joint_enforcement(
         == "checked_in"
     )
 
-    for key, photo in (("market", "landscape_6.jpg"), ("police", "landscape_8.jpg")):
+    # The first result waits for the other unit's (handled); with the second, verification starts.
+    for key, photo, then in (
+        ("market", "landscape_6.jpg", "handled"),
+        ("police", "landscape_8.jpg", "verifying"),
+    ):
         officer = auth(city.users[key])
         dispatch_id = dispatches[str(city.unit(key))]["id"]
         result = client.post(
@@ -116,30 +124,36 @@ def test_desheng_signboard_joint_enforcement(
             headers=officer,
         )
         assert result.status_code == 200, result.text
-        assert result.json()["state"] == "verifying" and result.json()["result_photo_count"] == 1
+        assert result.json()["state"] == then and result.json()["result_photo_count"] == 1
     stored = db.execute(
         text("SELECT count(*) FROM photos WHERE dispatch_id = ANY(:ids)"),
         {"ids": [d["id"] for d in dispatches.values()]},
     ).scalar_one()
     assert stored == 2
 
-    # 核查: the grid worker of the case's grid has both tasks and passes them; the case closes.
+    # 核查: the grid worker of the case's grid has ONE task covering both results, and passes both.
     field = auth(worker)
-    tasks = client.get("/api/v1/verification/tasks", headers=field).json()
-    assert sorted(t["dispatch"]["id"] for t in tasks) == sorted(d["id"] for d in dispatches.values())
-    for i, task in enumerate(tasks):
-        passed = client.post(
-            f"/api/v1/verification/dispatches/{task['dispatch']['id']}/pass", data={"note": "现场已整改"},
-            files=site_photo(), headers=field,
-        )  # fmt: skip
-        assert passed.status_code == 200 and passed.json()["state"] == "closed"
-        state = client.get(f"/api/v1/console/cases/{case['id']}", headers=console).json()["case"]["state"]
-        assert state == ("verifying" if i == 0 else "closed")
+    [task] = client.get("/api/v1/verification/tasks", headers=field).json()
+    assert sorted(i["dispatch"]["id"] for i in task["items"]) == sorted(d["id"] for d in dispatches.values())
+    assert {i["unit_name"] for i in task["items"]} == {"市市场监督管理局", "北京路派出所"}
+    assert all(len(i["result_photos"]) == 1 and i["outcome"] == "pending" for i in task["items"])
+    outcomes = [{"dispatch_id": i["dispatch"]["id"], "passed": True} for i in task["items"]]
+    decided = client.post(
+        f"/api/v1/verification/tasks/{task['id']}/decision",
+        data={"note": "现场已整改", "outcomes": json.dumps(outcomes)}, files=site_photo(), headers=field,
+    )  # fmt: skip
+    assert decided.status_code == 200, decided.text
+    assert decided.json()["state"] == "passed"
+    assert {i["outcome"] for i in decided.json()["items"]} == {"passed"}
+    assert {i["dispatch"]["state"] for i in decided.json()["items"]} == {"closed"}
+    assert client.get("/api/v1/verification/tasks", headers=field).json() == []
 
     detail = client.get(f"/api/v1/console/cases/{case['id']}", headers=console).json()
     assert detail["case"]["closed_at"] is not None
     actions = [e["action"] for e in detail["events"]]
     assert actions[0] == "file" and actions.count("check_in") == 2 and actions.count("verify_pass") == 2
+    assert actions.count("start_verification") == 2  # both results, one task
+    assert len({v["id"] for v in detail["verifications"]}) == 1
     assert detail["events"][-1]["case_state"] == "closed"
 
     # 一事一案一评价: both on time, with photos, no rework: full marks and on the praise list.
@@ -167,52 +181,60 @@ def test_zhengyang_private_wiring_reported_by_the_grid_worker(
     assert [i["id"] for i in queue["items"]] == [str(report_id)]
     case = client.post(f"/api/v1/console/triage/{report_id}/file", json={}, headers=console).json()
 
+    # On the street's list with departments: the street's team leads, the departments join it.
     suggestion = client.get(f"/api/v1/console/cases/{case['id']}/suggestion", headers=console).json()
-    assert [u["name"] for u in suggestion["units"]] == ["国网舒兰市供电公司"]
+    assert [(u["name"], u["role"]) for u in suggestion["units"]] == [
+        ("北城街道综合执法队", "street_team"),
+        ("国网舒兰市供电公司", "joint"),
+        ("舒兰市应急管理局", "joint"),
+        ("舒兰市消防救援大队", "joint"),
+    ]
+    assert suggestion["on_street_list"] is True
     pushed = client.post(
         f"/api/v1/console/cases/{case['id']}/dispatch",
-        json={"unit_ids": [suggestion["units"][0]["id"]]},
+        json={"unit_ids": [u["id"] for u in suggestion["units"]]},
         headers=console,
     )
     assert pushed.status_code == 201
-    dispatch = pushed.json()[0]
-    assert dispatch["check_in_limit"] == {"amount": "1", "unit": "urgent_hours"}
+    dispatches = {d["unit_id"]: d for d in pushed.json()}
+    assert {d["check_in_limit"]["amount"] for d in dispatches.values()} == {"1"}
+    assert {d["check_in_limit"]["custom"] for d in dispatches.values()} == {False}
 
-    power = auth(city.users["power"])
-    assert (
-        client.post(
-            f"/api/v1/department/dispatches/{dispatch['id']}/check-in", json={}, headers=power
-        ).json()["state"]
-        == "checked_in"
-    )
-    result = client.post(
-        f"/api/v1/department/dispatches/{dispatch['id']}/result",
-        data={"note": "已拆除私接电线，恢复规范供电"},
-        files=[("photos", _photo("DSCN0010.jpg"))],
-        headers=power,
-    )
-    assert result.status_code == 200, result.text
+    photos = iter(["DSCN0010.jpg", "landscape_6.jpg", "landscape_8.jpg", "BlueSquare.jpg"])
+    for key in ("beicheng_team", "power", "emergency", "fire"):
+        unit = auth(city.users[key])
+        dispatch = dispatches[str(city.unit(key))]
+        checked = client.post(
+            f"/api/v1/department/dispatches/{dispatch['id']}/check-in", json={}, headers=unit
+        )
+        assert checked.json()["state"] == "checked_in"
+        result = client.post(
+            f"/api/v1/department/dispatches/{dispatch['id']}/result",
+            data={"note": "已拆除私接电线，对当事人批评教育"},
+            files=[("photos", _photo(next(photos)))],
+            headers=unit,
+        )
+        assert result.status_code == 200, result.text
 
     field = auth(worker)
-    tasks = client.get("/api/v1/verification/tasks", headers=field).json()
-    assert [t["case"]["id"] for t in tasks] == [case["id"]]
+    [task] = client.get("/api/v1/verification/tasks", headers=field).json()
+    assert task["case"]["id"] == case["id"] and len(task["items"]) == 4
     done = client.post(
-        f"/api/v1/verification/dispatches/{dispatch['id']}/pass",
-        data={"note": "复核通过"},
+        f"/api/v1/verification/tasks/{task['id']}/decision",
+        data={"note": "复核通过", "outcomes": json.dumps(
+            [{"dispatch_id": i["dispatch"]["id"], "passed": True} for i in task["items"]]
+        )},
         files=site_photo("landscape_8.jpg"),
         headers=field,
-    )
-    assert done.status_code == 200
+    )  # fmt: skip
+    assert done.status_code == 200, done.text
     detail = client.get(f"/api/v1/console/cases/{case['id']}", headers=console).json()
     assert detail["case"]["state"] == "closed"
-    assert [e["action"] for e in detail["events"]] == [
-        "file",
-        "dispatch",
-        "dispatch",
-        "check_in",
-        "submit_result",
-        "start_verification",
-        "verify_pass",
-    ]
-    assert detail["events"][5]["actor_role"] == "system"
+    actions = [e["action"] for e in detail["events"]]
+    assert actions[:2] == ["file", "dispatch"]
+    assert [actions.count(a) for a in ("check_in", "submit_result", "start_verification", "verify_pass")] == [
+        4
+    ] * 4
+    starts = [e for e in detail["events"] if e["action"] == "start_verification"]
+    assert {e["actor_role"] for e in starts} == {"system"}
     assert client.get("/api/v1/verification/tasks", headers=field).json() == []

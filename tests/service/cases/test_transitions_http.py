@@ -87,6 +87,10 @@ def make_dispatch_in(state: DispatchState, db: Session, city: City, make_report:
     assert dispatch_id is not None
     if state is DispatchState.SENT_BACK:
         cases.send_back(session=db, dispatch_id=dispatch_id, user=officer, reason="非本单位职责")
+    elif state is DispatchState.WITHDRAWN:
+        cases.withdraw_dispatch(
+            session=db, dispatch_id=dispatch_id, by=city.users["dispatcher"], reason="改由他人"
+        )
     elif state is not DispatchState.DISPATCHED and not handled:
         cases.check_in(session=db, dispatch_id=dispatch_id, user=officer)
         if state is DispatchState.EXTENSION_REQUESTED:
@@ -162,6 +166,7 @@ def _dispatch_request(action: Action, dispatch_id: uuid.UUID, city: City) -> tup
         Action.START_VERIFICATION: (dispatcher, f"{console}/verification", {"json": {"assignee_id": str(worker.id)}}),
         Action.VERIFY_PASS: (worker, f"{check}/pass", {"data": {"note": ""}, "files": site_photo()}),
         Action.VERIFY_FAIL: (worker, f"{check}/fail", {"data": {"reason": "未整改"}, "files": site_photo()}),
+        Action.WITHDRAW: (dispatcher, f"{console}/withdraw", {"json": {"reason": "单位未报到"}}),
     }  # fmt: skip
     return requests[action]
 

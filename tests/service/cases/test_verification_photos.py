@@ -69,8 +69,8 @@ def _stored_objects(settings: Settings) -> list[Path]:
 def _photo_rows(db: Session, dispatch_id: uuid.UUID) -> int:
     count: int = db.execute(
         text(
-            "SELECT count(*) FROM photos p JOIN verification_tasks t ON t.id = p.verification_task_id "
-            "WHERE t.dispatch_id = :d"
+            "SELECT count(*) FROM photos p JOIN verification_items i ON i.task_id = p.verification_task_id "
+            "WHERE i.dispatch_id = :d"
         ),
         {"d": dispatch_id},
     ).scalar_one()

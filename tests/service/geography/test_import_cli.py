@@ -340,6 +340,10 @@ def test_demo_load_with_accounts_and_if_empty(
         "police-beijinglu": "officer",
         "market-city": "officer",
         "team-desheng": "street_team",
+        "power-shulan": "officer",
+        "emergency-shulan": "officer",
+        "fire-shulan": "officer",
+        "team-beicheng": "street_team",
         "supervisor-tongzhan": "supervisor",
         "command-chuanying": "dispatcher",
         "command-desheng": "dispatcher",
@@ -369,6 +373,20 @@ def test_demo_load_with_accounts_and_if_empty(
         )
     ).scalar_one()
     assert unit == "北京路派出所"
+    shulan: dict[str, str] = dict(
+        session.execute(
+            text(
+                "SELECT u.username, d.name FROM users u JOIN department_units d ON d.id = u.unit_id "
+                "WHERE u.username IN ('power-shulan', 'emergency-shulan', 'fire-shulan', 'team-beicheng')"
+            )
+        ).all()
+    )
+    assert shulan == {
+        "power-shulan": "国网舒兰市供电公司",
+        "emergency-shulan": "舒兰市应急管理局",
+        "fire-shulan": "舒兰市消防救援大队",
+        "team-beicheng": "北城街道综合行政执法队",
+    }
     zhengyang = session.execute(
         text(
             "SELECT count(*), count(*) FILTER (WHERE c.name = '正阳社区') FROM grid_assignments a JOIN users u ON u.id = a.user_id JOIN grids g ON g.code = a.grid_code AND g.valid_to IS NULL JOIN communities c ON c.code = g.community_code AND c.valid_to IS NULL WHERE u.username = 'grid-zhengyang'"

@@ -163,8 +163,14 @@ def test_units_follow_the_category_rule(client: TestClient, headers: dict[str, s
     router = current_router(db)
     grid = next(g for g in router.grids if g.street.code == DESHENG)
     p = grid.geometry.representative_point()
-    vending = get_route(client, headers, lon=p.x, lat=p.y, category="0501")  # on the street list
-    assert [(u["name"], u["role"]) for u in vending["units"]] == [("德胜街道综合行政执法队", "street_team")]
+    clutter = get_route(client, headers, lon=p.x, lat=p.y, category="0507")  # on the street list
+    assert [(u["name"], u["role"]) for u in clutter["units"]] == [("德胜街道综合行政执法队", "street_team")]
+    vending = get_route(client, headers, lon=p.x, lat=p.y, category="0501")  # on the list, with a department
+    assert [(u["name"], u["role"]) for u in vending["units"]] == [
+        ("德胜街道综合行政执法队", "street_team"),
+        ("船营区城管执法大队", "joint"),
+        ("吉林市市场监督管理局", "joint"),
+    ]
     signboard = get_route(client, headers, lon=p.x, lat=p.y, category="0202")  # market + police
     named = [(u["name"], u["kind"], u["role"]) for u in signboard["units"]]
     assert named == [

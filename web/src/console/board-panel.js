@@ -1,8 +1,8 @@
-// 督办看板: running dispatches with their traffic-light clocks, red first.
+// 督办看板: running dispatches with their limits and traffic-light clocks, red first.
 
 import { api } from '../shared/api.js';
 import { h, mount } from '../shared/dom.js';
-import { formatDateTime, labelOf, statusLabel, t } from '../shared/i18n.js';
+import { formatDateTime, formatLimit, labelOf, statusLabel, t } from '../shared/i18n.js';
 import { categoryName, rememberUnit } from './lookups.js';
 
 export class BoardPanel {
@@ -34,8 +34,8 @@ export class BoardPanel {
         h('div', { class: 'row-main' },
           h('div', { class: 'row-title' }, t('caseTitle', { number: r.case_number }), ' · ', r.unit_name),
           h('div', { class: 'muted' }, categoryName(r.category_code), ' · ',
-            `${labelOf('clock', 'check_in')} ${formatDateTime(r.check_in_deadline)}（${labelOf('colour', r.check_in_colour)}）`, ' · ',
-            `${labelOf('clock', 'handling')} ${formatDateTime(r.handling_deadline)}（${labelOf('colour', r.handling_colour)}）`)),
+            `${labelOf('clock', 'check_in')} ${formatLimit(r.check_in_limit)} ${formatDateTime(r.check_in_deadline)}（${labelOf('colour', r.check_in_colour)}）`, ' · ',
+            `${labelOf('clock', 'handling')} ${formatLimit(r.handling_limit)} ${formatDateTime(r.handling_deadline)}（${labelOf('colour', r.handling_colour)}）`)),
         h('span', { class: `status-badge status-${r.state}` }, statusLabel(r.state)))));
   }
 }

@@ -1,12 +1,13 @@
-// One case: its state, dispatches with their clocks, the event log, and the actions its state allows
-// (吹哨 dispatch with the router's suggested units, joint dispatch, hold, resume, close, void, merge).
+// One case: its state, dispatches with their limits and clocks, the event log, and the actions its state
+// allows (吹哨 dispatch with the router's suggested units and, if wanted, time limits set by hand; joint
+// dispatch, hold, resume, close, void, merge), and on each running dispatch 撤回/改派 with a reason.
 
 import { api, request } from '../shared/api.js';
 import { ask } from '../shared/dialog.js';
 import { h, mount } from '../shared/dom.js';
-import { formatDateTime, labelOf, statusLabel, t } from '../shared/i18n.js';
+import { formatDateTime, formatLimit, labelOf, statusLabel, t } from '../shared/i18n.js';
 import { escalationTargets, relation } from './command.js';
-import { categoryName, rememberUnit, unitName } from './lookups.js';
+import { categoryName, categoryOf, knownUnits, rememberUnit, unitName } from './lookups.js';
 import { caseIdByNumber } from './report-panel.js';
 import { superviseDialog, supervisionBadge } from './supervision-panel.js';
 
@@ -24,30 +25,79 @@ const DISPATCH_DECISIONS = {
   reject_send_back: { path: 'send-back/reject', field: 'reason', required: true },
 };
 
-function clock(label, deadline, doneAt, running) {
+const LIMIT_UNITS = ['urgent_hours', 'work_hours', 'work_days', 'natural_days'];
+
+// "报到时限 2工作时（自定） 截止 11-16 15:00 ✓ …": the limit the clock runs on, then its deadline.
+function clock(label, limit, deadline, doneAt, running) {
   const overdue = running && !doneAt && Date.parse(deadline) < Date.now();
-  return h('div', { class: `clock${overdue ? ' overdue' : ''}` },
-    h('span', {}, label), ' ',
+  return h('div', { class: `clock${overdue ? ' overdue' : ''}`, dataset: { custom: limit?.custom ? 'true' : 'false' } },
+    h('span', {}, label), ' ', h('span', { class: 'limit' }, formatLimit(limit)), ' ',
     h('span', { class: 'muted' }, t('deadline', { time: formatDateTime(deadline) })),
     doneAt ? h('span', { class: 'ok' }, ` ✓ ${formatDateTime(doneAt)}`) : overdue ? h('span', { class: 'bad' }, ` ${labelOf('colour', 'red')}`) : null);
 }
 
-async function dispatchDialog(caseId) {
-  const suggestion = await api.get(`/api/v1/console/cases/${caseId}/suggestion`);
+// A limit set by hand in a dialog: {amount, unit}, or null when the amount was left empty.
+function limitOf(values, field) {
+  const amount = values[`${field}_amount`];
+  return amount ? { amount, unit: values[`${field}_unit`] } : null;
+}
+
+function limitFields(field, label, fallback) {
+  return [
+    { name: `${field}_amount`, label: t(label, { limit: formatLimit(fallback) || '—' }), inputmode: 'decimal', placeholder: t('limitPlaceholder') },
+    { name: `${field}_unit`, label: t('limitUnitField'), type: 'select', value: fallback?.unit || 'work_hours',
+      options: LIMIT_UNITS.map((u) => ({ value: u, label: labelOf('limitUnit', u) })) },
+  ];
+}
+
+async function dispatchDialog(c) {
+  const suggestion = await api.get(`/api/v1/console/cases/${c.id}/suggestion`);
   suggestion.units.forEach(rememberUnit);
   if (suggestion.units.length === 0) throw new Error(t('noSuggestion'));
+  const category = categoryOf(c.category_code);
   const values = await ask({
     title: t('actDispatch'),
     intro: h('details', { class: 'trace' }, h('summary', {}, t('suggestionTrace')), h('ul', {}, suggestion.trace.map((line) => h('li', {}, line)))),
     fields: [
       { name: 'unit_ids', label: t('suggestedUnits'), type: 'checkboxes',
         options: suggestion.units.map((u) => ({ value: u.id, label: `${u.name}（${u.kind_name} · ${labelOf('role', u.role)}）`, checked: true })) },
+      ...limitFields('check_in', 'limitFieldCheckIn', category?.report_in_limit),
+      ...limitFields('handling', 'limitFieldHandling', category?.handling_limit),
       { name: 'note', label: t('note'), type: 'textarea' },
     ],
     submitLabel: t('actDispatch'),
   });
   if (!values || values.unit_ids.length === 0) return null;
-  return api.post(`/api/v1/console/cases/${caseId}/dispatch`, { unit_ids: values.unit_ids, note: values.note });
+  const body = { unit_ids: values.unit_ids, note: values.note };
+  const checkIn = limitOf(values, 'check_in');
+  const handling = limitOf(values, 'handling');
+  if (checkIn) body.check_in_limit = checkIn;
+  if (handling) body.handling_limit = handling;
+  return api.post(`/api/v1/console/cases/${c.id}/dispatch`, body);
+}
+
+// 撤回: the dispatch is taken back from its unit, with the reason.
+async function withdrawDialog(d) {
+  const values = await ask({ title: `${t('act_withdraw')} · ${unitName(d.unit_id)}`,
+    fields: [{ name: 'reason', label: t('withdrawReason'), type: 'textarea', required: true }], submitLabel: t('act_withdraw') });
+  return values && api.post(`/api/v1/console/dispatches/${d.id}/withdraw`, { reason: values.reason });
+}
+
+// 改派: withdrawn and whistled to another unit in one action, with the same reason.
+async function reassignDialog(d) {
+  const choices = knownUnits().filter((u) => u.id !== d.unit_id);
+  const values = await ask({
+    title: `${t('act_reassign')} · ${unitName(d.unit_id)}`,
+    fields: [
+      { name: 'unit_id', label: t('reassignTo'), type: 'select', value: choices[0]?.id,
+        options: choices.map((u) => ({ value: u.id, label: u.name })) },
+      { name: 'reason', label: t('reassignReason'), type: 'textarea', required: true },
+    ],
+    submitLabel: t('act_reassign'),
+  });
+  if (!values) return null;
+  const moved = await api.post(`/api/v1/console/dispatches/${d.id}/reassign`, { unit_id: values.unit_id, reason: values.reason });
+  return moved.dispatch;
 }
 
 // 指派核查: nobody was found to verify the result automatically; the desk names a grid worker.
@@ -104,7 +154,13 @@ export class CasePanel {
     const assign = d.allowed_actions.includes('start_verification')
       ? h('button', { type: 'button', class: 'small dispatch-act-start_verification', onclick: () => this.act(() => verifierDialog(c.id, d.id)) }, t('assignVerifier'))
       : null;
-    return [assign, ...d.allowed_actions
+    const takeBack = d.allowed_actions.includes('withdraw')
+      ? [
+        h('button', { type: 'button', class: 'small dispatch-act-withdraw', onclick: () => this.act(() => withdrawDialog(d)) }, t('act_withdraw')),
+        h('button', { type: 'button', class: 'small dispatch-act-reassign', onclick: () => this.act(() => reassignDialog(d)) }, t('act_reassign')),
+      ]
+      : [];
+    return [assign, ...takeBack, ...d.allowed_actions
       .filter((action) => action in DISPATCH_DECISIONS && !(action === 'reject_send_back' && SETTLED.has(c.state)))
       .map((action) => {
         const { path, field, required } = DISPATCH_DECISIONS[action];
@@ -124,7 +180,7 @@ export class CasePanel {
       return values && api.post(`/api/v1/console/cases/${id}/${path}`, { note: values.note });
     };
     const handlers = {
-      dispatch: [t('actDispatch'), () => dispatchDialog(id), 'primary'],
+      dispatch: [t('actDispatch'), () => dispatchDialog(this.current), 'primary'],
       hold: [t('actHold'), withNote('hold', t('actHold'))],
       resume: [t('actResume'), withNote('resume', t('actResume'))],
       close: [t('actClose'), withNote('close', t('actClose'))],
@@ -174,6 +230,7 @@ export class CasePanel {
   }
 
   render({ case: c, report_ids: reportIds, dispatches, events, dispatch_photos: dispatchPhotos = [], verifications = [], caller = null }, report = null) {
+    this.current = c;
     const unitOfDispatch = new Map(dispatches.map((d) => [d.id, d.unit_id]));
     // 处置照片 and 核查照片 under each dispatch, so the desk can compare before/after without leaving.
     const photoStrip = (dispatchId, kind) => {
@@ -215,8 +272,10 @@ export class CasePanel {
         h('li', { class: 'row dispatch', dataset: { id: d.id, state: d.state } },
           h('div', { class: 'row-main' },
             h('div', { class: 'row-title' }, unitName(d.unit_id), ' ', h('span', { class: 'muted' }, labelOf('role', d.role))),
-            clock(t('checkInClock'), d.check_in_deadline, d.checked_in_at, RUNNING.has(d.state)),
-            clock(t('handlingClock'), d.handling_deadline, d.result_at, RUNNING.has(d.state)),
+            clock(t('checkInClock'), d.check_in_limit, d.check_in_deadline, d.checked_in_at, RUNNING.has(d.state)),
+            clock(t('handlingClock'), d.handling_limit, d.handling_deadline, d.result_at, RUNNING.has(d.state)),
+            d.reassigned_from_id && unitOfDispatch.has(d.reassigned_from_id) ? h('div', { class: 'muted' }, t('reassignedFrom', { unit: unitName(unitOfDispatch.get(d.reassigned_from_id)) })) : null,
+            d.withdraw_reason ? h('div', { class: 'muted withdrawn' }, t('withdrawnBecause', { reason: d.withdraw_reason })) : null,
             d.extension_request ? h('div', { class: 'muted' }, t('extensionAsked', { amount: d.extension_request.amount, unit: labelOf('limitUnit', d.extension_request.unit), reason: d.extension_request.reason })) : null,
             d.send_back_reason ? h('div', { class: 'muted' }, `${t('sendBackReason')}：${d.send_back_reason}`, d.send_back_rejected_at ? `（${t('act_reject_send_back')}）` : '') : null,
             d.result_note ? h('div', {}, d.result_note) : null,

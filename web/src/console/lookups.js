@@ -40,3 +40,13 @@ export function rememberUnit(unit) {
 export function unitName(id) {
   return units.get(id)?.name ?? String(id).slice(0, 8);
 }
+
+/** Every unit met so far (all of them once `loadUnits` ran), by name: the choices of a reassignment. */
+export function knownUnits() {
+  return [...units.values()].sort((a, b) => a.name.localeCompare(b.name, 'zh-CN'));
+}
+
+/** A category's default limits ({report_in_limit, handling_limit}), when the categories are loaded. */
+export function categoryOf(code) {
+  return categories.get(code) ?? null;
+}

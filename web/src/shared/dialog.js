@@ -4,7 +4,8 @@ import { h } from './dom.js';
 import { t } from './i18n.js';
 
 /**
- * fields: [{name, label, type: 'text'|'textarea'|'checkboxes'|'select', inputType, value, required, options: [{value, label, checked}]}]
+ * fields: [{name, label, type: 'text'|'textarea'|'checkboxes'|'select', inputType, value, required, placeholder,
+ *   inputmode, options: [{value, label, checked}]}]
  * (`inputType` sets a text field's <input type>, e.g. 'datetime-local').
  * Resolves to {name: value} (checkboxes give an array of the checked values), or null when cancelled.
  */
@@ -22,7 +23,7 @@ export function ask({ title, fields, submitLabel = t('confirm'), intro = null })
       let input;
       if (f.type === 'textarea') input = h('textarea', { id, name: f.name, rows: 3, required: Boolean(f.required) });
       else if (f.type === 'select') input = h('select', { id, name: f.name }, f.options.map((o) => h('option', { value: o.value, selected: o.value === f.value }, o.label)));
-      else input = h('input', { id, name: f.name, type: f.inputType || null, required: Boolean(f.required), inputmode: f.inputmode || null });
+      else input = h('input', { id, name: f.name, type: f.inputType || null, required: Boolean(f.required), inputmode: f.inputmode || null, placeholder: f.placeholder || null });
       if (f.value !== undefined && f.type !== 'select') input.value = f.value;
       inputs[f.name] = input;
       return [h('label', { for: id }, f.label), input];

@@ -45,6 +45,17 @@ const zh = {
   taskPhotos: '核查照片（现场拍摄）',
   taskNeedPhoto: '请先拍摄现场核查照片',
   taskSending: '正在提交…',
+  taskUnits: '各单位处置结果（逐一核查）',
+  taskPassUnit: '通过',
+  taskFailUnit: '不通过（返工）',
+  taskUnitReasonPlaceholder: '不通过的原因',
+  taskNeedUnitReason: '请填写「{unit}」不通过的原因',
+  taskNotePlaceholder: '核查说明（选填）',
+  taskSubmit: '提交核查结果',
+  outcome_pending: '待核查',
+  outcome_passed: '核查通过',
+  outcome_failed: '不通过，已返工',
+  outcome_cancelled: '已撤回',
 
   // photos
   photos: '照片',
@@ -113,6 +124,7 @@ const zh = {
   status_checked_in: '已报到',
   status_extension_requested: '申请延期',
   status_sent_back: '已退回',
+  status_withdrawn: '已撤回',
   status_pending: '待研判',
   status_triage: '待研判',
   status_filed: '已立案',
@@ -203,6 +215,18 @@ const zh = {
   limitUnit_work_hours: '工作时',
   limitUnit_work_days: '工作日',
   limitUnit_natural_days: '自然日',
+  limitText: '{amount}{unit}',
+  limitCustom: '（自定）',
+  limitFieldCheckIn: '报到时限（留空按类别：{limit}）',
+  limitFieldHandling: '处置时限（留空按类别：{limit}）',
+  limitUnitField: '时限单位',
+  limitPlaceholder: '如 2 或 1.5',
+  act_reassign: '改派',
+  withdrawReason: '撤回原因',
+  reassignTo: '改派给',
+  reassignReason: '改派原因',
+  withdrawnBecause: '已撤回：{reason}',
+  reassignedFrom: '改派自 {unit}',
   verificationPhotos: '核查照片',
   noPhotos: '没有照片',
   actFile: '立案',
@@ -287,6 +311,7 @@ const zh = {
   act_start_verification: '开始核查',
   act_verify_pass: '核查通过',
   act_verify_fail: '核查不通过（返工）',
+  act_withdraw: '撤回',
   act_supervise: '设为督办',
 
   // where a case comes from (案件来源)
@@ -377,6 +402,14 @@ export function statusLabel(status) {
 export function labelOf(kind, code) {
   const key = `${kind}_${code}`;
   return key in zh ? zh[key] : String(code);
+}
+
+/** A dispatch's time limit as the screens show it: "2工作时", "0.5紧急工作时（自定）". */
+export function formatLimit(limit) {
+  if (!limit) return '';
+  const amount = Number.isFinite(Number(limit.amount)) ? String(Number(limit.amount)) : limit.amount;  // "2.00" → "2"
+  const text = t('limitText', { amount, unit: labelOf('limitUnit', limit.unit) });
+  return limit.custom ? `${text}${t('limitCustom')}` : text;
 }
 
 export function formatPercent(value) {
