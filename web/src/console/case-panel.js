@@ -53,7 +53,10 @@ function limitFields(field, label, fallback) {
 async function dispatchDialog(c) {
   const suggestion = await api.get(`/api/v1/console/cases/${c.id}/suggestion`);
   suggestion.units.forEach(rememberUnit);
-  if (suggestion.units.length === 0) throw new Error(t('noSuggestion'));
+  // Any other unit may join (联合执法): the router suggests, the desk decides.
+  const suggested = new Set(suggestion.units.map((u) => u.id));
+  const others = knownUnits().filter((u) => !suggested.has(u.id));
+  if (suggestion.units.length === 0 && others.length === 0) throw new Error(t('noSuggestion'));
   const category = categoryOf(c.category_code);
   const values = await ask({
     title: t('actDispatch'),
@@ -61,14 +64,18 @@ async function dispatchDialog(c) {
     fields: [
       { name: 'unit_ids', label: t('suggestedUnits'), type: 'checkboxes',
         options: suggestion.units.map((u) => ({ value: u.id, label: `${u.name}（${u.kind_name} · ${labelOf('role', u.role)}）`, checked: true })) },
+      { name: 'extra_unit', label: t('extraUnit'), type: 'select', value: '',
+        options: [{ value: '', label: t('extraUnitNone') }, ...others.map((u) => ({ value: u.id, label: u.name }))] },
       ...limitFields('check_in', 'limitFieldCheckIn', category?.report_in_limit),
       ...limitFields('handling', 'limitFieldHandling', category?.handling_limit),
       { name: 'note', label: t('note'), type: 'textarea' },
     ],
     submitLabel: t('actDispatch'),
   });
-  if (!values || values.unit_ids.length === 0) return null;
-  const body = { unit_ids: values.unit_ids, note: values.note };
+  if (!values) return null;
+  const unitIds = [...values.unit_ids, ...(values.extra_unit ? [values.extra_unit] : [])];
+  if (unitIds.length === 0) return null;
+  const body = { unit_ids: unitIds, note: values.note };
   const checkIn = limitOf(values, 'check_in');
   const handling = limitOf(values, 'handling');
   if (checkIn) body.check_in_limit = checkIn;

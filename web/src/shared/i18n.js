@@ -371,6 +371,8 @@ const zh = {
   place_station: '驿站',
   createCase: '建案',
   caseCreated: '已建案：案卷 {number}',
+  extraUnit: '另加单位（联合执法）',
+  extraUnitNone: '不另加',
   act_escalate: '上报',
   act_take_over: '接管',
 
