@@ -29,7 +29,7 @@ def test_make_bench_runs_every_benchmark() -> None:
         for path in (ROOT / "bench").glob("*.py")
         if 'if __name__ == "__main__":' in path.read_text(encoding="utf-8")
     )
-    assert runnable == ["capacity", "console", "intake", "load", "router", "tiles"]
+    assert runnable == ["capacity", "console", "field", "intake", "load", "router", "tiles"]
     script = (ROOT / "scripts" / "bench.sh").read_text()
     assert 'grep -q \'^if __name__ == "__main__":\' "$file"' in script
     for name in runnable:
