@@ -122,7 +122,9 @@ class Dispatch(Base):
         Index("ix_dispatches_check_in_deadline", "check_in_deadline"),
         Index("ix_dispatches_handling_deadline", "handling_deadline"),
         Index("ix_dispatches_live", "handling_deadline", "id", postgresql_where=text(LIVE)),
-        # A unit's finished dispatches, newest finished first (the field app's 已办, 0016_check_in_on_site).
+        # A unit's live dispatches (the field app's 哨单) and its finished ones, newest finished first (已办),
+        # 0016_check_in_on_site.
+        Index("ix_dispatches_unit_live", "unit_id", postgresql_where=text(LIVE)),
         Index(
             "ix_dispatches_unit_finished",
             "unit_id",
