@@ -5,7 +5,7 @@
 
 import { h } from '../shared/dom.js';
 import { formatDateTime, labelOf, t } from '../shared/i18n.js';
-import { uploadLabel } from './field-upload.js';
+import { discardButton, uploadLabel } from './field-upload.js';
 import { newReportId } from './ids.js';
 import { addRecord, snapshotPhoto } from './outbox.js';
 import { PhotoPicker } from './photos.js';
@@ -37,12 +37,14 @@ function positionFields(fix) {
 
 /** Where the unit's 报到 stands: queued on the phone, or done (with the server's distance and flag). */
 export function checkInStatus(d, record) {
-  const queued = record && record.state !== 'sent' ? record : null;
+  // A failed upload stays shown (with the server's reason) until the unit has reported in some other way.
+  const queued = record && record.state !== 'sent' && !(record.state === 'failed' && d.checked_in_at) ? record : null;
   const answer = d.checked_in_at ? d : record?.state === 'sent' ? record.result : null;
   if (!queued && !answer) return null;
   if (queued) {
     return h('section', { class: `field upload-status state-${queued.state}`, id: 'checkin-status', dataset: { state: queued.state } },
-      h('span', { class: `sync-badge sync-${queued.state}` }, `${t('act_check_in')} · ${uploadLabel(queued, t('checkInDone'))}`));
+      h('span', { class: `sync-badge sync-${queued.state}` }, `${t('act_check_in')} · ${uploadLabel(queued, t('checkInDone'))}`),
+      discardButton(queued));
   }
   const distance = answer.check_in_distance_m;
   const far = answer.check_in_far

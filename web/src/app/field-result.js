@@ -3,7 +3,7 @@
 
 import { h } from '../shared/dom.js';
 import { formatDateTime, t } from '../shared/i18n.js';
-import { uploadLabel } from './field-upload.js';
+import { discardButton, uploadLabel } from './field-upload.js';
 import { newReportId } from './ids.js';
 import { addRecord, snapshotPhoto } from './outbox.js';
 import { PhotoPicker } from './photos.js';
@@ -11,9 +11,10 @@ import { kick } from './sync.js';
 
 /** Where the unit's result stands: queued on the phone, or delivered. */
 export function resultStatus(d, record) {
-  if (record && record.state !== 'sent') {
+  if (record && record.state !== 'sent' && !(record.state === 'failed' && d.result_at)) {
     return h('section', { class: `field upload-status state-${record.state}`, id: 'result-status', dataset: { state: record.state } },
-      h('span', { class: `sync-badge sync-${record.state}` }, `${t('act_submit_result')} · ${uploadLabel(record, t('resultDone'))}`));
+      h('span', { class: `sync-badge sync-${record.state}` }, `${t('act_submit_result')} · ${uploadLabel(record, t('resultDone'))}`),
+      discardButton(record));
   }
   if (!d.result_at) return null;
   return h('section', { class: 'field upload-status state-sent', id: 'result-status', dataset: { state: 'sent' } },

@@ -1,7 +1,9 @@
 // What a unit's queued upload (报到 or 处置反馈) is doing, in the reporter outbox's words:
 // 待发送 (with why it waits) / 发送中 / done / 失败（原因）.
 
+import { h } from '../shared/dom.js';
 import { t } from '../shared/i18n.js';
+import { deleteReport } from './outbox.js';
 
 export function uploadLabel(record, doneText) {
   const error = record.lastError;
@@ -21,3 +23,9 @@ export function uploadLabel(record, doneText) {
   }
 }
 
+
+/** A refused upload can be dropped from the phone (the unit may then try again with a new one). */
+export function discardButton(record) {
+  if (record.state !== 'failed') return null;
+  return h('button', { type: 'button', class: 'link danger upload-discard', onclick: () => deleteReport(record.id) }, t('delete'));
+}

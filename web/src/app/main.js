@@ -33,8 +33,8 @@ function registerServiceWorker() {
   }
 }
 
-function offlineBanner() {
-  const banner = h('div', { class: 'banner', id: 'offline-banner', hidden: navigator.onLine }, t('offlineBanner'));
+function offlineBanner(text) {
+  const banner = h('div', { class: 'banner', id: 'offline-banner', hidden: navigator.onLine }, text);
   window.addEventListener('online', () => (banner.hidden = true));
   window.addEventListener('offline', () => (banner.hidden = false));
   return banner;
@@ -128,7 +128,7 @@ function showMain() {
       h('span', { class: 'brand' }, FIELD_ROLES.has(role) ? t('fieldTitle') : t('appTitle')),
       h('span', { class: 'who' }, session.user.display_name || session.user.username),
       h('button', { type: 'button', class: 'link light', id: 'logout', onclick: logout }, t('logout'))),
-    offlineBanner(),
+    offlineBanner(FIELD_ROLES.has(role) ? t('fieldOfflineBanner') : t('offlineBanner')),
     h('nav', { class: 'tabs' }, Object.values(tabs)),
     content,
   );

@@ -392,6 +392,7 @@ const zh = {
   fieldTitle: '吹哨 · 部门处置',
   tabWhistles: '哨单',
   tabHistory: '已办',
+  fieldOfflineBanner: '当前离线：报到和处置反馈会保存在本机，联网后自动发送',
   whistlesEmpty: '本单位暂无待办哨单',
   historyEmpty: '本单位还没有办结的派遣',
   newWhistle: '新哨单',
