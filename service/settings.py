@@ -137,6 +137,8 @@ class CasesSettings(BaseModel):
     |---|---|---|
     | `verification_min_photos` | 1 | 核查 is on site: pass or fail needs a photo taken there (0: optional) |
     | `verification_far_m` | 300 | a verification photo whose GPS is farther from the case is flagged |
+    | `check_in_min_photos` | 1 | 报到 is on site: the report-in needs a photo taken there (0: optional) |
+    | `check_in_far_m` | 300 | a report-in from farther than this from the case is flagged with the distance |
     """
 
     verification_min_photos: int = Field(
@@ -144,6 +146,12 @@ class CasesSettings(BaseModel):
     )
     verification_far_m: float = Field(
         300.0, gt=0, description="A verification photo taken farther than this from the case is flagged."
+    )
+    check_in_min_photos: int = Field(
+        1, ge=0, le=9, description="Photos an officer must take on site to report in (报到)."
+    )
+    check_in_far_m: float = Field(
+        300.0, gt=0, description="A report-in from farther than this from the case is flagged (metres)."
     )
 
 

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from geo.crs import haversine_m
 from service.accounts.models import User
 from service.audit.service import ClientInfo
 from service.cases.deadlines import LimitUnit
@@ -20,6 +22,7 @@ from service.cases.evaluation import evaluate_dispatch
 from service.cases.models import Case, Dispatch
 from service.cases.states import Action, DispatchState
 from service.cases.verification import open_case_verification
+from service.cases.verification_flags import case_position
 from service.cases.workflow import audit, lock_dispatch, next_state, transition_dispatch, utcnow
 from service.db import keyset
 from service.errors import Forbidden, Invalid, NotFound
@@ -78,19 +81,43 @@ def _lock_mine(session: Session, user: User, dispatch_id: uuid.UUID) -> tuple[Ca
     return lock_dispatch(session=session, dispatch_id=dispatch_id)
 
 
+@dataclass(frozen=True, slots=True)
+class OnSite:
+    """Where the phone was at a report-in: a WGS-84 fix, or why it gave none (`error`)."""
+
+    lon: float | None = None
+    lat: float | None = None
+    accuracy_m: float | None = None
+    error: str | None = None  # denied | unavailable | timeout
+
+
 def check_in(
     *,
     session: Session,
     dispatch_id: uuid.UUID,
     user: User,
     note: str = "",
+    on_site: OnSite | None = None,
+    photos: Sequence[NewPhoto] = (),
+    far_m: float = 300.0,
     client: ClientInfo | None = None,
     at: datetime | None = None,
 ) -> Dispatch:
-    """报到: the unit accepts the whistle; on time when at or before the report-in deadline."""
+    """报到: the unit accepts the whistle; on time when at or before the report-in deadline.
+
+    On site (the field app): the phone's position is stored with its distance from the case, flagged
+    when farther than `far_m`; the photos taken there belong to the report-in."""
     at = at or utcnow()
     case, dispatch = _lock_mine(session, user, dispatch_id)
     on_time = at <= dispatch.check_in_deadline
+    detail: dict[str, object] = {"on_time": on_time}
+    if on_site is not None:
+        _place(session, case, dispatch, on_site, far_m)
+        detail |= {"distance_m": dispatch.check_in_distance_m, "far": dispatch.check_in_far}
+        if on_site.error is not None:
+            detail["position_error"] = on_site.error
+    if photos:
+        detail["photos"] = [p.sha256 for p in photos]
     transition_dispatch(
         session=session,
         case=case,
@@ -99,13 +126,28 @@ def check_in(
         actor=user,
         at=at,
         note=note,
-        detail={"on_time": on_time},
+        detail=detail,
     )
     dispatch.checked_in_at = at
     dispatch.checked_in_by = user.id
+    if photos:
+        record_photos(session, photos, check_in_dispatch_id=dispatch.id)
     session.flush()
     audit(session, by=user, client=client, action="check_in", subject_type="dispatch", subject_id=dispatch_id)
     return dispatch
+
+
+def _place(session: Session, case: Case, dispatch: Dispatch, on_site: OnSite, far_m: float) -> None:
+    dispatch.check_in_position_error = on_site.error
+    if on_site.lon is None or on_site.lat is None:
+        return
+    dispatch.check_in_lon, dispatch.check_in_lat = on_site.lon, on_site.lat
+    dispatch.check_in_accuracy_m = on_site.accuracy_m
+    place = case_position(session, case)
+    if place is not None:
+        distance = haversine_m(place, (on_site.lon, on_site.lat))
+        dispatch.check_in_distance_m = round(distance, 1)
+        dispatch.check_in_far = distance > far_m
 
 
 def submit_result(

@@ -19,6 +19,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Identity,
     Index,
@@ -44,6 +45,8 @@ DISPATCH_STATES = (
     "'dispatched','checked_in','extension_requested','handled','verifying','closed','sent_back','withdrawn'"
 )
 LIMIT_UNITS = "'urgent_hours','work_hours','work_days','natural_days'"
+# Why a phone gave no position at a report-in (the Geolocation API's three failures).
+POSITION_ERRORS = "'denied','unavailable','timeout'"
 # Where a case came from (0014_case_sources): 网格员上报, 流动网格员上报, 12345热线, 督办交办, 合作方接入
 # (Open311), 街道自查/巡查. The first, second, fifth (and a street team's own report: inspection) are
 # derived from the report at filing; a case made by hand names one of `HAND_MADE_SOURCES`.
@@ -124,6 +127,10 @@ class Dispatch(Base):
         CheckConstraint(
             f"check_in_unit IN ({LIMIT_UNITS}) AND handling_unit IN ({LIMIT_UNITS})", name="limit_units_known"
         ),
+        CheckConstraint(
+            f"check_in_position_error IS NULL OR check_in_position_error IN ({POSITION_ERRORS})",
+            name="check_in_position_error_known",
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
@@ -151,6 +158,14 @@ class Dispatch(Base):
     handling_yellow_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     checked_in_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     checked_in_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    # 报到 on site (0016_check_in_on_site): the phone's position (WGS-84) or why it gave none, and how far
+    # it was from the case; `check_in_far` is the far flag as judged when stored.
+    check_in_lon: Mapped[float | None] = mapped_column(Float)
+    check_in_lat: Mapped[float | None] = mapped_column(Float)
+    check_in_accuracy_m: Mapped[float | None] = mapped_column(Float)
+    check_in_distance_m: Mapped[float | None] = mapped_column(Float)
+    check_in_far: Mapped[bool] = mapped_column(Boolean, server_default=text("false"), default=False)
+    check_in_position_error: Mapped[str | None] = mapped_column(String(12))
     # The latest result (cleared on rework so the handling clock runs on); accepted once closed.
     result_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     result_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))

@@ -52,7 +52,7 @@ def verification_flags(
     if latest_result_at is not None and taken and min(taken) < latest_result_at - CLOCK_SLACK:
         minutes = (latest_result_at - min(taken)).total_seconds() / 60
         notes[PHOTO_BEFORE_RESULT] = f"核查照片拍摄时间早于处置反馈 {minutes:.0f} 分钟"
-    place = _case_position(session, case)
+    place = case_position(session, case)
     if place is not None:
         positions = [photo.exif_position for photo in photos]
         distances = [haversine_m(place, p) for p in positions if p is not None]
@@ -63,7 +63,7 @@ def verification_flags(
     return notes
 
 
-def _case_position(session: Session, case: Case) -> tuple[float, float] | None:
+def case_position(session: Session, case: Case) -> tuple[float, float] | None:
     r = refs.reports.c
     row = session.execute(select(r.lon, r.lat).where(r.id == case.primary_report_id)).one_or_none()
     if row is None or row[0] is None or row[1] is None:

@@ -1,8 +1,9 @@
 """The `photos` table: the one registry of stored media objects.
 
 Every key in the photo store that no `photos` row names is an orphan the sweep may remove. A photo has at
-most one owner: a report (`report_id`), a unit's result (`dispatch_id`, migration 0004) or a grid worker's
-verification (`verification_task_id`, 0007); most descriptive columns are nullable for the older rows.
+most one owner: a report (`report_id`), a unit's result (`dispatch_id`, migration 0004), a grid worker's
+verification (`verification_task_id`, 0007) or an officer's report-in on site (`check_in_dispatch_id`,
+0016); most descriptive columns are nullable for the older rows.
 `phash` (0011) is the perceptual hash that finds re-encoded copies (`service.photos.service.near_copies`).
 """
 
@@ -46,10 +47,14 @@ class Photo(Base):
     __tablename__ = "photos"
     __table_args__ = (
         UniqueConstraint("report_id", "position", name="uq_photos_report_id_position"),
-        CheckConstraint("num_nonnulls(report_id, dispatch_id, verification_task_id) <= 1", name="one_owner"),
+        CheckConstraint(
+            "num_nonnulls(report_id, dispatch_id, verification_task_id, check_in_dispatch_id) <= 1",
+            name="one_owner",
+        ),
         CheckConstraint("sha256 ~ '^[0-9a-f]{64}$'", name="sha256_hex"),
         Index("ix_photos_report_id", "report_id"),
         Index("ix_photos_dispatch_id", "dispatch_id"),
+        Index("ix_photos_check_in_dispatch_id", "check_in_dispatch_id"),
         Index(
             "ix_photos_verification_task_id",
             "verification_task_id",
@@ -69,6 +74,8 @@ class Photo(Base):
     report_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("reports.id"))
     dispatch_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("dispatches.id"))
     verification_task_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("verification_tasks.id"))
+    # The photo taken on site at a report-in (报到) of this dispatch (0016_check_in_on_site).
+    check_in_dispatch_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("dispatches.id"))
     position: Mapped[int] = mapped_column(Integer, default=0)
     sha256: Mapped[str] = mapped_column(String(64))
     original_key: Mapped[str] = mapped_column(Text)

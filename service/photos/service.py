@@ -52,11 +52,13 @@ def record_photos(
     report_id: uuid.UUID | None = None,
     dispatch_id: uuid.UUID | None = None,
     verification_task_id: uuid.UUID | None = None,
+    check_in_dispatch_id: uuid.UUID | None = None,
 ) -> list[Photo]:
     """Add the `photos` rows of one owner (positions in the given order) to the session and flush."""
-    if sum(owner is not None for owner in (report_id, dispatch_id, verification_task_id)) != 1:
+    owners = (report_id, dispatch_id, verification_task_id, check_in_dispatch_id)
+    if sum(owner is not None for owner in owners) != 1:
         raise ValueError(
-            "a photo has exactly one owner: a report, a dispatch's result or a verification task"
+            "a photo has exactly one owner: a report, a dispatch's result or report-in, or a verification"
         )
     rows = [
         Photo(
@@ -65,6 +67,7 @@ def record_photos(
             report_id=report_id,
             dispatch_id=dispatch_id,
             verification_task_id=verification_task_id,
+            check_in_dispatch_id=check_in_dispatch_id,
             sha256=photo.sha256,
             original_key=photo.original_key,
             display_key=photo.display_key,
@@ -254,7 +257,8 @@ def _grouped(
 
 @dataclass(frozen=True)
 class DispatchPhoto:
-    """A photo of a dispatch's work: `result` (the unit's) or `verification` (the grid worker's)."""
+    """A photo of a dispatch's work: `check_in` (taken on site at the report-in), `result` (the unit's)
+    or `verification` (the grid worker's)."""
 
     dispatch_id: uuid.UUID
     kind: str
@@ -262,7 +266,7 @@ class DispatchPhoto:
 
 
 def dispatch_photos(session: Session, dispatch_ids: Sequence[uuid.UUID]) -> list[DispatchPhoto]:
-    """The result and verification photos of these dispatches, oldest first."""
+    """The report-in, result and verification photos of these dispatches, oldest first."""
     if not dispatch_ids:
         return []
     p, i = Photo, refs.verification_items.c
@@ -270,21 +274,25 @@ def dispatch_photos(session: Session, dispatch_ids: Sequence[uuid.UUID]) -> list
     # A verification covers every unit's result of its case: its photos show under each of them.
     rows = session.execute(
         select(
-            p.id, p.sha256, p.display_key, p.thumb_key, p.dispatch_id, p.verification_task_id, i.dispatch_id,
+            p.id, p.sha256, p.display_key, p.thumb_key, p.dispatch_id, p.verification_task_id,
+            p.check_in_dispatch_id, i.dispatch_id,
         )
         .outerjoin(refs.verification_items, i.task_id == p.verification_task_id)
-        .where(or_(p.dispatch_id.in_(ids), i.dispatch_id.in_(ids)))
+        .where(or_(p.dispatch_id.in_(ids), p.check_in_dispatch_id.in_(ids), i.dispatch_id.in_(ids)))
         # A result comes before the verification of it, also when both were stored in one instant.
         .order_by(p.created_at, p.verification_task_id.is_not(None), p.position, p.id, i.dispatch_id)
     )  # fmt: skip
-    return [
-        DispatchPhoto(
-            dispatch_id=dispatch_id or verified_dispatch_id,
-            kind="result" if dispatch_id is not None else "verification",
-            photo=RecordedPhoto(photo_id, sha256, display_key, thumb_key, dispatch_id, task_id),
-        )
-        for photo_id, sha256, display_key, thumb_key, dispatch_id, task_id, verified_dispatch_id in rows
-    ]
+    out = []
+    for photo_id, sha256, display_key, thumb_key, result_of, task_id, check_in_of, verified in rows:
+        if check_in_of is not None:
+            owner, kind = check_in_of, "check_in"
+        elif result_of is not None:
+            owner, kind = result_of, "result"
+        else:
+            owner, kind = verified, "verification"
+        photo = RecordedPhoto(photo_id, sha256, display_key, thumb_key, result_of or check_in_of, task_id)
+        out.append(DispatchPhoto(dispatch_id=owner, kind=kind, photo=photo))
+    return out
 
 
 def media_url(store: MediaStore, key: str) -> str:
@@ -332,10 +340,11 @@ def _may_see_original(session: Session, user: User, photo: Photo) -> bool:
         return True
     if user.role_enum not in UNIT_ROLES or user.unit_id is None:
         return False
-    # Owned by a report, a unit's result (`dispatch_id`) or a grid worker's verification: its case.
+    # Owned by a report, a unit's result or report-in, or a grid worker's verification: its case.
     d, t, r = refs.dispatches.c, refs.verification_tasks.c, refs.reports.c
-    if photo.dispatch_id is not None:
-        case_of_photo = select(d.case_id).where(d.id == photo.dispatch_id)
+    dispatch_id = photo.dispatch_id or photo.check_in_dispatch_id
+    if dispatch_id is not None:
+        case_of_photo = select(d.case_id).where(d.id == dispatch_id)
     elif photo.verification_task_id is not None:
         case_of_photo = select(t.case_id).where(t.id == photo.verification_task_id)
     else:

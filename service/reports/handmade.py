@@ -17,7 +17,6 @@ optionally put under supervision (`cases.supervise_case`): all in one transactio
 from __future__ import annotations
 
 import hashlib
-import logging
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -39,8 +38,6 @@ from service.reports.location import choose_location
 from service.reports.schemas import DeviceFix, HandMadeCaseRequest
 from service.reports.service import create_report
 from service.settings import Settings
-
-log = logging.getLogger(__name__)
 
 CREATED = 201
 
@@ -94,7 +91,7 @@ def make_case(
     except BaseException:
         session.rollback()
         if key is not None:
-            _release_quietly(session, user, key)
+            idempotency.release_quietly(session=session, user_id=user.id, key=key)
         raise
 
 
@@ -162,12 +159,3 @@ def _refuse_outside_city(session: Session, routing: Routing) -> None:
         f"位置（{routing.lon:.5f}, {routing.lat:.5f}）不在本市各区县范围内{away}，不能建案；请核对位置",
         details={"lon": routing.lon, "lat": routing.lat, "distance_m": distance},
     )
-
-
-def _release_quietly(session: Session, user: User, key: str) -> None:
-    """Free the key after a refusal; if the database is gone too, the claim expires by itself."""
-    try:
-        idempotency.release(session=session, user_id=user.id, key=key)
-    except Exception:  # the original failure matters more than this one
-        session.rollback()
-        log.warning("could not release idempotency key %s of user %s", key, user.id, exc_info=True)

@@ -22,17 +22,22 @@ Key format (validated before any lookup): 1-255 visible ASCII characters, option
 
 from __future__ import annotations
 
+import logging
 import uuid
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from fastapi import Request
 from sqlalchemy import delete, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from service.errors import Conflict, DomainError, Invalid
 from service.reports.models import IdempotencyKey
+
+log = logging.getLogger(__name__)
 
 MAX_KEY_LENGTH = 255
 IN_FLIGHT_RETRY_AFTER_S = 2
@@ -54,6 +59,7 @@ class RequestInFlight(Conflict):
 class StoredAnswer:
     status_code: int
     body: Any
+    replayed: bool = False  # the first answer, given again to a retry
 
 
 def parse_key(header: str | None, *, default: uuid.UUID) -> str:
@@ -68,6 +74,14 @@ def parse_key(header: str | None, *, default: uuid.UUID) -> str:
             f"Idempotency-Key must be 1-{MAX_KEY_LENGTH} visible ASCII characters (a UUID is best)"
         )
     return value
+
+
+def header_key(request: Request) -> str | None:
+    """The request's `Idempotency-Key` (checked), or None when it sent none."""
+    keys = request.headers.getlist("idempotency-key")
+    if len(keys) > 1:
+        raise BadIdempotencyKey("send at most one Idempotency-Key header")
+    return parse_key(keys[0], default=uuid.UUID(int=0)) if keys else None
 
 
 def claim(
@@ -173,6 +187,47 @@ def release(*, session: Session, user_id: uuid.UUID, key: str) -> None:
         )
     )
     session.commit()
+
+
+def once(
+    *,
+    session: Session,
+    user_id: uuid.UUID,
+    key: str | None,
+    request_hash: str,
+    in_flight_timeout_s: float,
+    work: Callable[[], StoredAnswer],
+) -> StoredAnswer:
+    """Run `work` (which writes in `session` and does not commit) once per key: a retry under the same
+    key gets the first answer back. Commits the work with its answer; a failure frees the key.
+    Without a key, simply runs and commits `work`."""
+    if key is not None:
+        stored = claim(
+            session=session, user_id=user_id, key=key, request_hash=request_hash,
+            in_flight_timeout_s=in_flight_timeout_s,
+        )  # fmt: skip
+        if stored is not None:
+            return replace(stored, replayed=True)
+    try:
+        answer = work()
+        if key is not None:
+            finish(session=session, user_id=user_id, key=key, answer=answer)
+        session.commit()
+        return answer
+    except BaseException:
+        session.rollback()
+        if key is not None:
+            release_quietly(session=session, user_id=user_id, key=key)
+        raise
+
+
+def release_quietly(*, session: Session, user_id: uuid.UUID, key: str) -> None:
+    """`release` after a refusal; if the database is gone too, the claim expires by itself."""
+    try:
+        release(session=session, user_id=user_id, key=key)
+    except Exception:  # the original failure matters more than this one
+        session.rollback()
+        log.warning("could not release idempotency key %s of user %s", key, user_id, exc_info=True)
 
 
 def prune(*, session: Session, older_than: datetime) -> int:

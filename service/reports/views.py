@@ -29,7 +29,7 @@ from service.photos.upload import UPLOAD_ERRORS, read_form
 from service.reports import handmade
 from service.reports import service as reports
 from service.reports.form import parse_form, request_hash
-from service.reports.idempotency import BadIdempotencyKey, parse_key
+from service.reports.idempotency import header_key
 from service.reports.intake import Upload, submit_report
 from service.reports.schemas import (
     REPORT_UPLOAD_SCHEMA,
@@ -101,9 +101,7 @@ async def create_report(
     settings: SettingsDep,
     store: MediaStoreDep,
 ) -> Response:
-    key_header = _key_header(request)
-    if key_header is not None:
-        parse_key(key_header, default=uuid.UUID(int=0))  # format checked before the body is read
+    key = header_key(request)  # format checked before the body is read
     parts = await read_form(request, limits=media_limits(settings.media))
     try:
         form = parse_form(parts.fields)
@@ -111,7 +109,7 @@ async def create_report(
             user=user,
             form=form,
             photos=parts.photos,
-            key=parse_key(key_header, default=form.id),
+            key=key if key is not None else str(form.id),
             request_hash=request_hash(form, [p.sha256 for p in parts.photos]),
         )
         answer = await run_in_threadpool(
@@ -179,13 +177,6 @@ def get_report(
     return reports.report_public(report, photos.get(report.id, []), store, status=status)
 
 
-def _key_header(request: Request) -> str | None:
-    keys = request.headers.getlist("idempotency-key")
-    if len(keys) > 1:
-        raise BadIdempotencyKey("send at most one Idempotency-Key header")
-    return keys[0] if keys else None
-
-
 @console_router.post(
     "/cases",
     status_code=201,
@@ -201,8 +192,7 @@ def make_case(
     settings: SettingsDep,
     client: ClientDep,
 ) -> Response:
-    key_header = _key_header(request)
-    key = parse_key(key_header, default=uuid.UUID(int=0)) if key_header is not None else None
+    key = header_key(request)
     made = handmade.make_case(
         session=session, settings=settings, user=user, body=body, key=key, client=client
     )

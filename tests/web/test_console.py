@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import Engine, text
 
 from service.accounts.models import Role
+from tests.support.field import on_site
 from tests.web.conftest import CONSOLE_SPOT, DESKTOP, AccountFactory, PageFactory
 from tests.web.steps import (
     DELIVERY_TIMEOUT_MS,
@@ -163,7 +164,7 @@ def test_the_desk_names_a_verifier_when_nobody_was_found(
     with web_database.begin() as conn:
         conn.execute(text("DELETE FROM grid_assignments WHERE grid_code = :g"), {"g": case.grid_code})
     dispatch = f"{base}/api/v1/department/dispatches/{case.dispatch_id}"
-    ok(httpx.post(f"{dispatch}/check-in", headers=case.team, json={}))
+    ok(httpx.post(f"{dispatch}/check-in", headers=case.team, **on_site()))
     handled = ok(httpx.post(f"{dispatch}/result", headers=case.team, data={"note": "已补装"}, timeout=60))
     assert handled["state"] == "handled"
     worker, _ = live_account(Role.grid_worker, display_name="钱网格")

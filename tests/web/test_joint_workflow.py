@@ -14,6 +14,7 @@ from sqlalchemy import Engine, text
 
 from service.accounts.models import Role
 from service.settings import PROJECT_ROOT
+from tests.support.field import on_site
 from tests.web.conftest import DESKTOP, AccountFactory, BrowserPage, PageFactory
 from tests.web.steps import ok, open_signed_in, post_report, token_of
 
@@ -136,7 +137,7 @@ def test_the_grid_worker_verifies_a_joint_case_once_with_each_units_outcome(
         officer, password = live_account(role, unit_id=uuid.UUID(unit["id"]))
         headers = token_of(base, officer, password)
         path = f"{base}/api/v1/department/dispatches/{dispatch_of[unit['id']]}"
-        ok(httpx.post(f"{path}/check-in", headers=headers, json={}))
+        ok(httpx.post(f"{path}/check-in", headers=headers, **on_site()))
         ok(httpx.post(f"{path}/result", headers=headers, data={"note": note},
                       files=[("photos", ("r.jpg", SITE_PHOTO.read_bytes(), "image/jpeg"))], timeout=60))  # fmt: skip
 

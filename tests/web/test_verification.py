@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import Engine, text
 
 from service.settings import PROJECT_ROOT
+from tests.support.field import on_site
 from tests.web.conftest import DESKTOP, AccountFactory, BrowserPage, PageFactory
 from tests.web.steps import ok, open_signed_in, token_of, whistle_a_report
 
@@ -50,7 +51,7 @@ def _handled_case(base: str, live_account: AccountFactory, web_database: Engine,
         )
     # The unit reports in and sends its result with a photo.
     dispatch = f"{base}/api/v1/department/dispatches/{case.dispatch_id}"
-    ok(httpx.post(f"{dispatch}/check-in", headers=case.team, json={}))
+    ok(httpx.post(f"{dispatch}/check-in", headers=case.team, **on_site()))
     ok(
         httpx.post(
             f"{dispatch}/result",

@@ -37,11 +37,14 @@ from service.cases.schemas.numbers import (
     UnitListsPublic,
 )
 from service.cases.schemas.work import (
+    CHECK_IN_UPLOAD_SCHEMA,
     DECISION_UPLOAD_SCHEMA,
     FAIL_UPLOAD_SCHEMA,
     PASS_UPLOAD_SCHEMA,
     RESULT_UPLOAD_SCHEMA,
     AssignVerificationRequest,
+    CheckInForm,
+    CheckInPositionPublic,
     DecisionForm,
     DispatchPhotoPublic,
     DispatchPublic,
@@ -64,6 +67,7 @@ from service.cases.schemas.work import (
 )
 
 __all__ = [
+    "CHECK_IN_UPLOAD_SCHEMA",
     "DECISION_UPLOAD_SCHEMA",
     "FAIL_UPLOAD_SCHEMA",
     "PASS_UPLOAD_SCHEMA",
@@ -75,6 +79,8 @@ __all__ = [
     "CaseEventPublic",
     "CasePublic",
     "CaseSource",
+    "CheckInForm",
+    "CheckInPositionPublic",
     "ClockEventPublic",
     "CommandPublic",
     "DecisionForm",

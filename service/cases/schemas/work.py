@@ -23,6 +23,14 @@ class LimitPublic(BaseModel):
     custom: bool = Field(description="set by hand in the whistle instead of the category's default")
 
 
+class CheckInPositionPublic(BaseModel):
+    """Where the phone was at the report-in (报到), WGS-84."""
+
+    lon: float
+    lat: float
+    accuracy_m: float | None
+
+
 class DispatchPublic(_ORM):
     id: uuid.UUID
     case_id: uuid.UUID
@@ -36,6 +44,14 @@ class DispatchPublic(_ORM):
     check_in_deadline: UtcDatetime
     handling_deadline: UtcDatetime
     checked_in_at: UtcDatetime | None
+    check_in_position: CheckInPositionPublic | None = Field(
+        None, description="报到 on site: the phone's position (null: none sent, see check_in_position_error)"
+    )
+    check_in_distance_m: float | None = Field(None, description="metres from the case's position")
+    check_in_far: bool = Field(False, description="farther than the far threshold (cases.check_in_far_m)")
+    check_in_position_error: str | None = Field(
+        None, description="denied | unavailable | timeout: why the phone gave no position"
+    )
     result_at: UtcDatetime | None
     result_note: str | None
     result_photo_count: int
@@ -59,8 +75,9 @@ class DispatchPublic(_ORM):
 
 class DispatchPhotoPublic(PhotoPublic):
     dispatch_id: uuid.UUID
-    kind: Literal["result", "verification"] = Field(
-        description="`result`: the unit's photo (处置照片); `verification`: the grid worker's (核查照片)"
+    kind: Literal["check_in", "result", "verification"] = Field(
+        description="`check_in`: taken on site at the report-in (报到照片); `result`: the unit's photo "
+        "(处置照片); `verification`: the grid worker's (核查照片)"
     )
 
 
@@ -182,6 +199,29 @@ class VerificationTaskPublic(BaseModel):
     )
 
 
+class CheckInForm(StrictBody):
+    """The text fields of a report-in on site (报到, multipart beside the on-site photos): the phone's
+    WGS-84 position, or why it gave none (the Geolocation API's failures)."""
+
+    note: str = Field("", max_length=2000)
+    lon: float | None = Field(None, ge=-180, le=180, allow_inf_nan=False)
+    lat: float | None = Field(None, ge=-90, le=90, allow_inf_nan=False)
+    accuracy_m: float | None = Field(None, ge=0, le=100_000, allow_inf_nan=False)
+    position_error: Literal["denied", "unavailable", "timeout"] | None = Field(
+        None, description="instead of lon/lat when the phone gave no position"
+    )
+
+    @model_validator(mode="after")
+    def _position_or_error(self) -> CheckInForm:
+        if (self.lon is None) != (self.lat is None):
+            raise ValueError("lon 与 lat 须同时提供")
+        if self.lon is None and self.position_error is None:
+            raise ValueError("报到须附现场定位（lon、lat），或以 position_error 说明无法定位的原因")
+        if self.lon is not None and self.position_error is not None:
+            raise ValueError("已有定位时不应再提供 position_error")
+        return self
+
+
 class ResultForm(StrictBody):
     """The text field of a result upload (multipart, beside the photos)."""
 
@@ -243,6 +283,17 @@ def _upload_schema(
 
 
 RESULT_UPLOAD_SCHEMA = _upload_schema("note", required=True)
+
+
+CHECK_IN_UPLOAD_SCHEMA = _upload_schema("note", required=False, photos_min=1)
+
+
+CHECK_IN_UPLOAD_SCHEMA["properties"] |= {
+    "lon": {"type": "number", "minimum": -180, "maximum": 180, "description": "WGS-84"},
+    "lat": {"type": "number", "minimum": -90, "maximum": 90, "description": "WGS-84"},
+    "accuracy_m": {"type": "number", "minimum": 0, "maximum": 100_000},
+    "position_error": {"type": "string", "enum": ["denied", "unavailable", "timeout"]},
+}
 
 
 DECISION_UPLOAD_SCHEMA = _upload_schema("note", required=False)

@@ -3,20 +3,25 @@ ask for more time, send back an item that is not the unit's (退回)."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import uuid
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from service.cases import service as cases
+from service.cases.department import OnSite
 from service.cases.schemas import (
+    CHECK_IN_UPLOAD_SCHEMA,
     RESULT_UPLOAD_SCHEMA,
     CaseDetailPublic,
+    CheckInForm,
     DispatchPublic,
     ExtensionRequest,
-    NoteRequest,
     ReasonRequest,
     ResultForm,
     multipart_body,
@@ -28,7 +33,9 @@ from service.deps import ClientDep, SessionDep, SettingsDep
 from service.paging import Page
 from service.photos.pipeline import receive_photos
 from service.photos.store import MediaStoreDep, media_limits
-from service.photos.upload import UPLOAD_ERRORS, parse_fields, read_form
+from service.photos.upload import UPLOAD_ERRORS, FormParts, parse_fields, read_form
+from service.reports import idempotency
+from service.reports.idempotency import StoredAnswer, header_key
 
 router = APIRouter(prefix="/api/v1/department", tags=["department"], responses=ERRORS)
 
@@ -63,19 +70,67 @@ def my_dispatch(mine: MyDispatch, session: SessionDep, store: MediaStoreDep) -> 
     return detail
 
 
-@router.post("/dispatches/{dispatch_id}/check-in", response_model=DispatchPublic, summary="报到")
-def check_in(
-    dispatch_id: uuid.UUID, body: NoteRequest, session: SessionDep, user: UnitUser, client: ClientDep
-) -> DispatchPublic:
-    d = cases.check_in(session=session, dispatch_id=dispatch_id, user=user, note=body.note, client=client)
-    session.commit()
-    return dispatch_public(d)
+IDEMPOTENT = {
+    "parameters": [
+        {
+            "name": "Idempotency-Key",
+            "in": "header",
+            "required": False,
+            "schema": {"type": "string", "maxLength": 255},
+            "description": "Recommended from phones: a retry with the same key and body replays the first "
+            "answer (`Idempotent-Replayed: true`) and stores nothing twice; kept 30 days.",
+        }
+    ]
+}
+
+
+@router.post(
+    "/dispatches/{dispatch_id}/check-in", response_model=DispatchPublic, responses=UPLOAD_ERRORS,
+    summary="报到 on site (multipart: `lon`, `lat`, `accuracy_m` or `position_error`; `note`; `photos` 1-9)",
+    openapi_extra=multipart_body(CHECK_IN_UPLOAD_SCHEMA) | IDEMPOTENT,
+)  # fmt: skip
+async def check_in(
+    request: Request,
+    mine: MyDispatch,  # checked before the body is read: nothing is stored for a dispatch not ours
+    session: SessionDep,
+    settings: SettingsDep,
+    store: MediaStoreDep,
+    user: UnitUser,
+    client: ClientDep,
+) -> Response:
+    dispatch_id = mine[0].id
+    key = header_key(request)
+    session.commit()  # no pooled connection is held while a slow phone streams its photos in
+    limits = media_limits(settings.media, min_photos=settings.cases.check_in_min_photos)
+    parts = await read_form(request, limits=limits)
+    try:
+        form = parse_fields(CheckInForm, parts.fields)
+        on_site = OnSite(lon=form.lon, lat=form.lat, accuracy_m=form.accuracy_m, error=form.position_error)
+
+        def work() -> StoredAnswer:
+            photos = receive_photos([p.read() for p in parts.photos], limits=limits, store=store)
+            d = cases.check_in(
+                session=session, dispatch_id=dispatch_id, user=user, note=form.note, on_site=on_site,
+                photos=photos, far_m=settings.cases.check_in_far_m, client=client,
+            )  # fmt: skip
+            return StoredAnswer(200, dispatch_public(d).model_dump(mode="json"))
+
+        answer = await run_in_threadpool(
+            lambda: idempotency.once(
+                session=session, user_id=user.id, key=key, work=work,
+                request_hash=_fingerprint("check_in", dispatch_id, parts),
+                in_flight_timeout_s=settings.reports.in_flight_timeout_s,
+            )
+        )  # fmt: skip
+    finally:
+        parts.close()
+    return _answer(answer)
 
 
 @router.post(
     "/dispatches/{dispatch_id}/result", response_model=DispatchPublic, responses=UPLOAD_ERRORS,
     summary="Submit the result (处置反馈) with photos (multipart: `note`, `photos` 0-9)",
-    openapi_extra=multipart_body(RESULT_UPLOAD_SCHEMA),
+    openapi_extra=multipart_body(RESULT_UPLOAD_SCHEMA) | IDEMPOTENT,
 )  # fmt: skip
 async def submit_result(
     request: Request,
@@ -85,30 +140,47 @@ async def submit_result(
     store: MediaStoreDep,
     user: UnitUser,
     client: ClientDep,
-) -> DispatchPublic:
+) -> Response:
     dispatch_id = mine[0].id
+    key = header_key(request)
     session.commit()  # no pooled connection is held while a slow phone streams its photos in
     limits = media_limits(settings.media, min_photos=0)
     parts = await read_form(request, limits=limits)
     try:
         form = parse_fields(ResultForm, parts.fields)
 
-        def work() -> DispatchPublic:
+        def work() -> StoredAnswer:
             photos = receive_photos([p.read() for p in parts.photos], limits=limits, store=store)
             d = cases.submit_result(
-                session=session,
-                dispatch_id=dispatch_id,
-                user=user,
-                note=form.note,
-                photos=photos,
+                session=session, dispatch_id=dispatch_id, user=user, note=form.note, photos=photos,
                 client=client,
-            )
-            session.commit()
-            return dispatch_public(d)
+            )  # fmt: skip
+            return StoredAnswer(200, dispatch_public(d).model_dump(mode="json"))
 
-        return await run_in_threadpool(work)
+        answer = await run_in_threadpool(
+            lambda: idempotency.once(
+                session=session, user_id=user.id, key=key, work=work,
+                request_hash=_fingerprint("result", dispatch_id, parts),
+                in_flight_timeout_s=settings.reports.in_flight_timeout_s,
+            )
+        )  # fmt: skip
     finally:
         parts.close()
+    return _answer(answer)
+
+
+def _fingerprint(action: str, dispatch_id: uuid.UUID, parts: FormParts) -> str:
+    """What a key's retries must repeat: the action, the dispatch, the fields and the photos' bytes."""
+    digest = hashlib.sha256(f"{action}\n{dispatch_id}\n".encode())
+    digest.update(json.dumps(sorted(parts.fields.items()), ensure_ascii=False).encode())
+    for photo in parts.photos:
+        digest.update(photo.sha256.encode())
+    return digest.hexdigest()
+
+
+def _answer(answer: StoredAnswer) -> Response:
+    headers = {"Idempotent-Replayed": "true"} if answer.replayed else {}
+    return JSONResponse(answer.body, status_code=answer.status_code, headers=headers)
 
 
 @router.post(

@@ -19,6 +19,7 @@ from service.cases.schemas import (
     CaseDetailPublic,
     CaseEventPublic,
     CasePublic,
+    CheckInPositionPublic,
     DispatchPhotoPublic,
     DispatchPublic,
     IndicatorRowPublic,
@@ -71,6 +72,14 @@ def dispatch_public(d: Dispatch, *, case_supervision: SupervisionPublic | None =
         check_in_deadline=d.check_in_deadline,
         handling_deadline=d.handling_deadline,
         checked_in_at=d.checked_in_at,
+        check_in_position=(
+            CheckInPositionPublic(lon=d.check_in_lon, lat=d.check_in_lat, accuracy_m=d.check_in_accuracy_m)
+            if d.check_in_lon is not None and d.check_in_lat is not None
+            else None
+        ),
+        check_in_distance_m=d.check_in_distance_m,
+        check_in_far=d.check_in_far,
+        check_in_position_error=d.check_in_position_error,
         result_at=d.result_at,
         result_note=d.result_note,
         result_photo_count=d.result_photo_count,

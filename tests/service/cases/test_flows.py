@@ -20,6 +20,7 @@ from service.cases.deadlines import Limit, LimitUnit
 from service.cases.models import Case, Dispatch
 from service.cases.states import Action
 from tests.service.cases.conftest import VENDING, WIRING, Auth, City, ReportFactory, site_photo
+from tests.support.field import on_site
 
 
 def test_queue_filters_orders_and_keyset_pages(
@@ -165,7 +166,7 @@ def test_extension_send_back_and_rework(
 
     # Extension: requested, granted by one work day, the handling deadline moves.
     unit = auth(city.users["market"])
-    client.post(f"/api/v1/department/dispatches/{dm['id']}/check-in", json={}, headers=unit)
+    client.post(f"/api/v1/department/dispatches/{dm['id']}/check-in", **on_site(), headers=unit)
     asked = client.post(
         f"/api/v1/department/dispatches/{dm['id']}/extension",
         json={"amount": "1", "unit": "work_days", "reason": "需商户配合"},
@@ -251,7 +252,7 @@ def test_all_sent_back_returns_the_case_to_triage_and_a_dispatcher_assigns_verif
         headers=console,
     ).json()
     market = auth(city.users["market"])
-    client.post(f"/api/v1/department/dispatches/{d2['id']}/check-in", json={}, headers=market)
+    client.post(f"/api/v1/department/dispatches/{d2['id']}/check-in", **on_site(), headers=market)
     handled = client.post(
         f"/api/v1/department/dispatches/{d2['id']}/result", data={"note": "好了"}, headers=market
     )

@@ -34,6 +34,7 @@ from tests.service.cases.conftest import (
     site_photo,
 )
 from tests.support import databases
+from tests.support.field import on_site
 
 WHISTLE = datetime(2026, 11, 16, 5, 0, tzinfo=UTC)  # Monday 13:00 in Jilin
 UNITS = ("power", "emergency", "fire")
@@ -58,7 +59,7 @@ def _joint_case(client: TestClient, city: City, make_report: ReportFactory, auth
 def _result(client: TestClient, auth: Auth, officer: Any, dispatch_id: str, *, check_in: bool = True) -> str:
     headers = auth(officer)
     if check_in:
-        client.post(f"/api/v1/department/dispatches/{dispatch_id}/check-in", json={}, headers=headers)
+        client.post(f"/api/v1/department/dispatches/{dispatch_id}/check-in", **on_site(), headers=headers)
     answer = client.post(
         f"/api/v1/department/dispatches/{dispatch_id}/result", data={"note": "已拆除私接电线"},
         files=site_photo(), headers=headers,

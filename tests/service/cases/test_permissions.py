@@ -20,6 +20,7 @@ from service.accounts.models import Role
 from service.audit.models import AuditEvent
 from service.cases.views import ROUTERS
 from tests.service.cases.conftest import Auth, City
+from tests.support.field import on_site
 
 R = Role
 # The command staff at every level (dispatchers; a street's enforcement team for its street) and admins,
@@ -166,13 +167,13 @@ def test_a_unit_sees_only_its_own_dispatches(
     assert client.get("/api/v1/department/dispatches", headers=stranger).json() == []
     url = f"/api/v1/department/dispatches/{dispatch.id}"
     assert client.get(url, headers=stranger).status_code == 404
-    assert client.post(f"{url}/check-in", json={}, headers=stranger).status_code == 404
+    assert client.post(f"{url}/check-in", **on_site(), headers=stranger).status_code == 404
     assert client.post(f"{url}/result", data={"note": "x"}, headers=stranger).status_code == 404
     owner = auth(city.users["police"])
     assert [d["id"] for d in client.get("/api/v1/department/dispatches", headers=owner).json()] == [
         str(dispatch.id)
     ]
-    assert client.post(f"{url}/check-in", json={}, headers=owner).status_code == 200
+    assert client.post(f"{url}/check-in", **on_site(), headers=owner).status_code == 200
 
 
 def test_a_street_team_whistles_only_in_its_own_street(

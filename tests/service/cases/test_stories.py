@@ -35,6 +35,7 @@ from tests.service.cases.conftest import (
     ReportFactory,
     site_photo,
 )
+from tests.support.field import on_site
 
 PHOTOS = Path(__file__).resolve().parents[2] / "fixtures" / "photos"
 
@@ -101,7 +102,7 @@ def test_desheng_signboard_joint_enforcement(
         assert [d["unit_id"] for d in mine] == [str(city.unit(key))]
         dispatch_id = mine[0]["id"]
         checked = client.post(
-            f"/api/v1/department/dispatches/{dispatch_id}/check-in", json={}, headers=officer
+            f"/api/v1/department/dispatches/{dispatch_id}/check-in", **on_site(), headers=officer
         )
         assert checked.status_code == 200 and checked.json()["state"] == "checked_in"
         assert _ts(checked.json()["checked_in_at"]) <= _ts(checked.json()["check_in_deadline"])
@@ -205,7 +206,7 @@ def test_zhengyang_private_wiring_reported_by_the_grid_worker(
         unit = auth(city.users[key])
         dispatch = dispatches[str(city.unit(key))]
         checked = client.post(
-            f"/api/v1/department/dispatches/{dispatch['id']}/check-in", json={}, headers=unit
+            f"/api/v1/department/dispatches/{dispatch['id']}/check-in", **on_site(), headers=unit
         )
         assert checked.json()["state"] == "checked_in"
         result = client.post(

@@ -9,6 +9,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from tests.service.cases.conftest import Auth, City, ReportFactory, site_photo
+from tests.support.field import on_site
 
 
 def assert_refused(response: Any, field: str) -> None:
@@ -30,7 +31,7 @@ def test_unknown_fields_are_refused_along_the_workflow(
     assert client.get(f"/api/v1/console/cases/{case['id']}", headers=console).json()["dispatches"] == []
     (dispatch,) = client.post(whistle, json={"unit_ids": [market]}, headers=console).json()
     base = f"/api/v1/department/dispatches/{dispatch['id']}"
-    assert client.post(f"{base}/check-in", json={}, headers=unit).status_code == 200
+    assert client.post(f"{base}/check-in", **on_site(), headers=unit).status_code == 200
 
     extra = {"note": "已整改", "closed_at": "2030-01-01T00:00:00Z"}
     assert_refused(client.post(f"{base}/result", data=extra, headers=unit), "closed_at")

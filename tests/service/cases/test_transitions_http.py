@@ -24,6 +24,7 @@ from service.cases.models import Case, Dispatch
 from service.cases.states import CASE_TRANSITIONS, DISPATCH_TRANSITIONS, Action, CaseState, DispatchState
 from service.photos.pipeline import NewPhoto
 from tests.service.cases.conftest import Auth, City, ReportFactory, site_photo
+from tests.support.field import on_site
 
 CASE_ACTIONS = sorted({a for _, a in CASE_TRANSITIONS}, key=list(Action).index)
 DISPATCH_ACTIONS = sorted({a for _, a in DISPATCH_TRANSITIONS}, key=list(Action).index)
@@ -154,7 +155,7 @@ def _dispatch_request(action: Action, dispatch_id: uuid.UUID, city: City) -> tup
     check = f"/api/v1/verification/dispatches/{dispatch_id}"
     officer, dispatcher, worker = city.users["market"], city.users["dispatcher"], city.users["desheng_worker"]
     requests: dict[Action, tuple[User, str, dict[str, Any]]] = {
-        Action.CHECK_IN: (officer, f"{dept}/check-in", {"json": {}}),
+        Action.CHECK_IN: (officer, f"{dept}/check-in", on_site()),
         Action.SUBMIT_RESULT: (officer, f"{dept}/result", {"data": {"note": "done"}}),
         Action.REQUEST_EXTENSION: (
             officer, f"{dept}/extension", {"json": {"amount": "1", "unit": "work_days", "reason": "x"}}

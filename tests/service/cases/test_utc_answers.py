@@ -12,6 +12,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from tests.service.cases.conftest import DESHENG, Auth, City, ReportFactory, site_photo
+from tests.support.field import on_site
 
 # Anything that starts like a date and a time of day is a timestamp the check looks at.
 LOOKS_LIKE_A_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
@@ -68,7 +69,7 @@ def test_every_time_of_a_case_story_is_utc_with_z(
     (dispatch,) = answer("POST", f"/api/v1/console/cases/{case['id']}/dispatch", console, json=body)
     mine = f"/api/v1/department/dispatches/{dispatch['id']}"
     answer("GET", "/api/v1/department/dispatches", unit)
-    answer("POST", f"{mine}/check-in", unit, json={})
+    answer("POST", f"{mine}/check-in", unit, **on_site())
     answer("POST", f"{mine}/extension", unit, json={"amount": "1", "unit": "work_days", "reason": "需配合"})
     answer("POST", f"/api/v1/console/dispatches/{dispatch['id']}/extension/grant", console, json={})
     answer("POST", f"{mine}/result", unit, data={"note": "已拆除"}, files=site_photo())

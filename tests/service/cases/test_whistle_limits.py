@@ -35,6 +35,7 @@ from tests.service.cases.conftest import (
     seed_geography,
 )
 from tests.service.cases.test_live import Feed
+from tests.support.field import on_site
 
 WHISTLE = datetime(2026, 11, 16, 5, 0, tzinfo=UTC)  # Monday 13:00 in Jilin
 CHECK_IN = {"amount": "0.5", "unit": "urgent_hours"}
@@ -187,7 +188,9 @@ def test_the_score_judges_the_unit_by_the_limits_set_by_hand(
     # 45 minutes after the whistle: within the category's 2 work hours, but late by the 30 minutes set.
     clock.set(WHISTLE + timedelta(minutes=45))
     client.post(
-        f"/api/v1/department/dispatches/{police['id']}/check-in", json={}, headers=auth(city.users["police"])
+        f"/api/v1/department/dispatches/{police['id']}/check-in",
+        **on_site(),
+        headers=auth(city.users["police"]),
     )
     client.post(
         f"/api/v1/department/dispatches/{police['id']}/send-back", json={"reason": "非本单位职责"},

@@ -36,6 +36,7 @@ from tests.service.cases.conftest import (
     seed_geography,
     site_photo,
 )
+from tests.support.field import on_site
 
 WHISTLE = datetime(2026, 11, 16, 5, 0, tzinfo=UTC)  # Monday 13:00 in Jilin
 CHECK_IN_DUE = WHISTLE + timedelta(hours=2)  # 15:00: 2 work hours
@@ -63,7 +64,7 @@ def _whistle(
 def _handle(client: TestClient, auth: Auth, officer: Any, dispatch_id: str) -> dict[str, Any]:
     headers = auth(officer)
     assert client.post(
-        f"/api/v1/department/dispatches/{dispatch_id}/check-in", json={}, headers=headers
+        f"/api/v1/department/dispatches/{dispatch_id}/check-in", **on_site(), headers=headers
     ).is_success
     result = client.post(
         f"/api/v1/department/dispatches/{dispatch_id}/result", data={"note": "牌匾已拆除"}, files=site_photo(),
@@ -228,7 +229,7 @@ def test_a_checked_in_unit_withdrawn_after_its_handling_deadline_is_scored_as_ov
     clock.set(WHISTLE + timedelta(minutes=30))
     client.post(
         f"/api/v1/department/dispatches/{w['police']['id']}/check-in",
-        json={},
+        **on_site(),
         headers=auth(city.users["police"]),
     )
     due = datetime.fromisoformat(w["police"]["handling_deadline"])
@@ -288,7 +289,9 @@ def test_reassign_withdraws_and_whistles_another_unit_in_one_action(
     mine = client.get("/api/v1/department/dispatches", headers=auth(city.users["police"])).json()
     assert [d["id"] for d in mine] == [new["id"]]
     gone = client.post(
-        f"/api/v1/department/dispatches/{wrong}/check-in", json={}, headers=auth(city.users["police_other"])
+        f"/api/v1/department/dispatches/{wrong}/check-in",
+        **on_site(),
+        headers=auth(city.users["police_other"]),
     )
     assert gone.status_code == 409 and gone.json()["error"]["details"]["state"] == "withdrawn"
     # Indicators: the first dispatch is not accurate (准确派遣率), the reassigned one is.

@@ -25,6 +25,7 @@ from service.accounts.models import Role, User
 from service.couriers import points, settlement
 from tests.service.couriers.conftest import CENTRE, CHANGJIANG, GRID_A, Place, register, square
 from tests.service.reports.test_flags_http import gps_photo
+from tests.support.field import on_site
 from tests.support.rolled_back import Login, UserFactory
 
 PHOTOS = Path(__file__).resolve().parents[2] / "fixtures" / "photos"
@@ -133,7 +134,7 @@ class Loop:
         assert pushed.status_code == 201, pushed.text
         dispatch = pushed.json()[0]["id"]
         checked = self.client.post(
-            f"/api/v1/department/dispatches/{dispatch}/check-in", json={}, headers=self.officer
+            f"/api/v1/department/dispatches/{dispatch}/check-in", **on_site(), headers=self.officer
         )
         assert checked.status_code == 200, checked.text
         result = self.client.post(
