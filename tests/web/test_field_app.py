@@ -16,6 +16,7 @@ from playwright.sync_api import expect
 from sqlalchemy import Engine, text
 
 from service.settings import PROJECT_ROOT
+from tests.support.field import on_site
 from tests.web.conftest import CONSOLE_SPOT, JILIN, AccountFactory, BrowserPage
 from tests.web.steps import (
     DELIVERY_TIMEOUT_MS,
@@ -45,14 +46,13 @@ def _place_names(filed: Filed) -> list[str]:
 
 
 def _api_check_in(base: str, headers: dict[str, str], dispatch_id: str) -> None:
-    """报到 over the API as a phone sends it (multipart, position and one photo)."""
+    """报到 over the API as a phone sends it (multipart, the reporter's position and one photo)."""
     ok(
         httpx.post(
             f"{base}/api/v1/department/dispatches/{dispatch_id}/check-in",
             headers={**headers, "Idempotency-Key": str(uuid.uuid4())},
-            data={"lon": str(JILIN["longitude"]), "lat": str(JILIN["latitude"]), "accuracy_m": "10"},
-            files=[("photos", ("site.jpg", PHOTO.read_bytes(), "image/jpeg"))],
             timeout=60,
+            **on_site((JILIN["longitude"], JILIN["latitude"])),
         )
     )
 
