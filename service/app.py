@@ -14,6 +14,7 @@ from service.cases.views import ROUTERS as CASES_ROUTERS
 from service.couriers.views import COURIERS_ROUTERS
 from service.db.session import open_database
 from service.errors import install_error_handlers
+from service.field.views import router as field_router
 from service.geography.routing import warm_routers
 from service.geography.views import router as geography_router
 from service.health.views import router as health_router
@@ -104,6 +105,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         photos_router,
         media_router,
         *CASES_ROUTERS,
+        field_router,
         public_router,
         tiles_router,
         ogc_router,

@@ -9,6 +9,7 @@ from service.cases import models as cases_models
 from service.couriers import models as couriers_models
 from service.db.base import Base
 from service.geography import models as geography_models
+from service.idempotency import models as idempotency_models
 from service.open311 import models as open311_models
 from service.outbound import models as outbound_models
 from service.photos import models as photos_models
@@ -24,6 +25,7 @@ __all__ = [
     "cases_models",
     "couriers_models",
     "geography_models",
+    "idempotency_models",
     "open311_models",
     "outbound_models",
     "photos_models",

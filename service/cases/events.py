@@ -7,8 +7,9 @@ never a pooled one. Deadlines turning red are not inserts: each stream polls the
 [last check, now) on the database clock every `red_check_s`, which reports every deadline passing
 during the stream exactly once (the board's own query, `board.TURNED_RED_SQL`).
 
-Each stream carries its caller's division only (`service.cases.command`): reports and state events name
-their district and street (the triggers put them in the payload), red clocks their dispatch's.
+Each stream carries what its audience may see: a console its division only (`service.cases.command`:
+reports and state events name their district and street, as the triggers put them in the payload; red
+clocks their dispatch's), a unit's field app its own dispatches (`service.field.feed`).
 
 Wire format (text/event-stream): `event: report|state|red`, `id:`, one JSON `data:` line; comment
 lines (`: heartbeat`) every `heartbeat_s` keep proxies from closing an idle stream. The stream ends
@@ -21,9 +22,11 @@ from __future__ import annotations
 import json
 import logging
 import time
+import uuid
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 import psycopg
 from fastapi import Request
@@ -62,18 +65,42 @@ def _json_value(value: Any) -> str:
     return str(value)
 
 
-def _notification_event(payload: str, command: Command) -> str | None:
-    """The SSE text of one notification, or None when it lies outside the division."""
-    data = json.loads(payload)
-    if not command.covers(data.get("district_code"), data.get("street_code")):
-        return None
-    kind = data.get("type", "state")
-    ident = data.get("event_id") if kind == "state" else data.get("report_id")
-    return sse(kind, data, f"{kind}-{ident}")
+class Audience(Protocol):
+    """Who a stream is for: which notifications and red clocks it carries, and under which event name."""
+
+    async def notification(
+        self, conn: psycopg.AsyncConnection[Any], data: dict[str, Any]
+    ) -> tuple[str, dict[str, Any]] | None:
+        """The (event name, data) to send for one notification, or None to skip it."""
+        ...
+
+    def sees_red(self, unit_id: uuid.UUID, district: str | None, street: str | None) -> bool: ...
+
+
+@dataclass(frozen=True)
+class CommandAudience:
+    """A console: every report and event of its division, under their own kind (report | state)."""
+
+    command: Command = CITY
+
+    async def notification(
+        self, conn: psycopg.AsyncConnection[Any], data: dict[str, Any]
+    ) -> tuple[str, dict[str, Any]] | None:
+        if not self.command.covers(data.get("district_code"), data.get("street_code")):
+            return None
+        return data.get("type", "state"), data
+
+    def sees_red(self, unit_id: uuid.UUID, district: str | None, street: str | None) -> bool:
+        return self.command.covers(district, street)
+
+
+def _event_id(kind: str, data: dict[str, Any]) -> str:
+    ident = data.get("report_id") if kind == "report" else data.get("event_id")
+    return f"{kind}-{ident}"
 
 
 async def _turned_red(
-    conn: psycopg.AsyncConnection[Any], since: datetime, command: Command
+    conn: psycopg.AsyncConnection[Any], since: datetime, audience: Audience
 ) -> tuple[list[str], datetime]:
     cur = await conn.execute("SELECT now()")
     row = await cur.fetchone()
@@ -93,14 +120,14 @@ async def _turned_red(
             f"red-{d}-{clock}",
         )
         for d, c, u, clock, deadline, district, street in await cur.fetchall()
-        if command.covers(district, street)
+        if audience.sees_red(u, district, street)
     ]
     return events, until
 
 
 async def feed_stream(
     *, request: Request, database_url: str, heartbeat_s: float = 15.0, red_check_s: float = 5.0,
-    command: Command = CITY,
+    audience: Audience = CommandAudience(),
 ) -> AsyncIterator[str]:  # fmt: skip
     conn = await psycopg.AsyncConnection.connect(conninfo(database_url), autocommit=True)
     try:
@@ -113,14 +140,17 @@ async def feed_stream(
         last_sent = last_red = time.monotonic()
         shutdown = getattr(request.app.state, "shutdown", None)
         while not (shutdown is not None and shutdown.is_set()) and not await request.is_disconnected():
-            async for note in conn.notifies(timeout=TICK_S):
-                event = _notification_event(note.payload, command)
-                if event is not None:
+            # Gathered first: an audience may query on this connection, which the iterator holds.
+            payloads = [note.payload async for note in conn.notifies(timeout=TICK_S)]
+            for payload in payloads:
+                shown = await audience.notification(conn, json.loads(payload))
+                if shown is not None:
+                    kind, data = shown
                     last_sent = time.monotonic()
-                    yield event
+                    yield sse(kind, data, _event_id(kind, data))
             now = time.monotonic()
             if now - last_red >= red_check_s:
-                events, red_since = await _turned_red(conn, red_since, command)
+                events, red_since = await _turned_red(conn, red_since, audience)
                 last_red = now
                 for event in events:
                     last_sent = now

@@ -279,8 +279,11 @@ def dispatch_photos(session: Session, dispatch_ids: Sequence[uuid.UUID]) -> list
         )
         .outerjoin(refs.verification_items, i.task_id == p.verification_task_id)
         .where(or_(p.dispatch_id.in_(ids), p.check_in_dispatch_id.in_(ids), i.dispatch_id.in_(ids)))
-        # A result comes before the verification of it, also when both were stored in one instant.
-        .order_by(p.created_at, p.verification_task_id.is_not(None), p.position, p.id, i.dispatch_id)
+        # A report-in before the result, a result before its verification, also when stored in one instant.
+        .order_by(
+            p.created_at, p.check_in_dispatch_id.is_(None), p.verification_task_id.is_not(None), p.position,
+            p.id, i.dispatch_id,
+        )
     )  # fmt: skip
     out = []
     for photo_id, sha256, display_key, thumb_key, result_of, task_id, check_in_of, verified in rows:

@@ -20,9 +20,9 @@ def sweep(
 ) -> None:
     """Remove stored photos no report points to, and idempotency keys past their retention window."""
     from service.db.session import command_session
+    from service.idempotency import service as idempotency
     from service.photos.store import build_media_store
     from service.photos.sweep import sweep_orphans
-    from service.reports import idempotency
     from service.settings import get_settings
 
     settings = get_settings()

@@ -8,7 +8,7 @@ optionally put under supervision (`cases.supervise_case`): all in one transactio
   a person who can place it again.
 - A district's or a street's command (a street team member too) makes cases only in its own division
   (`service.cases.command`): elsewhere 403, nothing stored; the case is commanded by its maker's level.
-- `Idempotency-Key` (optional) as for uploads (`service.reports.idempotency`): a retry with the same key
+- `Idempotency-Key` (optional) as for uploads (`service.idempotency`): a retry with the same key
   and body gets the first answer again, a different body under the key is 422, a refused request frees
   its key. Without the header every request makes a new case.
 - The caller's name and phone are kept on the case for the command center only.
@@ -32,8 +32,8 @@ from service.cases.views.presenters import case_public
 from service.errors import Forbidden, Invalid
 from service.geography.places import find_place
 from service.geography.service import Routing, category_rule, distance_to_city_m, route
-from service.reports import idempotency
-from service.reports.idempotency import StoredAnswer
+from service.idempotency import service as idempotency
+from service.idempotency.service import StoredAnswer
 from service.reports.location import choose_location
 from service.reports.schemas import DeviceFix, HandMadeCaseRequest
 from service.reports.service import create_report

@@ -38,13 +38,13 @@ from media.storage import MediaStore
 from service.accounts.models import User
 from service.errors import Invalid
 from service.geography.service import CategoryRule, Routing, category_rule, distance_to_city_m, route
+from service.idempotency import service as idempotency
+from service.idempotency.service import StoredAnswer
 from service.photos.pipeline import process_uploads, store_photos
 from service.photos.service import count_known, record_photos, report_photos
 from service.photos.store import media_limits
 from service.photos.upload import UploadedPhoto
-from service.reports import idempotency
 from service.reports.flags import OutsideCity, PossibleDuplicate, integrity_flags
-from service.reports.idempotency import StoredAnswer
 from service.reports.location import ChosenLocation, choose_location
 from service.reports.models import Report
 from service.reports.schemas import ReportForm

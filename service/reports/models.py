@@ -19,7 +19,6 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Index,
-    Integer,
     String,
     Text,
     Uuid,
@@ -33,7 +32,6 @@ from service.db.base import Base
 
 LOCATION_SOURCES = ("device", "exif")
 ROUTING_STATUSES = ("routed", "snapped", "unrouted")
-KEY_STATES = ("started", "finished")
 # How a report arrived (0014_case_sources): the phone app, an Open311 partner, or typed in at the console
 # for a case made by hand (a phone call, a referral). The case's source is derived from it at filing.
 CHANNELS = ("app", "open311", "console")
@@ -116,24 +114,3 @@ class Report(Base):
     # The case the report was filed into (0004_cases); None: still in the triage queue. The constraint
     # comes after both tables (cases.primary_report_id points back here).
     case_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("cases.id", use_alter=True))
-
-
-class IdempotencyKey(Base):
-    """The first answer to a request under a client key, scoped to the user (IETF draft, Stripe)."""
-
-    __tablename__ = "idempotency_keys"
-    __table_args__ = (
-        CheckConstraint(f"state IN ({_in(KEY_STATES)})", name="state_known"),
-        CheckConstraint("length(key) BETWEEN 1 AND 255", name="key_length"),
-        Index("ix_idempotency_keys_created_at", "created_at"),
-    )
-
-    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
-    key: Mapped[str] = mapped_column(Text, primary_key=True)
-    request_hash: Mapped[str] = mapped_column(String(64))
-    state: Mapped[str] = mapped_column(String(10), default="started")
-    locked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    status_code: Mapped[int | None] = mapped_column(Integer)
-    response: Mapped[Any | None] = mapped_column(JSONB)
-    report_id: Mapped[uuid.UUID | None] = mapped_column()
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

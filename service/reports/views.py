@@ -22,6 +22,7 @@ from service.accounts.models import Role, User
 from service.cases.schemas import CasePublic
 from service.deps import ClientDep, SessionDep, SettingsDep
 from service.errors import DomainError, ErrorResponse
+from service.idempotency.service import header_key
 from service.params import Latitude, Longitude, RadiusMetres
 from service.photos.service import report_photos
 from service.photos.store import MediaStoreDep, media_limits
@@ -29,7 +30,6 @@ from service.photos.upload import UPLOAD_ERRORS, read_form
 from service.reports import handmade
 from service.reports import service as reports
 from service.reports.form import parse_form, request_hash
-from service.reports.idempotency import header_key
 from service.reports.intake import Upload, submit_report
 from service.reports.schemas import (
     REPORT_UPLOAD_SCHEMA,

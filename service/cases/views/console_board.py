@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response, StreamingResponse
 
 from service.cases import service as cases
-from service.cases.events import feed_stream
+from service.cases.events import CommandAudience, feed_stream
 from service.cases.schemas import (
     BoardRowPublic,
     ClockEventPublic,
@@ -205,7 +205,7 @@ def feed(
         database_url=settings.database.url,
         heartbeat_s=heartbeat_s,
         red_check_s=red_check_s,
-        command=command,
+        audience=CommandAudience(command),
     )
     return StreamingResponse(
         stream,

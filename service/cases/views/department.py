@@ -30,12 +30,12 @@ from service.cases.states import DispatchState
 from service.cases.views.common import ERRORS, MyDispatch, UnitUser
 from service.cases.views.presenters import case_detail_public, dispatch_public, supervision_public
 from service.deps import ClientDep, SessionDep, SettingsDep
+from service.idempotency import service as idempotency
+from service.idempotency.service import StoredAnswer, header_key
 from service.paging import Page
 from service.photos.pipeline import receive_photos
 from service.photos.store import MediaStoreDep, media_limits
 from service.photos.upload import UPLOAD_ERRORS, FormParts, parse_fields, read_form
-from service.reports import idempotency
-from service.reports.idempotency import StoredAnswer, header_key
 
 router = APIRouter(prefix="/api/v1/department", tags=["department"], responses=ERRORS)
 

@@ -26,7 +26,8 @@ def whistled(client: TestClient, city: City, make_report: ReportFactory, auth: A
     (dispatch,) = client.post(
         f"/api/v1/console/cases/{case['id']}/dispatch", json={"unit_ids": [market]}, headers=console
     ).json()
-    return dispatch
+    answer: dict[str, Any] = dispatch
+    return answer
 
 
 def url(dispatch: dict[str, Any]) -> str:

@@ -209,3 +209,52 @@ def test_a_server_shutting_down_ends_open_streams_cleanly(fresh_database_url: st
     log = next(tmp_path.glob("uvicorn-*.log")).read_text()
     assert "ERROR" not in log, log
     assert time.monotonic() - stopping < 15, "graceful shutdown did not wait for the stream to time out"
+
+
+def test_a_units_field_feed_carries_its_own_whistles_only(live_server: str, fresh_session: Session) -> None:
+    """The officer's phone hears a new whistle to the unit at once, then the case's changes and its clock
+    turning red; another unit's whistle and new reports never reach it."""
+    db = fresh_session
+    units = seed_geography(db)
+    people = make_people(db, units)
+    token = accounts.issue_token(
+        session=db, user=people["power"], settings=SecuritySettings(secret_key=TEST_SECRET)
+    ).token
+    db.commit()
+    feed = Feed(
+        f"{live_server}/api/v1/field/feed?heartbeat_s=0.3&red_check_s=0.3",
+        {"Authorization": f"Bearer {token}"},
+    )
+    try:
+        assert feed.next_event("status") == 200
+        assert feed.next_event("comment") == "connected"
+        dispatcher = people["dispatcher"]
+        other = cases.file_report(
+            session=db,
+            report_id=insert_report(db, reporter=people["desheng_worker"], category=WIRING),
+            by=dispatcher,
+        )
+        cases.dispatch_case(session=db, case_id=other.id, unit_ids=[units["police"]], by=dispatcher)
+        db.commit()
+        report_id = insert_report(db, reporter=people["zhengyang_worker"], category=WIRING)
+        case = cases.file_report(session=db, report_id=report_id, by=dispatcher)
+        whistled_at = datetime.now(UTC) - timedelta(hours=1) + timedelta(seconds=1)
+        (dispatch,) = cases.dispatch_case(
+            session=db, case_id=case.id, unit_ids=[units["power"]], by=dispatcher, at=whistled_at
+        )
+        db.commit()
+        arrived = feed.next_event("whistle")
+        assert (arrived["dispatch_id"], arrived["case_id"]) == (str(dispatch.id), str(case.id))
+        red = feed.next_event("red")
+        assert (red["dispatch_id"], red["clock"]) == (str(dispatch.id), "check_in")
+        cases.check_in(session=db, dispatch_id=dispatch.id, user=people["power"])
+        db.commit()
+        changed = feed.next_event("state")
+        assert (changed["dispatch_id"], changed["action"]) == (str(dispatch.id), "check_in")
+        assert feed.next_event("comment") == "heartbeat"
+    finally:
+        feed.close()
+    seen = []
+    while not feed.items.empty():
+        seen.append(feed.items.get())
+    assert all(kind not in ("report", "whistle") for kind, _ in seen)

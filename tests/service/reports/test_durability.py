@@ -20,9 +20,10 @@ from service.accounts import service as accounts
 from service.accounts.models import Role
 from service.app import create_app
 from service.cli import app as cli
+from service.idempotency.models import IdempotencyKey
 from service.photos.models import Photo
 from service.reports import intake
-from service.reports.models import IdempotencyKey, Report
+from service.reports.models import Report
 from service.settings import Settings, get_settings
 from tests.conftest import TEST_SECRET, make_settings
 from tests.media.photo_factory import fixture_bytes

@@ -12,10 +12,11 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from service.accounts.models import Role, User
+from service.idempotency import service as idempotency
+from service.idempotency.models import IdempotencyKey
 from service.photos.models import Photo
-from service.reports import idempotency
 from service.reports.form import parse_form, request_hash
-from service.reports.models import IdempotencyKey, Report
+from service.reports.models import Report
 from tests.media.photo_factory import encode, scene
 from tests.service.reports.conftest import Headers, post_report, report_fields
 from tests.support.rolled_back import UserFactory

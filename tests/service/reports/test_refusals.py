@@ -21,8 +21,9 @@ from sqlalchemy.orm import Session
 from starlette.types import Message, Receive, Scope, Send
 
 from media.limits import MiB
+from service.idempotency.models import IdempotencyKey
 from service.photos.models import Photo
-from service.reports.models import IdempotencyKey, Report
+from service.reports.models import Report
 from service.settings import Settings
 from tests.media.photo_factory import compressible_png, encode, png_header_only, scene
 from tests.service.reports.conftest import Headers, multipart_files, post_report, report_fields

@@ -10,10 +10,10 @@ import pytest
 from geo.crs import haversine_m, wgs84_to_bd09
 from media.exif import PhotoMetadata
 from service.errors import Invalid
+from service.idempotency.service import BadIdempotencyKey, parse_key
 from service.photos.pipeline import PhotoTime, exif_time_utc
 from service.reports.flags import OutsideCity, PossibleDuplicate, integrity_flags
 from service.reports.form import parse_form, request_hash
-from service.reports.idempotency import BadIdempotencyKey, parse_key
 from service.reports.location import NoPosition, choose_location
 from service.settings import ReportsSettings
 

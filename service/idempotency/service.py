@@ -35,7 +35,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from service.errors import Conflict, DomainError, Invalid
-from service.reports.models import IdempotencyKey
+from service.idempotency.models import IdempotencyKey
 
 log = logging.getLogger(__name__)
 
