@@ -114,7 +114,8 @@ def test_the_case_page_shows_place_reporter_text_and_photo_and_the_partner_unit(
     case_page = open_field_case(browser_page, dispatches[market["id"]])
 
     place = case_page.locator("#field-place")
-    expect(place).to_contain_text(" · ".join(_place_names(filed)))
+    for name in _place_names(filed):  # 区 · 街道 · 社区 · 网格, by name
+        expect(place).to_contain_text(name)
     expect(case_page.locator("#field-report")).to_contain_text("早市摊贩占用人行道，需联合执法")
     photo = case_page.locator("#field-photos img")
     photo.wait_for()
@@ -313,33 +314,40 @@ def _close_by_verification(
     )
 
 
-def test_a_street_team_sees_its_closed_dispatch_with_the_score_in_history(
+def test_a_street_team_sees_its_closed_dispatch_with_the_score_and_its_items_in_history(
     browser_page: BrowserPage, live_account: AccountFactory, web_database: Engine
 ) -> None:
     base, page = browser_page.base_url, browser_page.page
     filed = file_a_report(base, live_account, text="已办测试：占道经营")
     team_unit = filed.unit("street_team")
-    dispatch_id = blow_whistle(base, filed, team_unit)[team_unit["id"]]
+    dispatch_id = blow_whistle(base, filed, team_unit, **SHORT_CHECK_IN)[team_unit["id"]]
     member, password = unit_account(live_account, team_unit)
     team = token_of(base, member, password)
 
     open_signed_in(browser_page, "/app/", member, password)
     page.wait_for_selector("#tab-whistles.active")
     assert _tabs(page) == ["哨单", "已办", "上报", "我的上报"]  # a street team also reports itself
-    page.locator(f"#whistle-list li.whistle[data-dispatch-id='{dispatch_id}']").wait_for()
-
+    card = page.locator(f"#whistle-list li.whistle[data-dispatch-id='{dispatch_id}']")
+    expect(card.locator(".limit-custom")).to_have_text("（自定）")  # the desk's own report-in limit
+    # The team lets the report-in deadline pass (its phone shows it), then does the work: it loses points.
+    expect(card.locator(".countdown")).to_have_class(re.compile(r"\boverdue\b"), timeout=60_000)
     _close_by_verification(base, filed, web_database, team, dispatch_id)
     evaluation = field_dispatch(base, team, dispatch_id)["evaluation"]
-    assert evaluation is not None
+    assert evaluation is not None and float(evaluation["score"]) < 100
+    [late] = [item for item in evaluation["breakdown"] if item["rule"] == "late_check_in"]
 
     page.click("#tab-history")
     row = page.locator(f"#history-list li.history[data-dispatch-id='{dispatch_id}']")
     expect(row.locator(".score")).to_have_text(f"{evaluation['score']} 分")
     expect(row).to_contain_text("已结案")
-    expect(row.locator(".score-items")).to_be_hidden()
+    items = row.locator(".score-items")
+    expect(items).to_be_hidden()
     row.click()
-    expect(row.locator(".score-items")).to_be_visible()
-    expect(row.locator(".score-items")).to_contain_text("扣分明细")
+    expect(items).to_be_visible()
+    expect(items).to_contain_text("扣分明细")
+    expect(items.locator(".score-item").filter(has_text=late["reason"])).to_contain_text(
+        f"{float(late['points']):g}"
+    )
     browser_page.screenshot("field-history-360x640")
     # It has left the running whistles.
     page.click("#tab-whistles")

@@ -73,7 +73,10 @@ export class CasePage {
     const before = [...this.records.check_in, ...this.records.result].filter((r) => r.state !== 'sent').map((r) => r.id);
     await this.readQueue();
     const delivered = [...this.records.check_in, ...this.records.result].some((r) => r.state === 'sent' && before.includes(r.id));
-    if (delivered) await this.load();
+    if (delivered) {
+      this.message.textContent = ''; // "已保存，正在发送" is over: the status says where it stands
+      await this.load();
+    }
     else if (this.detail && !this.form) this.render();
   }
 
@@ -90,7 +93,7 @@ export class CasePage {
     };
     return ACTIONS.filter((a) => d.allowed_actions.includes(a) && !hidden[a]).map((a) =>
       h('button', { type: 'button', class: a === 'check_in' || a === 'submit_result' ? 'primary' : '', id: `act-${a}`, onclick: run[a] },
-        a === 'send_back' ? t('sendBackTitle') : t(`act_${a}`)));
+        a === 'send_back' ? t('sendBackButton') : t(`act_${a}`)));
   }
 
   async act(work, done) {
@@ -137,7 +140,7 @@ export class CasePage {
           c.supervision ? h('span', { class: 'supervised' }, t('supervised')) : null,
           h('strong', {}, c.category_name), h('span', { class: 'muted' }, ` · ${t('caseTitle', { number: c.number })}`)),
         h('div', { class: 'whistle-foot' },
-          countdown(item.clock),
+          countdown(item.clock, d),
           h('span', { class: `status-badge status-${d.state}`, id: 'field-state' }, statusLabel(d.state))),
         d.extension_request
           ? h('div', { class: 'muted' }, t('extensionPending', {
@@ -158,7 +161,7 @@ export class CasePage {
           ? h('ul', { class: 'partner-list' }, partners.map((p) =>
             h('li', { class: 'partner', dataset: { unitId: p.unit_id, state: p.state } },
               h('span', {}, p.unit_name), ' ', h('span', { class: `status-badge status-${p.state}` }, statusLabel(p.state)))))
-          : h('div', { class: 'muted' }, item.unit_name ? `${t('ownUnit')}：${item.unit_name}` : '—')),
+          : h('div', { class: 'muted' }, t('noPartners', { unit: item.unit_name || '' }))),
       checkInStatus(d, this.records.check_in[0]),
       resultStatus(d, this.records.result[0]),
       this.form ? this.form.el : h('div', { class: 'field-actions' }, this.actionButtons(d)),

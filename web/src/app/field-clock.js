@@ -23,12 +23,16 @@ function render(el, now = Date.now()) {
   el.dataset.overdue = String(overdue);
 }
 
-/** The countdown of `clock` ({kind, deadline} | null), kept current by the ticker below. */
-export function countdown(clock) {
+/**
+ * The countdown of `clock` ({kind, deadline} | null), kept current by the ticker below; a limit the
+ * command center set by hand for this dispatch (`dispatch.check_in_limit.custom`, …) is marked 自定.
+ */
+export function countdown(clock, dispatch = null) {
   if (!clock) return h('span', { class: 'countdown none' }, t('clockNone'));
   const el = h('span', { class: 'countdown', dataset: { deadline: clock.deadline, kind: clock.kind } });
   render(el);
-  return el;
+  const limit = dispatch?.[clock.kind === 'check_in' ? 'check_in_limit' : 'handling_limit'];
+  return limit?.custom ? [el, h('span', { class: 'muted limit-custom' }, t('limitCustom'))] : el;
 }
 
 // One ticker for every countdown on the page.

@@ -130,7 +130,7 @@ export class WhistlesView {
       h('div', { class: 'muted place' }, item.place?.label || ''),
       partnersLine(item.partners),
       h('div', { class: 'whistle-foot' },
-        countdown(item.clock),
+        countdown(item.clock, d),
         h('span', { class: `status-badge status-${d.state}` }, statusLabel(d.state)),
         badges)));
   }
