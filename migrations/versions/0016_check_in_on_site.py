@@ -4,6 +4,8 @@
   `check_in_accuracy_m`, `check_in_distance_m` (great-circle metres from the case's position),
   `check_in_far` (farther than the setting `cases.check_in_far_m` when it was stored) and
   `check_in_position_error` (`denied | unavailable | timeout`: the phone gave no position, said so).
+* `ix_dispatches_unit_finished`: a unit's finished dispatches newest finished first (the field app's
+  已办 pages through it without sorting the unit's whole history).
 * `photos.check_in_dispatch_id`: a photo taken at the report-in belongs to the dispatch as its check-in
   photo (not a result photo); the one-owner rule counts it.
 
@@ -25,6 +27,7 @@ depends_on: str | Sequence[str] | None = None
 OWNERS_OLD = "num_nonnulls(report_id, dispatch_id, verification_task_id) <= 1"
 OWNERS_NEW = "num_nonnulls(report_id, dispatch_id, verification_task_id, check_in_dispatch_id) <= 1"
 POSITION_ERRORS = "'denied','unavailable','timeout'"
+FINISHED_AT = "COALESCE(closed_at, sent_back_at, withdrawn_at, dispatched_at)"
 
 
 def upgrade() -> None:
@@ -41,6 +44,12 @@ def upgrade() -> None:
         "dispatches",
         f"check_in_position_error IS NULL OR check_in_position_error IN ({POSITION_ERRORS})",
     )
+    op.create_index(
+        "ix_dispatches_unit_finished",
+        "dispatches",
+        ["unit_id", sa.text(f"{FINISHED_AT} DESC"), sa.text("id DESC")],
+        postgresql_where=sa.text("state IN ('closed','sent_back','withdrawn')"),
+    )
     op.add_column(
         "photos",
         sa.Column("check_in_dispatch_id", sa.Uuid(), sa.ForeignKey("dispatches.id"), nullable=True),
@@ -56,6 +65,7 @@ def downgrade() -> None:
     op.create_check_constraint("one_owner", "photos", OWNERS_OLD)
     op.drop_index("ix_photos_check_in_dispatch_id", table_name="photos")
     op.drop_column("photos", "check_in_dispatch_id")
+    op.drop_index("ix_dispatches_unit_finished", table_name="dispatches")
     op.drop_constraint("check_in_position_error_known", "dispatches", type_="check")
     for column in (
         "check_in_position_error", "check_in_far", "check_in_distance_m", "check_in_accuracy_m",

@@ -45,6 +45,8 @@ DISPATCH_STATES = (
     "'dispatched','checked_in','extension_requested','handled','verifying','closed','sent_back','withdrawn'"
 )
 LIMIT_UNITS = "'urgent_hours','work_hours','work_days','natural_days'"
+FINISHED = "state IN ('closed','sent_back','withdrawn')"
+FINISHED_AT = "COALESCE(closed_at, sent_back_at, withdrawn_at, dispatched_at)"
 # Why a phone gave no position at a report-in (the Geolocation API's three failures).
 POSITION_ERRORS = "'denied','unavailable','timeout'"
 # Where a case came from (0014_case_sources): 网格员上报, 流动网格员上报, 12345热线, 督办交办, 合作方接入
@@ -120,6 +122,14 @@ class Dispatch(Base):
         Index("ix_dispatches_check_in_deadline", "check_in_deadline"),
         Index("ix_dispatches_handling_deadline", "handling_deadline"),
         Index("ix_dispatches_live", "handling_deadline", "id", postgresql_where=text(LIVE)),
+        # A unit's finished dispatches, newest finished first (the field app's 已办, 0016_check_in_on_site).
+        Index(
+            "ix_dispatches_unit_finished",
+            "unit_id",
+            text(f"{FINISHED_AT} DESC"),
+            text("id DESC"),
+            postgresql_where=text(FINISHED),
+        ),
         # The outbound deadline scan finds clocks turning yellow in a time window (0012_outbound_webhooks).
         Index("ix_dispatches_check_in_yellow_at", "check_in_yellow_at"),
         Index("ix_dispatches_handling_yellow_at", "handling_yellow_at"),

@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, select, text
 from sqlalchemy.orm import Session, selectinload
 
+from service.cases.models import FINISHED as FINISHED_STATES
 from service.cases.models import Case, Dispatch, Evaluation
 from service.cases.states import DispatchState
 from service.db import keyset, refs
@@ -93,7 +94,8 @@ def whistles(*, session: Session, unit_id: uuid.UUID, limit: int, after: Sequenc
 
 def history(*, session: Session, unit_id: uuid.UUID, limit: int, after: Sequence[Any] | None) -> Page:
     """The unit's finished dispatches, newest finished first (`HISTORY_KEY`)."""
-    stmt = _dispatches(unit_id).where(Dispatch.state.in_([s.value for s in FINISHED]))
+    # The states as literals: the planner proves the partial index `ix_dispatches_unit_finished` from them.
+    stmt = _dispatches(unit_id).where(text(f"dispatches.{FINISHED_STATES}"))
     stmt = stmt.order_by(FINISHED_AT.desc(), Dispatch.id.desc())
     if after is not None:
         stmt = stmt.where(keyset.after(HISTORY_KEY, after, descending=(True, True)))

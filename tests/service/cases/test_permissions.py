@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 
 from service.accounts.models import Role
 from service.audit.models import AuditEvent
-from service.cases.views import ROUTERS
+from service.cases.views import ROUTERS as CASES_ROUTERS
+from service.field.views import router as field_router
 from tests.service.cases.conftest import Auth, City
 from tests.support.field import on_site
 
@@ -69,6 +70,10 @@ MATRIX: dict[tuple[str, str], set[Role]] = {
     ("POST", "/api/v1/department/dispatches/{dispatch_id}/result"): UNIT,
     ("POST", "/api/v1/department/dispatches/{dispatch_id}/extension"): UNIT,
     ("POST", "/api/v1/department/dispatches/{dispatch_id}/send-back"): UNIT,
+    ("GET", "/api/v1/field/whistles"): UNIT,
+    ("GET", "/api/v1/field/history"): UNIT,
+    ("GET", "/api/v1/field/dispatches/{dispatch_id}"): UNIT,
+    ("GET", "/api/v1/field/feed"): UNIT,
     ("POST", "/api/v1/console/cases/{case_id}/supervision"): DISPATCH,
     ("GET", "/api/v1/supervision/cases"): {R.supervisor},
     ("GET", "/api/v1/supervision/cases/{case_id}"): {R.supervisor},
@@ -124,7 +129,7 @@ def _request(client: TestClient, method: str, path: str, headers: dict[str, str]
 def test_the_matrix_lists_every_workflow_route() -> None:
     routes = {
         (method, route.path)
-        for router in ROUTERS
+        for router in (*CASES_ROUTERS, field_router)
         for route in router.routes
         if isinstance(route, APIRoute)
         for method in route.methods or set()
@@ -169,6 +174,8 @@ def test_a_unit_sees_only_its_own_dispatches(
     assert client.get(url, headers=stranger).status_code == 404
     assert client.post(f"{url}/check-in", **on_site(), headers=stranger).status_code == 404
     assert client.post(f"{url}/result", data={"note": "x"}, headers=stranger).status_code == 404
+    assert client.get("/api/v1/field/whistles", headers=stranger).json() == []
+    assert client.get(f"/api/v1/field/dispatches/{dispatch.id}", headers=stranger).status_code == 404
     owner = auth(city.users["police"])
     assert [d["id"] for d in client.get("/api/v1/department/dispatches", headers=owner).json()] == [
         str(dispatch.id)

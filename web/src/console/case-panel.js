@@ -244,8 +244,19 @@ export class CasePanel {
       const photos = dispatchPhotos.filter((p) => p.dispatch_id === dispatchId && p.kind === kind);
       if (photos.length === 0) return null;
       return h('div', { class: `photos dispatch-photos photos-${kind}` },
-        h('span', { class: 'muted' }, t(kind === 'result' ? 'resultPhotos' : 'verificationPhotos')),
+        h('span', { class: 'muted' }, t({ check_in: 'checkInPhotos', result: 'resultPhotos' }[kind] || 'verificationPhotos')),
         photos.map((p) => h('a', { href: p.display_url, target: '_blank' }, h('img', { src: p.thumb_url, alt: '' }))));
+    };
+    // 报到 on site: how far from the case the officer stood, or why the phone gave no position.
+    const checkInPlace = (d) => {
+      if (d.check_in_distance_m !== null && d.check_in_distance_m !== undefined) {
+        return h('div', { class: d.check_in_far ? 'bad check-in-place' : 'muted check-in-place', dataset: { far: String(d.check_in_far) } },
+          t('checkInDistance', { m: Math.round(d.check_in_distance_m) }), d.check_in_far ? t('checkInFarMark') : '');
+      }
+      if (d.check_in_position_error) {
+        return h('div', { class: 'bad check-in-place' }, t('checkInNoPosition', { reason: t(`positionError_${d.check_in_position_error}`) }));
+      }
+      return null;
     };
     // What looks wrong with a verification's photos (taken elsewhere, before the work, reused).
     const verificationFlags = (dispatchId) => {
@@ -280,12 +291,14 @@ export class CasePanel {
           h('div', { class: 'row-main' },
             h('div', { class: 'row-title' }, unitName(d.unit_id), ' ', h('span', { class: 'muted' }, labelOf('role', d.role))),
             clock(t('checkInClock'), d.check_in_limit, d.check_in_deadline, d.checked_in_at, RUNNING.has(d.state)),
+            checkInPlace(d),
             clock(t('handlingClock'), d.handling_limit, d.handling_deadline, d.result_at, RUNNING.has(d.state)),
             d.reassigned_from_id && unitOfDispatch.has(d.reassigned_from_id) ? h('div', { class: 'muted' }, t('reassignedFrom', { unit: unitName(unitOfDispatch.get(d.reassigned_from_id)) })) : null,
             d.withdraw_reason ? h('div', { class: 'muted withdrawn' }, t('withdrawnBecause', { reason: d.withdraw_reason })) : null,
             d.extension_request ? h('div', { class: 'muted' }, t('extensionAsked', { amount: d.extension_request.amount, unit: labelOf('limitUnit', d.extension_request.unit), reason: d.extension_request.reason })) : null,
             d.send_back_reason ? h('div', { class: 'muted' }, `${t('sendBackReason')}：${d.send_back_reason}`, d.send_back_rejected_at ? `（${t('act_reject_send_back')}）` : '') : null,
             d.result_note ? h('div', {}, d.result_note) : null,
+            photoStrip(d.id, 'check_in'),
             photoStrip(d.id, 'result'),
             photoStrip(d.id, 'verification'),
             verificationFlags(d.id),
