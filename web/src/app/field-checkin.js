@@ -52,7 +52,7 @@ export function checkInStatus(d, record) {
       t('checkInFar', { distance: Math.round(distance), limit: d.check_in_far_m ?? FAR_M }))
     : null;
   let where = '';
-  if (distance !== null && distance !== undefined) where = t('checkInDistance', { distance: Math.round(distance) });
+  if (distance !== null && distance !== undefined) where = t('checkInDistanceHere', { distance: Math.round(distance) });
   else if (answer.check_in_position_error) where = t('checkInNoPosition', { reason: labelOf('positionError', answer.check_in_position_error) });
   return h('section', { class: 'field upload-status state-sent', id: 'checkin-status', dataset: { state: 'sent' } },
     h('span', { class: 'sync-badge sync-sent' }, t('checkInDone')),
@@ -67,7 +67,7 @@ export class CheckInForm {
     this.onDone = onDone;
     this.id = null;
     this.position = null;
-    this.picker = new PhotoPicker(() => (this.error.textContent = ''), { inputId: 'checkin-photos', label: t('checkInPhotos') });
+    this.picker = new PhotoPicker(() => (this.error.textContent = ''), { inputId: 'checkin-photos', label: t('checkInSitePhotos') });
     this.positionLine = h('div', { class: 'location-line', id: 'checkin-position' }, t('positionLocating'));
     this.note = h('textarea', { id: 'checkin-note', rows: 2, maxlength: 2000, placeholder: t('checkInNote') });
     this.error = h('div', { class: 'field-error', role: 'alert' });
