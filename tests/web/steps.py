@@ -1,9 +1,11 @@
-"""Steps the browser tests share: logging in to the reporter app, filling a report, reading it back."""
+"""Steps the browser tests share: logging in to the reporter app, filling a report, reading it back;
+whistling a case to units and reporting in (报到) from the departments' field app."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -146,3 +148,97 @@ def whistle_a_report(
         case_id=case["id"],
         dispatch_id=dispatches[0]["id"],
     )
+
+
+# The departments' field app (/app/ for officers and street teams).
+
+
+@dataclass
+class Filed:
+    """A grid worker's report at `spot`, filed as a case; the router's suggested units, not yet whistled."""
+
+    reporter: str
+    reporter_password: str
+    routing: dict[str, Any]
+    desk: dict[str, str]
+    case_id: str
+    units: list[dict[str, Any]]
+
+    def unit(self, name: str) -> dict[str, Any]:
+        return next(u for u in self.units if u["name"] == name or u["role"] == name)
+
+
+def file_a_report(
+    base: str, live_account: AccountFactory, *, text: str, spot: dict[str, float] = JILIN
+) -> Filed:
+    reporter, password = live_account(Role.grid_worker, display_name="孙网格")
+    report_id = str(uuid.uuid4())
+    report = post_report(base, token_of(base, reporter, password), report_id, text=text, spot=spot)
+    dispatcher, dpass = live_account(Role.dispatcher)
+    desk = token_of(base, dispatcher, dpass)
+    case = ok(httpx.post(f"{base}/api/v1/console/triage/{report_id}/file", headers=desk, json={}))
+    units = ok(httpx.get(f"{base}/api/v1/console/cases/{case['id']}/suggestion", headers=desk))["units"]
+    return Filed(reporter, password, report["routing"], desk, case["id"], units)
+
+
+def blow_whistle(base: str, filed: Filed, *units: dict[str, Any], **limits: Any) -> dict[str, str]:
+    """吹哨 to the units (optional `check_in_limit`/`handling_limit` set by hand); answers
+    {unit id: dispatch id}."""
+    made = ok(
+        httpx.post(
+            f"{base}/api/v1/console/cases/{filed.case_id}/dispatch",
+            headers=filed.desk,
+            json={"unit_ids": [u["id"] for u in units], **limits},
+        )
+    )
+    return {d["unit_id"]: d["id"] for d in made}
+
+
+def unit_account(live_account: AccountFactory, unit: dict[str, Any]) -> tuple[str, str]:
+    """An officer of the unit (a street team member for a street's enforcement team)."""
+    role = Role.street_team if unit["role"] == "street_team" else Role.officer
+    return live_account(role, unit_id=uuid.UUID(unit["id"]), display_name="李执法")
+
+
+def open_field_case(session: BrowserPage, dispatch_id: str) -> Any:
+    """From 哨单, open one whistle's case page; answers the page's element."""
+    page = session.page
+    case_page = page.locator(f"#field-case[data-dispatch-id='{dispatch_id}']")
+    if case_page.count() == 0:
+        page.click("#tab-whistles")
+        page.locator(f"#whistle-list li.whistle[data-dispatch-id='{dispatch_id}']").click()
+    case_page.wait_for()
+    return case_page
+
+
+def check_in_on_site(
+    session: BrowserPage,
+    dispatch_id: str,
+    *,
+    photo: Path = PHOTO,
+    note: str = "",
+    position: dict[str, float] | None = None,
+    delivered: bool = True,
+) -> None:
+    """报到 on the case page: the phone's position (`position` moves the simulated phone first), one photo,
+    a note; waits until the outbox has delivered it unless `delivered` is False."""
+    page = session.page
+    if position is not None:
+        session.context.set_geolocation(position)
+    open_field_case(session, dispatch_id)
+    page.click("#act-check_in")
+    page.wait_for_selector("#checkin-form #checkin-position.good")
+    page.set_input_files("#checkin-photos", str(photo))
+    page.wait_for_selector("#checkin-form .photo-tile img")
+    if note:
+        page.fill("#checkin-note", note)
+    page.click("#checkin-send")
+    page.wait_for_selector("#checkin-status")
+    if delivered:
+        page.wait_for_selector("#checkin-status[data-state=sent]", timeout=DELIVERY_TIMEOUT_MS)
+
+
+def field_dispatch(base: str, headers: dict[str, str], dispatch_id: str) -> dict[str, Any]:
+    """The unit's case page over the API (GET /api/v1/field/dispatches/{id})."""
+    answer: dict[str, Any] = ok(httpx.get(f"{base}/api/v1/field/dispatches/{dispatch_id}", headers=headers))
+    return answer

@@ -1,4 +1,6 @@
-// The reporter app (/app/): log in, report with photos and position, see my reports.
+// The phone app (/app/): grid workers and couriers report with photos and position and see their
+// reports; the departments' officers and street teams get their unit's whistles (哨单) and finished work
+// (已办) — a street team also reports what it finds itself.
 
 import '../shared/base.css';
 import './app.css';
@@ -9,6 +11,10 @@ import { $, h, mount } from '../shared/dom.js';
 import { t } from '../shared/i18n.js';
 import { cachedCategories, fetchCategories } from './categories.js';
 import { loginView } from '../shared/login-view.js';
+import { startTicking, stopTicking } from './field-clock.js';
+import { FieldFeed } from './field-feed.js';
+import { HistoryView } from './field-history.js';
+import { WhistlesView } from './field-whistles.js';
 import { MineView } from './mine-view.js';
 import { pruneSent } from './outbox.js';
 import { ReportView } from './report-view.js';
@@ -27,16 +33,21 @@ function registerServiceWorker() {
   }
 }
 
-function offlineBanner() {
-  const banner = h('div', { class: 'banner', id: 'offline-banner', hidden: navigator.onLine }, t('offlineBanner'));
+function offlineBanner(text) {
+  const banner = h('div', { class: 'banner', id: 'offline-banner', hidden: navigator.onLine }, text);
   window.addEventListener('online', () => (banner.hidden = true));
   window.addEventListener('offline', () => (banner.hidden = false));
   return banner;
 }
 
+let feed = null;
+
 function stopViews() {
   for (const view of views) view.stop();
   views = [];
+  feed?.stop();
+  feed = null;
+  stopTicking();
 }
 
 function showLogin() {
@@ -64,27 +75,41 @@ async function loadCategories(reportView) {
   }
 }
 
+// The departments' roles: their unit's whistles first; a street team also reports (街道自查).
+const FIELD_ROLES = new Set(['officer', 'street_team']);
+
+/** The screens of a role, in tab order; the first one opens. [name, label, view] */
+function screensFor(role) {
+  const screens = [];
+  if (FIELD_ROLES.has(role)) {
+    feed = new FieldFeed();
+    screens.push(['whistles', t('tabWhistles'), new WhistlesView({ feed })], ['history', t('tabHistory'), new HistoryView({ feed })]);
+  }
+  if (role !== 'officer') {
+    screens.push(['report', t('tabReport'), new ReportView({ categoryName })], ['mine', t('tabMine'), new MineView({ categoryName })]);
+  }
+  // Verification tasks (核查) belong to grid workers.
+  if (role === 'grid_worker') screens.push(['tasks', t('tabTasks'), new TasksView({ categoryName })]);
+  // Points (积分) belong to couriers, the mobile grid workers.
+  if (role === 'courier') screens.push(['points', t('tabPoints'), new PointsView()]);
+  return screens;
+}
+
 function showMain() {
   stopViews();
   const session = getSession();
-  const reportView = new ReportView({ categoryName });
-  const mineView = new MineView({ categoryName });
-  // Verification tasks (核查) belong to grid workers.
-  const tasksView = session.user.role === 'grid_worker' ? new TasksView({ categoryName }) : null;
-  // Points (积分) belong to couriers, the mobile grid workers.
-  const pointsView = session.user.role === 'courier' ? new PointsView() : null;
-  views = [reportView, mineView, tasksView, pointsView].filter(Boolean);
-  const screens = { report: reportView, mine: mineView, tasks: tasksView, points: pointsView };
+  const role = session.user.role;
+  const screens = screensFor(role);
+  views = screens.map(([, , view]) => view);
+  const byName = Object.fromEntries(screens.map(([name, , view]) => [name, view]));
   const content = h('main', { class: 'content' });
-  const tab = (name, label) => h('button', { type: 'button', class: 'tab', id: `tab-${name}`, onclick: () => select(name) }, label);
-  const tabs = { report: tab('report', t('tabReport')), mine: tab('mine', t('tabMine')) };
-  if (tasksView) tabs.tasks = tab('tasks', t('tabTasks'));
-  if (pointsView) tabs.points = tab('points', t('tabPoints'));
+  const tabs = Object.fromEntries(screens.map(([name, label]) =>
+    [name, h('button', { type: 'button', class: 'tab', id: `tab-${name}`, onclick: () => select(name) }, label)]));
 
   function select(name) {
     for (const [key, button] of Object.entries(tabs)) button.classList.toggle('active', key === name);
-    mount(content, screens[name].el);
-    if (name !== 'report') screens[name].load();
+    mount(content, byName[name].el);
+    if (name !== 'report') byName[name].load();
   }
 
   async function logout() {
@@ -100,16 +125,22 @@ function showMain() {
   mount(
     root,
     h('header', { class: 'topbar' },
-      h('span', { class: 'brand' }, t('appTitle')),
+      h('span', { class: 'brand' }, FIELD_ROLES.has(role) ? t('fieldTitle') : t('appTitle')),
       h('span', { class: 'who' }, session.user.display_name || session.user.username),
       h('button', { type: 'button', class: 'link light', id: 'logout', onclick: logout }, t('logout'))),
-    offlineBanner(),
+    offlineBanner(FIELD_ROLES.has(role) ? t('fieldOfflineBanner') : t('offlineBanner')),
     h('nav', { class: 'tabs' }, Object.values(tabs)),
     content,
   );
-  select('report');
-  reportView.start();
-  loadCategories(reportView);
+  select(screens[0][0]);
+  if (feed) {
+    feed.start();
+    startTicking();
+  }
+  if (byName.report) {
+    byName.report.start();
+    loadCategories(byName.report);
+  }
 }
 
 authEvents.addEventListener('logout', () => showLogin());

@@ -1,10 +1,15 @@
-// The outbox: reports waiting to reach the server, kept in IndexedDB so that they survive closing the
-// page, a flat battery or a dead zone. A report is written here (fields and photo bytes) BEFORE the first
+// The outbox: uploads waiting to reach the server, kept in IndexedDB so that they survive closing the
+// page, a flat battery or a dead zone. An upload is written here (fields and photo bytes) BEFORE the first
 // attempt to send it, and keeps its id (also the Idempotency-Key) for every retry.
 //
+// Three kinds share the store and the one sender (sync.js):
+//   'report'    a grid worker's or courier's report (records made before kinds existed have no `kind`);
+//   'check_in'  a unit's 报到 on site (`dispatchId`; fields: note, lon, lat, accuracy_m | position_error);
+//   'result'    a unit's 处置反馈 (`dispatchId`; fields: note).
+//
 // Record shape:
-//   {id, createdAt, fields: {category, text, lon, lat, datum, accuracy_m, captured_at},
-//    photos: [{name, type, blob}], state: 'pending'|'sending'|'sent'|'failed',
+//   {id, kind, dispatchId?, createdAt, fields: {...}, photos: [{name, type, blob}],
+//    state: 'pending'|'sending'|'sent'|'failed',
 //    attempts, nextAttemptAt (ms), lastError: {status, code, message}|null, sentAt, result}
 
 const DB_NAME = 'whistle-app';
@@ -62,10 +67,12 @@ export async function snapshotPhoto(file) {
   return { name: file.name || 'photo.jpg', type: file.type || 'application/octet-stream', blob: new Blob([bytes], { type: file.type }) };
 }
 
-/** Store a new report; resolves once IndexedDB has committed it. */
-export async function addReport({ id, fields, photos }) {
+/** Store a new upload; resolves once IndexedDB has committed it. */
+export async function addRecord({ id, kind, dispatchId = null, fields, photos }) {
   const record = {
     id,
+    kind,
+    dispatchId,
     createdAt: Date.now(),
     fields,
     photos,
@@ -81,14 +88,31 @@ export async function addReport({ id, fields, photos }) {
   return record;
 }
 
+/** Store a new report (kind 'report'). */
+export function addReport({ id, fields, photos }) {
+  return addRecord({ id, kind: 'report', fields, photos });
+}
+
 export function getReport(id) {
   return withStore('readonly', (store) => promisify(store.get(id)));
 }
 
-/** All records, newest first. */
-export async function listReports() {
+export const kindOf = (record) => record.kind || 'report';
+
+/** All records of every kind, newest first. */
+export async function listRecords() {
   const all = await withStore('readonly', (store) => promisify(store.getAll()));
   return all.sort((a, b) => b.createdAt - a.createdAt);
+}
+
+/** The reports alone, newest first. */
+export async function listReports() {
+  return (await listRecords()).filter((r) => kindOf(r) === 'report');
+}
+
+/** A dispatch's 报到 or 处置反馈 uploads (kind 'check_in' | 'result'), newest first. */
+export async function listForDispatch(dispatchId, kind) {
+  return (await listRecords()).filter((r) => r.dispatchId === dispatchId && kindOf(r) === kind);
 }
 
 /** Read-modify-write one record in a single transaction. */
@@ -109,9 +133,9 @@ export async function deleteReport(id) {
   notify();
 }
 
-/** Drop delivered reports after a week (their copy lives on the server), keeping the outbox small. */
+/** Drop delivered uploads after a week (their copy lives on the server), keeping the outbox small. */
 export async function pruneSent(now = Date.now()) {
-  const all = await listReports();
+  const all = await listRecords();
   const old = all.filter((r) => r.state === 'sent' && r.sentAt && now - r.sentAt > KEEP_SENT_MS);
   for (const record of old) await deleteReport(record.id);
 }

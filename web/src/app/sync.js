@@ -1,17 +1,20 @@
-// Sends the outbox to the server, one report at a time, with exponential backoff.
+// Sends the outbox to the server, one upload at a time, with exponential backoff: reports, and a unit's
+// 报到 (check-in) and 处置反馈 (result) — one loop, one set of rules for all three kinds.
 //
-// Rules (the server makes retries safe: the report id is also the Idempotency-Key, and a repeat
+// Rules (the server makes retries safe: the record id is also the Idempotency-Key, and a repeat
 // returns the first answer):
 // - 2xx: delivered; the photo bytes are dropped from the phone, the server's answer is kept.
 // - network error, timeout, 5xx, 408, 409 (same key still in flight), 429: retried with the same id
 //   and key, after 2 s, 4 s, 8 s … up to 5 min (or the server's Retry-After), and at once when the
 //   browser comes back online.
 // - 401: kept, waiting for the user to log in again (a report is never lost to an expired token).
-// - any other 4xx: final; the server's message is shown; the user may delete the report.
+// - any other 4xx: final; the server's message is shown; the user may delete the report. For a check-in
+//   or a result, a 409 that names the allowed actions (the dispatch moved on: already checked in, sent
+//   back, withdrawn) is final too; only "the same key still in flight" is retried.
 
 import { ApiError, NetworkError, request } from '../shared/api.js';
 import { getToken } from '../shared/auth.js';
-import { listReports, updateReport } from './outbox.js';
+import { kindOf, listRecords, updateReport } from './outbox.js';
 
 const BASE_DELAY_MS = 2000;
 const MAX_DELAY_MS = 5 * 60 * 1000;
@@ -28,16 +31,17 @@ export function backoffDelay(attempts, retryAfterS = null) {
   return Math.round(exp * (0.75 + Math.random() * 0.25));
 }
 
-function isRetryable(error) {
+function isRetryable(error, kind) {
   if (error instanceof NetworkError) return true;
   if (!(error instanceof ApiError)) return true;
   const s = error.status;
+  if (s === 409 && kind !== 'report' && error.details?.allowed) return false; // the dispatch moved on
   return s >= 500 || s === 408 || s === 409 || s === 429;
 }
 
-function toFormData(record) {
+function toFormData(record, { withId }) {
   const form = new FormData();
-  form.set('id', record.id);
+  if (withId) form.set('id', record.id);
   for (const [key, value] of Object.entries(record.fields)) {
     if (value !== null && value !== undefined && value !== '') form.set(key, String(value));
   }
@@ -45,12 +49,42 @@ function toFormData(record) {
   return form;
 }
 
+// What the server's answer to a unit's upload is worth keeping on the phone.
+const dispatchSummary = (d) => ({
+  state: d.state,
+  checked_in_at: d.checked_in_at,
+  check_in_distance_m: d.check_in_distance_m ?? null,
+  check_in_far: Boolean(d.check_in_far),
+  check_in_position_error: d.check_in_position_error ?? null,
+  result_at: d.result_at,
+});
+
+// Where each kind goes and what of the answer is kept.
+const KINDS = {
+  report: {
+    path: () => '/api/v1/reports',
+    form: (r) => toFormData(r, { withId: true }),
+    keep: (a) => ({ id: a.id, status: a.status, created_at: a.created_at, routing: a.routing, flags: a.flags }),
+  },
+  check_in: {
+    path: (r) => `/api/v1/department/dispatches/${r.dispatchId}/check-in`,
+    form: (r) => toFormData(r, { withId: false }),
+    keep: dispatchSummary,
+  },
+  result: {
+    path: (r) => `/api/v1/department/dispatches/${r.dispatchId}/result`,
+    form: (r) => toFormData(r, { withId: false }),
+    keep: dispatchSummary,
+  },
+};
+
 async function sendOne(record) {
+  const kind = KINDS[kindOf(record)];
   await updateReport(record.id, { state: 'sending' });
   try {
-    const result = await request('/api/v1/reports', {
+    const answer = await request(kind.path(record), {
       method: 'POST',
-      form: toFormData(record),
+      form: kind.form(record),
       headers: { 'Idempotency-Key': record.id },
       timeoutMs: UPLOAD_TIMEOUT_MS,
     });
@@ -59,7 +93,7 @@ async function sendOne(record) {
       sentAt: Date.now(),
       lastError: null,
       photos: [],
-      result: { id: result.id, status: result.status, created_at: result.created_at, routing: result.routing, flags: result.flags },
+      result: kind.keep(answer),
     });
   } catch (error) {
     const attempts = record.attempts + 1;
@@ -67,10 +101,11 @@ async function sendOne(record) {
       status: error instanceof ApiError ? error.status : 0,
       code: error instanceof ApiError ? error.code : 'network',
       message: error.message,
+      allowed: error instanceof ApiError ? (error.details?.allowed ?? null) : null,
     };
     if (error instanceof ApiError && error.status === 401) {
       await updateReport(record.id, { state: 'pending', attempts, lastError, nextAttemptAt: 0 });
-    } else if (isRetryable(error)) {
+    } else if (isRetryable(error, kindOf(record))) {
       const delay = backoffDelay(attempts, error.retryAfterS ?? null);
       await updateReport(record.id, { state: 'pending', attempts, lastError, nextAttemptAt: Date.now() + delay });
     } else {
@@ -83,7 +118,7 @@ async function drain() {
   while (true) {
     if (!getToken()) return; // wait for login
     const now = Date.now();
-    const due = (await listReports())
+    const due = (await listRecords())
       .filter((r) => r.state === 'pending' && r.nextAttemptAt <= now)
       .sort((a, b) => a.createdAt - b.createdAt);
     if (due.length === 0) return;
@@ -95,7 +130,7 @@ async function schedule() {
   if (timer) clearTimeout(timer);
   timer = null;
   if (!getToken()) return;
-  const waiting = (await listReports()).filter((r) => r.state === 'pending');
+  const waiting = (await listRecords()).filter((r) => r.state === 'pending');
   if (waiting.length === 0) return;
   const next = Math.min(...waiting.map((r) => r.nextAttemptAt));
   timer = setTimeout(kick, Math.max(0, next - Date.now()));
@@ -123,7 +158,7 @@ export async function kick() {
 
 /** Everything waiting is due now (the network came back, the user logged in, or tapped "retry"). */
 export async function retryAllNow() {
-  const waiting = (await listReports()).filter((r) => r.state === 'pending');
+  const waiting = (await listRecords()).filter((r) => r.state === 'pending');
   for (const record of waiting) await updateReport(record.id, { nextAttemptAt: 0 });
   await kick();
 }
@@ -131,7 +166,7 @@ export async function retryAllNow() {
 /** Start syncing: reports left "sending" by a closed page go back to pending (same id, same key). */
 export async function startSync() {
   const resetStale = async () => {
-    const stale = (await listReports()).filter((r) => r.state === 'sending');
+    const stale = (await listRecords()).filter((r) => r.state === 'sending');
     for (const record of stale) await updateReport(record.id, { state: 'pending', nextAttemptAt: 0 });
   };
   // Under the lock: a report another tab is sending right now is not "stale".

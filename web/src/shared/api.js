@@ -101,17 +101,20 @@ async function send(path, { method = 'GET', json, form, headers = {}, auth = tru
 const NEXT_CURSOR = 'X-Next-Cursor';
 const MAX_PAGES = 100;
 
-/** Every row of a paged list: asks for the largest page, then follows `X-Next-Cursor` to the end. */
-async function getAll(path, options = {}) {
+/**
+ * Every row of a paged list: asks for the largest page (500, or `pageSize` for lists whose maximum is
+ * smaller), then follows `X-Next-Cursor` to the end.
+ */
+async function getAll(path, { pageSize = 500, ...options } = {}) {
   const rows = [];
   const sep = path.includes('?') ? '&' : '?';
-  let url = `${path}${sep}limit=500`;
+  let url = `${path}${sep}limit=${pageSize}`;
   for (let page = 0; page < MAX_PAGES; page += 1) {
     const response = await send(url, { ...options, method: 'GET' });
     rows.push(...(await response.json()));
     const cursor = response.headers.get(NEXT_CURSOR);
     if (!cursor) break;
-    url = `${path}${sep}limit=500&cursor=${encodeURIComponent(cursor)}`;
+    url = `${path}${sep}limit=${pageSize}&cursor=${encodeURIComponent(cursor)}`;
   }
   return rows;
 }
