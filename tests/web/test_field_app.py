@@ -171,7 +171,7 @@ def test_check_in_on_site_stores_the_distance_and_a_far_one_is_flagged(
     stored = field_dispatch(base, team, far_id)["dispatch"]
     assert stored["check_in_far"] is True and stored["check_in_distance_m"] > 300
     warning = page.locator("#checkin-far")
-    expect(warning).to_have_text(f"距案件位置 {round(stored['check_in_distance_m'])} 米，超出 300 米")
+    expect(warning).to_have_text(f"距案件位置 {round(stored['check_in_distance_m'])} 米，超出报到距离阈值")
     browser_page.screenshot("field-check-in-far-360x640")
 
 

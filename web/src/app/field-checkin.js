@@ -1,7 +1,8 @@
-// 报到 on site: the phone's position (one fresh fix, high accuracy, up to 15 s), at least one photo taken
+// 报到 on site: the phone's position (a fix at most 10 s old, high accuracy, up to 15 s), at least one photo taken
 // there, and a note. It goes into the outbox first, like a report (queued in IndexedDB, sent once with
 // its Idempotency-Key made when the officer tapped 报到), so a dead zone on site loses nothing. The server
-// answers the distance from the case; a far one (over 300 m by default) is flagged and shown.
+// answers the distance from the case; a far one (over WHISTLE_CASES__CHECK_IN_FAR_M, 300 m by default) is flagged
+// and shown.
 
 import { h } from '../shared/dom.js';
 import { formatDateTime, labelOf, t } from '../shared/i18n.js';
@@ -11,8 +12,6 @@ import { addRecord, snapshotPhoto } from './outbox.js';
 import { PhotoPicker } from './photos.js';
 import { kick } from './sync.js';
 
-// The server's default far threshold (WHISTLE_CASES__CHECK_IN_FAR_M); its answer says whether it is far.
-const FAR_M = 300;
 const POSITION_ERRORS = { 1: 'denied', 2: 'unavailable', 3: 'timeout' };
 
 /** One fresh position: {lon, lat, accuracy} or {error: 'denied'|'unavailable'|'timeout'}. */
@@ -25,7 +24,7 @@ export function locateOnce() {
     navigator.geolocation.getCurrentPosition(
       (pos) => resolve({ lon: pos.coords.longitude, lat: pos.coords.latitude, accuracy: pos.coords.accuracy }),
       (err) => resolve({ error: POSITION_ERRORS[err.code] || 'unavailable' }),
-      { enableHighAccuracy: true, timeout: 15_000, maximumAge: 0 },
+      { enableHighAccuracy: true, timeout: 15_000, maximumAge: 10_000 },
     );
   });
 }
@@ -49,7 +48,7 @@ export function checkInStatus(d, record) {
   const distance = answer.check_in_distance_m;
   const far = answer.check_in_far
     ? h('div', { class: 'far-warning', id: 'checkin-far', role: 'alert' },
-      t('checkInFar', { distance: Math.round(distance), limit: d.check_in_far_m ?? FAR_M }))
+      t('checkInFar', { distance: Math.round(distance) }))
     : null;
   let where = '';
   if (distance !== null && distance !== undefined) where = t('checkInDistanceHere', { distance: Math.round(distance) });

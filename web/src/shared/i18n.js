@@ -429,7 +429,7 @@ const zh = {
   checkInSending: '报到发送中',
   checkInDone: '已报到',
   checkInDistanceHere: '距案件位置 {distance} 米',
-  checkInFar: '距案件位置 {distance} 米，超出 {limit} 米',
+  checkInFar: '距案件位置 {distance} 米，超出报到距离阈值',
   positionLocating: '正在获取手机位置…',
   positionGot: '手机位置 ±{accuracy} 米',
   positionFailed: '未能定位（{reason}），仍可报到',
