@@ -145,8 +145,8 @@ def test_the_desheng_story_street_whistles_two_departments_who_report_in_on_site
     police, police_api = _phone(
         browser_pages, live_account, police_id, Role.officer, "北京路派出所民警", spot
     )
-    for phone in (market, police):  # nothing for either unit yet
-        phone.page.wait_for_selector("#whistles-status >> text=本单位暂无待办哨单")
+    for phone in (market, police):  # open and following the unit's feed before the whistle; never reloaded
+        phone.page.wait_for_selector("#field-live >> text=实时")
 
     # A grid worker's report in 德胜街道 arrives on the street's console.
     reporter, rpass = live_account(Role.grid_worker, display_name="德胜网格员")

@@ -1,4 +1,4 @@
-// 报到 on site: the phone's position (a fix at most 10 s old, high accuracy, up to 15 s), at least one photo taken
+// 报到 on site: the phone's position (one fresh fix, high accuracy, up to 15 s), at least one photo taken
 // there, and a note. It goes into the outbox first, like a report (queued in IndexedDB, sent once with
 // its Idempotency-Key made when the officer tapped 报到), so a dead zone on site loses nothing. The server
 // answers the distance from the case; a far one (over WHISTLE_CASES__CHECK_IN_FAR_M, 300 m by default) is flagged
@@ -24,7 +24,7 @@ export function locateOnce() {
     navigator.geolocation.getCurrentPosition(
       (pos) => resolve({ lon: pos.coords.longitude, lat: pos.coords.latitude, accuracy: pos.coords.accuracy }),
       (err) => resolve({ error: POSITION_ERRORS[err.code] || 'unavailable' }),
-      { enableHighAccuracy: true, timeout: 15_000, maximumAge: 10_000 },
+      { enableHighAccuracy: true, timeout: 15_000, maximumAge: 0 },
     );
   });
 }

@@ -110,6 +110,12 @@ function showMain() {
     for (const [key, button] of Object.entries(tabs)) button.classList.toggle('active', key === name);
     mount(content, byName[name].el);
     if (name !== 'report') byName[name].load();
+    // The report form's position watch runs only while the form is shown: a 报到 takes its own fresh fix,
+    // which a watch left running elsewhere would starve.
+    if (byName.report) {
+      if (name === 'report') byName.report.position.start();
+      else byName.report.position.stop();
+    }
   }
 
   async function logout() {
@@ -137,10 +143,7 @@ function showMain() {
     feed.start();
     startTicking();
   }
-  if (byName.report) {
-    byName.report.start();
-    loadCategories(byName.report);
-  }
+  if (byName.report) loadCategories(byName.report);
 }
 
 authEvents.addEventListener('logout', () => showLogin());
