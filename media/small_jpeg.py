@@ -25,7 +25,7 @@ import re
 from PIL import Image, ImageCms
 
 from media.decode import load_pixels
-from media.derivatives import DerivativeSpec, Derivatives, EncodedJpeg, _encode, _thumbnail_of
+from media.derivatives import Derivatives, DerivativeSpec, EncodedJpeg, _encode, _thumbnail_of
 from media.hashing import sha256_hex
 from media.perceptual import phash
 from media.sniff import ImageFormat

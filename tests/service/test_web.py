@@ -101,7 +101,9 @@ def test_web_config_has_no_base_map_by_default(database_url: str, tmp_path: Path
 
 
 def test_the_apps_prepare_photos_as_the_server_says(database_url: str, tmp_path: Path) -> None:
-    client = client_for(database_url, tmp_path, tmp_path / "static", photo_max_edge_px=1280, photo_quality=0.8)
+    client = client_for(
+        database_url, tmp_path, tmp_path / "static", photo_max_edge_px=1280, photo_quality=0.8
+    )
     config = client.get("/api/v1/web/config").json()
     assert (config["photo_max_edge_px"], config["photo_quality"]) == (1280, 0.8)
 
