@@ -35,8 +35,7 @@ function jpegExif(bytes) {
  * (HEIF: "Exif\0\0"; WebP: the "EXIF" chunk; PNG: the "eXIf" chunk) and take the block as far as its
  * directories and values reach. */
 function containerExif(bytes) {
-  const limit = Math.min(bytes.length, 4 * 1024 * 1024); // metadata sits before the pixels or right after
-  for (let i = 0; i + 16 < limit; i++) {
+  for (let i = 0; i + 16 < bytes.length; i++) {
     if (bytes[i] !== 0x45 && bytes[i] !== 0x65) continue; // 'E' or 'e'
     const tag = String.fromCharCode(bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]);
     if (tag !== 'Exif' && tag !== 'EXIF' && tag !== 'eXIf') continue;
