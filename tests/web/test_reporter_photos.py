@@ -47,6 +47,7 @@ def send_report(
     page.wait_for_selector(".photo-tile img")
     if original:
         page.check("#photo-input-original")
+        session.screenshot("app-photo-original-switch-360x640")
     page.click("#category-button")
     page.fill(".picker-search", "游商")
     page.locator(".picker-item").first.click()
