@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageOps
 from PIL.TiffImagePlugin import IFDRational
 
 from media.derivatives import DerivativeSpec, draft_scale
@@ -81,6 +81,71 @@ def bare_draft_decode(data: bytes, scale: int) -> Image.Image:
     image.draft("RGB", (image.width // scale, image.height // scale))
     image.load()
     return image
+
+
+def make_prepared_jpeg(data: bytes, *, max_edge: int = 2048, quality: float = 0.85) -> bytes:
+    """The photo as the reporter app prepares it on the phone (`web/src/app/prepare.js`): upright,
+    long edge `max_edge`, JPEG `quality`, the original's EXIF kept with Orientation 1."""
+    with Image.open(io.BytesIO(data)) as image:
+        exif = image.getexif()
+        upright = ImageOps.exif_transpose(image).convert("RGB")
+    scale = min(1.0, max_edge / max(upright.size))
+    small = upright.resize(
+        (round(upright.width * scale), round(upright.height * scale)), Image.Resampling.BILINEAR
+    )
+    exif[0x0112] = 1
+    buffer = io.BytesIO()
+    small.save(buffer, "JPEG", quality=round(quality * 100), exif=exif)
+    return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class PreparedFigures:
+    cpu_ms_per_prepared_photo: float
+    bare_decode_ms: float  # a bare full decode of the same prepared file (its floor)
+    photo_bytes: int
+    display_bytes: int
+    size: tuple[int, int]
+
+    @property
+    def ratio(self) -> float:
+        return self.cpu_ms_per_prepared_photo / self.bare_decode_ms
+
+
+def measure_prepared(data: bytes, *, runs: int = 20) -> PreparedFigures:
+    """Pipeline (bytes → stored original and derivatives) for a prepared photo versus a bare decode."""
+    spec = DerivativeSpec()
+    with tempfile.TemporaryDirectory(prefix="whistle-bench-") as root:
+        store = FileSystemStore(root)
+        stored_keys: list[str] = []
+
+        def pipeline() -> None:
+            stored = store_photo(process_photo(data, spec=spec), store)
+            stored_keys[:] = [stored.original_key, stored.display_key, stored.thumbnail_key]
+
+        def clear() -> None:
+            for key in stored_keys:
+                store.delete(key)
+
+        def bare() -> None:
+            bare_draft_decode(data, 1)
+
+        pipeline()
+        clear()
+        bare()
+        pipeline_samples, bare_samples = [], []
+        for _ in range(runs):
+            bare_samples.append(cpu_ms(bare))
+            pipeline_samples.append(cpu_ms(pipeline))
+            clear()
+    processed = process_photo(data, spec=spec)
+    return PreparedFigures(
+        cpu_ms_per_prepared_photo=round(statistics.median(pipeline_samples), 1),
+        bare_decode_ms=round(statistics.median(bare_samples), 1),
+        photo_bytes=len(data),
+        display_bytes=processed.display.size,
+        size=(processed.display.width, processed.display.height),
+    )
 
 
 def measure_cpu(data: bytes, *, runs: int = 20) -> CpuFigures:

@@ -6,7 +6,9 @@
 3. header: opened lazily with only that format's decoder; the pixel count from the header is checked
    here, at the earliest moment it is known and before any pixel is decoded (bomb → 422);
 4. EXIF: position, time, orientation, device, read from the header (never fails: warnings instead);
-5. derivatives: draft decode, sRGB, upright, bounded, re-encoded without metadata (broken → 422);
+5. derivatives: draft decode, sRGB, upright, bounded, re-encoded without metadata (broken → 422); an
+   already-small upright sRGB JPEG (prepared on the phone) is not re-encoded: its display derivative
+   is the upload with every metadata segment cut out (`media.small_jpeg`);
 6. hashes: SHA-256 of the original and of each derivative, which name the stored objects, and the
    perceptual hash of the upright picture (`media.perceptual`), which finds re-encoded copies.
 
@@ -25,6 +27,7 @@ from media.errors import TooLarge
 from media.exif import PhotoMetadata, metadata_from_image
 from media.hashing import display_key, original_key, sha256_hex, thumbnail_key
 from media.limits import MediaLimits, Readable, human_bytes, spool_limited
+from media.small_jpeg import small_jpeg_derivatives
 from media.sniff import SNIFF_BYTES, ImageFormat, sniff_format
 from media.storage import MediaStore
 
@@ -83,7 +86,11 @@ def process_photo(
     fmt = sniff_format(data[:SNIFF_BYTES])
     with open_image(data, fmt, max_pixels=limits.max_pixels) as image:
         metadata = metadata_from_image(image, fmt)
-        derivatives = make_derivatives(image, fmt, orientation=metadata.orientation, spec=spec)
+        derivatives = None
+        if fmt is ImageFormat.JPEG:  # already small (prepared on the phone): no resize, no re-encode
+            derivatives = small_jpeg_derivatives(image, data, orientation=metadata.orientation, spec=spec)
+        if derivatives is None:
+            derivatives = make_derivatives(image, fmt, orientation=metadata.orientation, spec=spec)
     return ProcessedPhoto(
         sha256=sha256_hex(data),
         format=fmt,

@@ -84,6 +84,16 @@ class WebSettings(BaseModel):
     )
     basemap_attribution: str = ""
     basemap_max_zoom: int = 18
+    photo_max_edge_px: int = Field(
+        2048,
+        ge=320,
+        le=8192,
+        description="Long edge the apps resize each photo to on the phone before upload "
+        "(原图 sends the original).",
+    )
+    photo_quality: float = Field(
+        0.85, gt=0.3, le=1.0, description="JPEG quality (0–1) of the photos prepared on the phone."
+    )
 
 
 class ServerSettings(BaseModel):

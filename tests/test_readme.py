@@ -16,6 +16,7 @@ from service.settings import (
     PublicMapSettings,
     ReportsSettings,
     RouterSettings,
+    WebSettings,
 )
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
@@ -59,6 +60,8 @@ FACTS: list[tuple[str, float]] = [
     (r"within (\d+) s \(`WHISTLE_OUTBOUND__TOTAL_TIMEOUT_S`", outbound.total_timeout_s),
     (r"connecting within (\d+) s", outbound.connect_timeout_s),
     (r"(\d+) attempts\s+\(`WHISTLE_OUTBOUND__MAX_ATTEMPTS`\)", outbound.max_attempts),
+    (r"long edge of (\d+) px\s+\(`WHISTLE_WEB__PHOTO_MAX_EDGE_PX`\)", WebSettings().photo_max_edge_px),
+    (r"JPEG quality ([\d.]+) \(`WHISTLE_WEB__PHOTO_QUALITY`", WebSettings().photo_quality),
 ]
 
 

@@ -6,8 +6,10 @@ from pydantic import BaseModel, Field
 
 
 class WebConfigPublic(BaseModel):
-    """What the map pages need to know about the deployment."""
+    """What the pages need to know about the deployment: the maps, and how the apps prepare photos."""
 
     basemap_url: str | None = Field(description="XYZ tile URL template of the outside base map, or null.")
     basemap_attribution: str
     basemap_max_zoom: int
+    photo_max_edge_px: int = Field(description="Long edge (px) the apps resize photos to before upload.")
+    photo_quality: float = Field(description="JPEG quality (0–1) of photos prepared on the phone.")

@@ -41,6 +41,8 @@ def web_config(settings: SettingsDep) -> WebConfigPublic:
         basemap_url=web.basemap_url,
         basemap_attribution=web.basemap_attribution,
         basemap_max_zoom=web.basemap_max_zoom,
+        photo_max_edge_px=web.photo_max_edge_px,
+        photo_quality=web.photo_quality,
     )
 
 

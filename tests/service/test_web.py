@@ -95,7 +95,17 @@ def test_web_config_has_no_base_map_by_default(database_url: str, tmp_path: Path
         "basemap_url": None,
         "basemap_attribution": "",
         "basemap_max_zoom": 18,
+        "photo_max_edge_px": 2048,
+        "photo_quality": 0.85,
     }
+
+
+def test_the_apps_prepare_photos_as_the_server_says(database_url: str, tmp_path: Path) -> None:
+    client = client_for(
+        database_url, tmp_path, tmp_path / "static", photo_max_edge_px=1280, photo_quality=0.8
+    )
+    config = client.get("/api/v1/web/config").json()
+    assert (config["photo_max_edge_px"], config["photo_quality"]) == (1280, 0.8)
 
 
 def test_a_configured_base_map_is_announced_and_allowed_by_the_csp(database_url: str, tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ import { h } from '../shared/dom.js';
 import { formatDateTime, labelOf, t } from '../shared/i18n.js';
 import { discardButton, uploadLabel } from './field-upload.js';
 import { newReportId } from './ids.js';
-import { addRecord, snapshotPhoto } from './outbox.js';
+import { addRecord } from './outbox.js';
 import { PhotoPicker } from './photos.js';
 import { kick } from './sync.js';
 
@@ -107,7 +107,7 @@ export class CheckInForm {
     this.sendButton.disabled = true;
     try {
       const fix = await this.position;
-      const photos = await Promise.all(this.picker.files.map(snapshotPhoto));
+      const photos = await this.picker.snapshots();
       const fields = { note: this.note.value.trim(), ...positionFields(fix) };
       await addRecord({ id: this.id, kind: 'check_in', dispatchId: this.item.dispatch.id, fields, photos });
       kick();

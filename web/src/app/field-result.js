@@ -5,7 +5,7 @@ import { h } from '../shared/dom.js';
 import { formatDateTime, t } from '../shared/i18n.js';
 import { discardButton, uploadLabel } from './field-upload.js';
 import { newReportId } from './ids.js';
-import { addRecord, snapshotPhoto } from './outbox.js';
+import { addRecord } from './outbox.js';
 import { PhotoPicker } from './photos.js';
 import { kick } from './sync.js';
 
@@ -59,7 +59,7 @@ export class ResultForm {
     }
     this.sendButton.disabled = true;
     try {
-      const photos = await Promise.all(this.picker.files.map(snapshotPhoto));
+      const photos = await this.picker.snapshots();
       await addRecord({ id: this.id, kind: 'result', dispatchId: this.item.dispatch.id, fields: { note }, photos });
       kick();
       this.onDone(t('resultQueued'));

@@ -8,7 +8,8 @@
 //   'result'    a unit's 处置反馈 (`dispatchId`; fields: note).
 //
 // Record shape:
-//   {id, kind, dispatchId?, createdAt, fields: {...}, photos: [{name, type, blob}],
+//   {id, kind, dispatchId?, createdAt, fields: {...}, photos: [{name, type, blob, prepared, originalSize}],
+//    (photos as `prepare.js` made them: resized on the phone, or the original with 原图 on)
 //    state: 'pending'|'sending'|'sent'|'failed',
 //    attempts, nextAttemptAt (ms), lastError: {status, code, message}|null, sentAt, result}
 
@@ -56,15 +57,6 @@ async function withStore(mode, work) {
     tx.onerror = () => reject(tx.error);
     tx.onabort = () => reject(tx.error || new Error('transaction aborted'));
   });
-}
-
-/**
- * Copy the photo bytes now: a File picked on a phone may point at a content URI that is gone later.
- * The copy is what IndexedDB stores.
- */
-export async function snapshotPhoto(file) {
-  const bytes = await file.arrayBuffer();
-  return { name: file.name || 'photo.jpg', type: file.type || 'application/octet-stream', blob: new Blob([bytes], { type: file.type }) };
 }
 
 /** Store a new upload; resolves once IndexedDB has committed it. */

@@ -1,9 +1,11 @@
-// The photo picker: camera capture or gallery, up to nine photos, with thumbnails.
-// Originals are sent untouched (the server keeps them as evidence and reads their EXIF).
+// The photo picker: camera capture or gallery, up to nine photos, with thumbnails, and the "原图" switch.
+// `snapshots()` prepares the photos for the outbox (prepare.js: resized on the phone, the original's EXIF
+// kept), or, with 原图 on, copies the originals untouched.
 // Used by the report form and by each verification task (核查照片); `inputId` keeps their inputs apart.
 
 import { h, mount } from '../shared/dom.js';
 import { t } from '../shared/i18n.js';
+import { preparePhotos } from './prepare.js';
 
 export const MAX_PHOTOS = 9;
 
@@ -25,10 +27,14 @@ export class PhotoPicker {
     this.grid = h('div', { class: 'photo-grid' });
     this.counter = h('span', { class: 'muted' });
     this.notice = h('div', { class: 'field-error', role: 'alert' });
+    this.originalSwitch = h('input', { type: 'checkbox', id: `${inputId}-original`, class: 'photo-original' });
     this.el = h(
       'section',
       { class: 'field' },
-      h('div', { class: 'field-head' }, h('span', { class: 'label' }, label), this.counter),
+      h('div', { class: 'field-head' },
+        h('span', { class: 'label' }, label),
+        h('label', { class: 'photo-original-label', for: `${inputId}-original`, title: t('originalPhotosHint') }, this.originalSwitch, t('originalPhotos')),
+        this.counter),
       this.grid,
       this.notice,
     );
@@ -45,6 +51,11 @@ export class PhotoPicker {
     this.onChange?.();
   }
 
+  /** The photos as the outbox stores them: prepared on the phone, or the originals with 原图 on. */
+  snapshots() {
+    return preparePhotos(this.files, { original: this.originalSwitch.checked });
+  }
+
   remove(file) {
     this.files = this.files.filter((f) => f !== file);
     const url = this.urls.get(file);
@@ -58,6 +69,7 @@ export class PhotoPicker {
     for (const url of this.urls.values()) URL.revokeObjectURL(url);
     this.urls.clear();
     this.files = [];
+    this.originalSwitch.checked = false;
     this.notice.textContent = '';
     this.render();
   }

@@ -7,7 +7,7 @@ import { CategoryPicker } from './category-picker.js';
 import { newReportId, isoWithOffset } from './ids.js';
 import { PositionWatcher } from './location.js';
 import { NearbyHint } from './nearby.js';
-import { addReport, snapshotPhoto } from './outbox.js';
+import { addReport } from './outbox.js';
 import { OutboxList } from './outbox-list.js';
 import { PhotoPicker } from './photos.js';
 import { kick } from './sync.js';
@@ -94,7 +94,9 @@ export class ReportView {
     try {
       const fix = this.position.current();
       const id = newReportId();
-      const photos = await Promise.all(this.photos.files.map(snapshotPhoto));
+      this.message.textContent = t('preparingPhotos');
+      this.message.className = 'form-message';
+      const photos = await this.photos.snapshots();
       const fields = {
         category: this.picker.selected.code,
         text: this.text.value.trim(),

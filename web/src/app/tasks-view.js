@@ -46,10 +46,11 @@ export class TasksView {
     const form = new FormData();
     form.set('note', noteInput.value.trim());
     form.set('outcomes', JSON.stringify(outcomes));
-    for (const file of picker.files) form.append('photos', file, file.name || 'photo.jpg');
     button.disabled = true;
-    message.textContent = t('taskSending');
+    message.textContent = t('preparingPhotos');
     try {
+      for (const photo of await picker.snapshots()) form.append('photos', photo.blob, photo.name);
+      message.textContent = t('taskSending');
       await request(`/api/v1/verification/tasks/${task.id}/decision`, { method: 'POST', form, timeoutMs: 120000 });
       picker.clear();
       await this.load();

@@ -64,6 +64,9 @@ const zh = {
   photoLimit: '最多 {max} 张照片',
   removePhoto: '删除照片',
   needPhoto: '请至少拍一张照片',
+  originalPhotos: '原图',
+  originalPhotosHint: '发送原始照片（文件大，上传慢）；不勾选时照片在手机上压缩后发送',
+  preparingPhotos: '正在处理照片…',
 
   // location
   location: '位置',
