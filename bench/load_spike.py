@@ -11,7 +11,9 @@ new phones arrive at `--offered-x` × that rate for `--spike-seconds`, each with
 as phones do (one shared pool of hundreds of connections costs the client more than the server), so no
 upload waits in the client.
 
-Figures (added to bench.load's JSON line): `capacity_uploads_per_s`, `offered_x`, `offered_uploads_per_s`,
+Figures (added to bench.load's JSON line): `capacity_uploads_per_s` (the floor), `spike_ratio_to_capacity`
+(uploads acknowledged per second under the spike ÷ capacity: below 1, overload costs throughput),
+`offered_x`, `offered_uploads_per_s`,
 `max_concurrent_uploads`; `p99_ms` is then that of the answered (201) upload attempts under the spike,
 `refusals` / `refusal_p99_ms` / `refusals_without_retry_after` those of its 503s; `lost` and
 `duplicated` cover both phases.
@@ -133,8 +135,11 @@ def spike(args: argparse.Namespace, photos: list[bytes]) -> dict[str, Any]:
     finally:
         databases.drop(url)
         databases.drop(template)
+    goodput = len(stats.acknowledged) / seconds / capacity
+    print(f"under the spike the host acknowledged {goodput:.2f}× its capacity (the floor of this run)")
     extra = {
         "capacity_uploads_per_s": round(capacity, 2),
+        "spike_ratio_to_capacity": round(goodput, 2),
         "capacity_acknowledged": len(closed.acknowledged),
         "capacity_refusals": len(closed.refusal_seconds),
         "offered_x": args.offered_x,

@@ -109,14 +109,18 @@ class UploadGate:
     """At most `limit` photo uploads at once in this process; the next one is answered 503 `overloaded`
     with `Retry-After` at once — before a byte of its body is read, never after waiting in a queue.
 
-    Why a pure ASGI middleware rather than a FastAPI dependency: a route's dependencies run after
-    FastAPI has parsed the multipart form (the `Form`/`File` parameters are solved first), so a
-    dependency could only refuse an upload it had already received in full; here the decision is taken
-    on the request line alone. Pure ASGI (not `BaseHTTPMiddleware`) so that nothing buffers the body or
-    the answer and no task is spawned per request. One event loop per process: the counter needs no
-    lock (nothing awaits between the test and the increment). An upload counts from its first byte to
-    its answer, so slow phones hold a place while they send; behind a proxy that buffers request bodies
-    (nginx's default) only the processing counts.
+    Why a pure ASGI middleware rather than a dependency: the upload routes read their bodies themselves
+    (`service.photos.upload.read_form`), so a dependency would run before the body too — but after the
+    token check and the session's connection checkout, i.e. a database round trip and a pooled
+    connection spent on every refusal, at the moment the service is busiest; and it would have to be
+    declared on each route (a new upload route without it would go unbounded). Here the decision is
+    taken on the method and path alone, for every upload route by one pattern (checked against the
+    OpenAPI document's multipart operations by tests/service/test_overload.py). Pure ASGI (not
+    `BaseHTTPMiddleware`) so that nothing buffers the body or the answer and no task is spawned per
+    request. One event loop per process: the counter needs no lock (nothing awaits between the test and
+    the increment). An upload counts from its first byte to its answer, so a slow phone holds a place
+    while it sends; behind a proxy that buffers request bodies (nginx's default) only the processing
+    counts.
     """
 
     def __init__(self, app: ASGIApp, *, limit: int) -> None:

@@ -62,10 +62,11 @@ class MediaSettings(BaseModel):
     max_photos: int = 9
     orphan_grace_s: int = 24 * 3600
     max_concurrent_uploads: int = Field(
-        8,
+        2,
         ge=1,
         description="Photo uploads (reports, 报到, 处置反馈, 核查) one process handles at once; past it the "
-        "next one is answered 503 `overloaded` with Retry-After at once, before its body is read.",
+        "next one is answered 503 `overloaded` with Retry-After at once, before its body is read. Two "
+        "keep a process's decoding busy without a queue: `bench.load --offered-x 2` measures it.",
     )
 
 
