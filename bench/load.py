@@ -131,9 +131,14 @@ def overload_code(response: httpx.Response) -> str | None:
 
 
 def retry_after(response: httpx.Response, attempt: int) -> float:
+    """As the reporter app's outbox (web/src/app/backoff.js): the larger of Retry-After and 2 s doubled
+    per attempt, × (1 + 0..0.5), at most 5 min; 0.5 s doubled without the header (a 409 in flight)."""
     header = response.headers.get("retry-after")
-    base = float(header) if header and header.isdigit() else 0.5
-    return min(base * (1 + random.random()), 2.0 + attempt * 0.5)
+    if header and header.isdigit():
+        base = max(float(header), 2.0 * 2 ** max(0, attempt - 1))
+    else:
+        base = 0.5 * 2 ** max(0, attempt - 1)
+    return min(300.0, base * (1 + random.random() * 0.5))
 
 
 async def phone(

@@ -30,8 +30,13 @@ console.log(JSON.stringify(calls.map(([a, r, x]) => backoffDelay(a, r, () => x))
 
 
 def test_retry_after_is_waited_at_least_and_at_most_half_again() -> None:
-    # Retry-After: 2 → between 2 s and 3 s, by the random draw.
-    assert delays([(1, 2, 0.0), (1, 2, 0.5), (1, 2, 0.999999), (5, 2, 0.0)]) == [2000, 2500, 3000, 2000]
+    # Retry-After: 2 on the first refusal → between 2 s and 3 s, by the random draw.
+    assert delays([(1, 2, 0.0), (1, 2, 0.5), (1, 2, 0.999999), (1, 10, 0.0)]) == [2000, 2500, 3000, 10_000]
+
+
+def test_a_phone_refused_again_and_again_waits_longer_each_time() -> None:
+    # Retry-After: 2 is a floor: the fourth refusal in a row waits 16–24 s, not 2 s.
+    assert delays([(2, 2, 0.0), (3, 2, 0.0), (4, 2, 0.0), (4, 2, 0.999999)]) == [4000, 8000, 16_000, 24_000]
 
 
 def test_phones_turned_away_together_come_back_spread_out() -> None:
