@@ -138,7 +138,8 @@ def retry_after(response: httpx.Response, attempt: int) -> float:
         base = max(float(header), 2.0 * 2 ** max(0, attempt - 1))
     else:
         base = 0.5 * 2 ** max(0, attempt - 1)
-    return min(300.0, base * (1 + random.random() * 0.5))
+    delay: float = min(300.0, base * (1 + random.random() * 0.5))
+    return delay
 
 
 async def phone(
