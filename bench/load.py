@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import io
 import json
 import random
+import ssl
 import statistics
 import sys
 import tempfile
@@ -47,6 +49,7 @@ from tests.support.live_server import run_server
 SECRET = "bench-secret-" + "y" * 32
 URBAN_BBOX = (126.50, 43.80, 126.62, 43.92)  # lon/lat of Jilin City's urban core (WGS-84)
 CATEGORIES = ("0501", "0507", "0101", "0202", "2101", "0102")
+CLIENT_TLS = ssl.create_default_context()
 
 
 @dataclass
@@ -58,6 +61,8 @@ class Stats:
     acknowledged: set[str] = field(default_factory=set)
     gave_up: set[str] = field(default_factory=set)
     retries: int = 0
+    refusal_seconds: list[float] = field(default_factory=list)  # seconds to each 503
+    refusals_without_retry_after: int = 0  # a 503 that was not `overloaded` with Retry-After
 
 
 def make_photos(count: int, size: tuple[int, int], seed: int) -> list[bytes]:
@@ -74,7 +79,7 @@ def make_photos(count: int, size: tuple[int, int], seed: int) -> list[bytes]:
     return photos
 
 
-def seed_accounts(url: str, phones: int, console: int) -> tuple[list[str], list[str]]:
+def seed_accounts(url: str, phones: int, console: int, prefix: str = "phone") -> tuple[list[str], list[str]]:
     """Users and tokens straight in the database (one shared password hash: logins are not under test)."""
     engine = create_engine(url)
     shared_hash = hash_password("bench-password")
@@ -85,11 +90,14 @@ def seed_accounts(url: str, phones: int, console: int) -> tuple[list[str], list[
         rows = [
             {
                 "id": uuid.uuid4(),
-                "u": f"phone{i:04d}",
+                "u": f"{prefix}{i:04d}",
                 "r": (Role.courier if i % 2 else Role.grid_worker).value,
             }
             for i in range(phones)
-        ] + [{"id": uuid.uuid4(), "u": f"desk{i:03d}", "r": Role.dispatcher.value} for i in range(console)]
+        ] + [
+            {"id": uuid.uuid4(), "u": f"{prefix}-desk{i:03d}", "r": Role.dispatcher.value}
+            for i in range(console)
+        ]
         conn.execute(
             text(
                 "INSERT INTO users (id, username, display_name, role, password_hash, is_active) "
@@ -115,10 +123,23 @@ def seed_accounts(url: str, phones: int, console: int) -> tuple[list[str], list[
     return phone_tokens, console_tokens
 
 
+def overload_code(response: httpx.Response) -> str | None:
+    try:
+        return str(response.json()["error"]["code"])
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
 def retry_after(response: httpx.Response, attempt: int) -> float:
+    """As the reporter app's outbox (web/src/app/backoff.js): the larger of Retry-After and 2 s doubled
+    per attempt, × (1 + 0..0.5), at most 5 min; 0.5 s doubled without the header (a 409 in flight)."""
     header = response.headers.get("retry-after")
-    base = float(header) if header and header.isdigit() else 0.5
-    return min(base * (1 + random.random()), 2.0 + attempt * 0.5)
+    if header and header.isdigit():
+        base = max(float(header), 2.0 * 2 ** max(0, attempt - 1))
+    else:
+        base = 0.5 * 2 ** max(0, attempt - 1)
+    delay: float = min(300.0, base * (1 + random.random() * 0.5))
+    return delay
 
 
 async def phone(
@@ -153,7 +174,7 @@ async def phone(
             attempt += 1
             if time.monotonic() > deadline:
                 stats.gave_up.add(report_id)
-                break
+                return
             cut = attempt == 1 and rng.random() < cut_share
             started = time.monotonic()
             try:
@@ -174,6 +195,10 @@ async def phone(
                 stats.latencies["upload"].append(time.monotonic() - started)
                 stats.acknowledged.add(report_id)
                 break
+            if response.status_code == 503:
+                stats.refusal_seconds.append(time.monotonic() - started)
+                if not response.headers.get("retry-after") or overload_code(response) != "overloaded":
+                    stats.refusals_without_retry_after += 1
             if response.status_code in (409, 429, 500, 502, 503, 504):
                 stats.retries += 1
                 await asyncio.sleep(retry_after(response, attempt))
@@ -257,17 +282,23 @@ async def rush(
 
         async def arriving(i: int, token: str) -> None:
             await asyncio.sleep(args.ramp_seconds * i / max(1, len(phone_tokens)))
-            await phone(
-                client,
-                base,
-                token,
-                args.reports_per_phone,
-                photos,
-                stats,
-                random.Random(rng.random()),
-                args.cut_share,
-                deadline,
-            )
+            # In the spike each phone has its own connection, as phones have (one TLS context for all of
+            # them: making one per client costs the client ~50 ms of CPU each, which stalled it).
+            own = args.offered_x is not None
+            async with (
+                httpx.AsyncClient(verify=CLIENT_TLS) if own else contextlib.nullcontext(client)
+            ) as phone_client:
+                await phone(
+                    phone_client,
+                    base,
+                    token,
+                    args.reports_per_phone,
+                    photos,
+                    stats,
+                    random.Random(rng.random()),
+                    args.cut_share,
+                    deadline,
+                )
 
         await asyncio.gather(*(arriving(i, t) for i, t in enumerate(phone_tokens)))
         upload_seconds = time.monotonic() - started
@@ -276,7 +307,7 @@ async def rush(
     return stats, upload_seconds
 
 
-def check_database(url: str, stats: Stats) -> tuple[int, int, int]:
+def check_database(url: str, acknowledged: set[str]) -> tuple[int, int, int]:
     """(lost, duplicated, stored): acknowledged ids missing, uploads stored more than once, rows stored."""
     engine = create_engine(url)
     with engine.connect() as conn:
@@ -285,7 +316,7 @@ def check_database(url: str, stats: Stats) -> tuple[int, int, int]:
             text("SELECT count(*) FROM (SELECT text FROM reports GROUP BY text HAVING count(*) > 1) d")
         )
     engine.dispose()
-    lost = len(stats.acknowledged - stored_ids)
+    lost = len(acknowledged - stored_ids)
     return lost, int(duplicated or 0), len(stored_ids)
 
 
@@ -296,7 +327,7 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
 
 
-def main(argv: list[str] | None = None) -> dict[str, Any]:
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -312,37 +343,89 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--max-seconds", type=float, default=900.0)
     parser.add_argument("--photo-size", default="1600x1200")
     parser.add_argument("--seed", type=int, default=20261127)
+    parser.add_argument(
+        "--offered-x",
+        type=float,
+        default=None,
+        help="measure the host's capacity first (closed loop, see bench.load_spike), then offer this many "
+        "times it as new phones arriving for --spike-seconds (2: twice the capacity)",
+    )
+    parser.add_argument(
+        "--capacity-clients", type=int, default=None, help="closed-loop uploaders (16, at most the bound)"
+    )
+    parser.add_argument("--capacity-seconds", type=float, default=20.0)
+    parser.add_argument("--spike-seconds", type=float, default=30.0)
+    parser.add_argument(
+        "--max-uploads",
+        type=int,
+        default=None,
+        help="WHISTLE_MEDIA__MAX_CONCURRENT_UPLOADS of the server (default: the setting's default; "
+        "a huge number switches the bound off, for comparison)",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.reports_per_phone, args.ramp_seconds, args.max_seconds = 1, 20.0, 240.0
         args.photo_size = "1024x768"
+    return args
 
+
+def server_env(args: argparse.Namespace) -> dict[str, str]:
+    return (
+        {} if args.max_uploads is None else {"WHISTLE_MEDIA__MAX_CONCURRENT_UPLOADS": str(args.max_uploads)}
+    )
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    args = parse_args(argv)
     width, height = (int(v) for v in args.photo_size.split("x"))
     photos = make_photos(24, (width, height), args.seed)
     print(
         f"photos: {len(photos)} distinct JPEGs of {width}x{height}, "
         f"{statistics.mean(len(p) for p in photos) / 1024:.0f} KiB on average"
     )
+    if args.offered_x is not None:
+        from bench.load_spike import spike
+
+        return spike(args, photos)
     template = databases.create_template()
     url = databases.clone(template, prefix="whistle_load")
     try:
         phone_tokens, console_tokens = seed_accounts(url, args.phones, args.console_users)
         with (
             tempfile.TemporaryDirectory() as tmp,
-            run_server(database_url=url, workdir=Path(tmp), secret_key=SECRET, workers=args.workers) as base,
+            run_server(
+                database_url=url,
+                workdir=Path(tmp),
+                secret_key=SECRET,
+                workers=args.workers,
+                extra_env=server_env(args),
+                allow_5xx=True,  # 503 overloaded is an answer under test here, counted below
+            ) as base,
         ):
             print(
                 f"{args.phones} phones × {args.reports_per_phone} reports, {args.console_users} console users, "
                 f"{args.public_users} public users, uvicorn × {args.workers} workers at {base}"
             )
             stats, seconds = asyncio.run(rush(base, args, phone_tokens, console_tokens, photos))
-        lost, duplicated, stored = check_database(url, stats)
+        lost, duplicated, stored = check_database(url, stats.acknowledged)
     finally:
         databases.drop(url)
         databases.drop(template)
+    return summarise(args.phones * args.reports_per_phone, stats, seconds, lost, duplicated, stored, {})
 
-    planned = args.phones * args.reports_per_phone
+
+def summarise(
+    planned: int,
+    stats: Stats,
+    seconds: float,
+    lost: int,
+    duplicated: int,
+    stored: int,
+    extra: dict[str, Any],
+) -> dict[str, Any]:
+    """Print the figures and the last JSON line; `extra` comes first in it."""
     figures: dict[str, Any] = {
+        **extra,
         "planned": planned,
         "acknowledged": len(stats.acknowledged),
         "stored": stored,
@@ -353,6 +436,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "p50_ms": round(percentile(stats.latencies["upload"], 0.5), 1),
         "p99_ms": round(percentile(stats.latencies["upload"], 0.99), 1),
         "uploads_per_s": round(len(stats.acknowledged) / seconds, 2),
+        "refusals": len(stats.refusal_seconds),
+        "refusal_p99_ms": round(percentile(stats.refusal_seconds, 0.99), 1),
+        "refusals_without_retry_after": stats.refusals_without_retry_after,
         "console_p50_ms": round(percentile(stats.latencies["console"], 0.5), 1),
         "console_p99_ms": round(percentile(stats.latencies["console"], 0.99), 1),
         "public_p50_ms": round(percentile(stats.latencies["public"], 0.5), 1),
@@ -366,6 +452,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         f"{stats.retries} retries"
     )
     print(
+        f"refusals: {figures['refusals']} × 503, p99 {figures['refusal_p99_ms']} ms to the answer, "
+        f"{stats.refusals_without_retry_after} without `overloaded` + Retry-After"
+    )
+    print(
         f"console reads p50 {figures['console_p50_ms']} ms p99 {figures['console_p99_ms']} ms; "
         f"public reads p50 {figures['public_p50_ms']} ms p99 {figures['public_p99_ms']} ms"
     )
@@ -376,5 +466,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
 if __name__ == "__main__":
     result = main()
-    failed = result["lost"] or result["duplicated"] or result["acknowledged"] < result["planned"]
+    failed = (
+        result["lost"]
+        or result["duplicated"]
+        or result["acknowledged"] < result["planned"]
+        or result["refusals_without_retry_after"]
+    )
     sys.exit(1 if failed else 0)

@@ -19,7 +19,7 @@ from service.geography.routing import warm_routers
 from service.geography.views import router as geography_router
 from service.health.views import router as health_router
 from service.lifecycle import ShutdownSignal
-from service.middleware import Cors, GZipMiddleware, HeadAsGet, SecurityHeaders
+from service.middleware import Cors, GZipMiddleware, HeadAsGet, SecurityHeaders, UploadGate
 from service.ogc.views import router as ogc_router
 from service.open311.views import router as open311_router
 from service.outbound.views import router as webhooks_router
@@ -88,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     install_error_handlers(app)
     # Added innermost first (Starlette wraps each new one around the others): see service.middleware.
+    app.add_middleware(UploadGate, limit=settings.media.max_concurrent_uploads)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(GZipMiddleware, minimum_size=500, compresslevel=6)
     app.add_middleware(Cors, origins=settings.security.cors_origins)

@@ -23,7 +23,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger(__name__)
 
+# Overload, in one place: every "come back shortly" answer (no pooled database connection free, too
+# many uploads in this process, see `service.middleware.UploadGate`) is 503 `overloaded` with this
+# Retry-After, answered at once rather than after waiting.
 RETRY_AFTER_S = 2
+OVERLOADED = "overloaded"
 
 
 class ErrorBody(BaseModel):
@@ -148,6 +152,15 @@ class ErrorInfo:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+def overloaded(message: str) -> ErrorInfo:
+    """The answer to a request refused because the process is busy: 503 `overloaded` + Retry-After."""
+    return ErrorInfo(503, OVERLOADED, message, headers={"Retry-After": str(RETRY_AFTER_S)})
+
+
+def answer_overloaded(message: str) -> JSONResponse:
+    return _answer(overloaded(message))
+
+
 def describe_exception(exc: Exception) -> ErrorInfo:
     """The one map from an exception to its answer, for every route (the JSON handlers below, and the
     OGC and Open311 routes that write the same facts in their standards' shapes)."""
@@ -160,12 +173,7 @@ def describe_exception(exc: Exception) -> ErrorInfo:
         message, details = describe_validation_error(exc)
         return ErrorInfo(422, "invalid", message, details)
     if isinstance(exc, PoolTimeoutError):
-        return ErrorInfo(
-            503,
-            "overloaded",
-            "the service is busy (no database connection free); retry shortly",
-            headers={"Retry-After": str(RETRY_AFTER_S)},
-        )
+        return overloaded("the service is busy (no database connection free); retry shortly")
     if isinstance(exc, DataError):
         # A safety net: input that passed validation but that the database refuses (e.g. a NUL character).
         log.info("database refused a value: %s", exc.orig)

@@ -61,6 +61,14 @@ class MediaSettings(BaseModel):
     max_pixels: int = 100_000_000
     max_photos: int = 9
     orphan_grace_s: int = 24 * 3600
+    max_concurrent_uploads: int = Field(
+        16,
+        ge=1,
+        description="Photo uploads (reports, 报到, 处置反馈, 核查) one process handles at once, counted from "
+        "the first byte; past it the next one is answered 503 `overloaded` with Retry-After at once, before "
+        "its body is read. 16 leaves room for phones on slow uplinks; behind a proxy that buffers bodies, "
+        "about one per core answers fastest (`bench.load --offered-x 2 --max-uploads N` measures it).",
+    )
 
 
 class RouterSettings(BaseModel):

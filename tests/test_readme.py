@@ -37,6 +37,7 @@ FACTS: list[tuple[str, float]] = [
     (r"(\d+) MiB per report", media.max_total_bytes / MIB),
     (r"(\d+) megapixels\s+per photo", media.max_pixels / 1_000_000),
     (r"`WHISTLE_MEDIA__ORPHAN_GRACE_S` \((\d+) day", media.orphan_grace_s / 86400),
+    (r"at most \*\*(\d+) photo uploads at\s+once\*\*", media.max_concurrent_uploads),
     (r"a claim older than (\d+) s \(`WHISTLE_REPORTS__IN_FLIGHT_TIMEOUT_S`\)", reports.in_flight_timeout_s),
     (r"Keys are kept \*\*(\d+) days\*\*", reports.idempotency_retention_days),
     (r"more than\s+(\d+) h before the report", reports.exif_time_old_hours),
@@ -81,6 +82,7 @@ def test_readme_names_the_setting_of_every_threshold() -> None:
         "WHISTLE_ROUTER__SNAP_TOLERANCE_M",
         "WHISTLE_PUBLICMAP__COARSEN_M",
         "WHISTLE_SECURITY__CORS_ORIGINS",
+        "WHISTLE_MEDIA__MAX_CONCURRENT_UPLOADS",
     ):
         assert name in README, name
 

@@ -4,7 +4,9 @@ report, and a 60 MB body is refused over a real socket long before the client ha
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -16,12 +18,25 @@ from service.accounts import service as accounts
 from service.accounts.models import Role
 from service.photos.models import Photo
 from service.reports.models import Report
+from tests.conftest import TEST_SECRET
 from tests.media.photo_factory import fixture_bytes
 from tests.service.reports.conftest import Headers, multipart_files, prepare_database, report_fields
+from tests.support.live_server import run_server
 from tests.support.raw_http import raw_request, read_status, send_chunked_photo_until_answered
 from tests.support.rolled_back import PASSWORD
 
 PHOTOS = [fixture_bytes("HMD_Nokia_8.3_5G.jpg"), fixture_bytes("landscape_8.jpg")]
+
+
+@pytest.fixture
+def live_server(fresh_database_url: str, tmp_path: Path) -> Iterator[str]:
+    """Room for five sends at once: the race under test is in the handler, not at the door (the door's
+    refusals: tests/service/test_overload.py)."""
+    env = {"WHISTLE_MEDIA__MAX_CONCURRENT_UPLOADS": "8"}
+    with run_server(
+        database_url=fresh_database_url, workdir=tmp_path, secret_key=TEST_SECRET, extra_env=env
+    ) as base:
+        yield base
 
 
 @pytest.fixture

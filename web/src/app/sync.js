@@ -5,8 +5,8 @@
 // returns the first answer):
 // - 2xx: delivered; the photo bytes are dropped from the phone, the server's answer is kept.
 // - network error, timeout, 5xx, 408, 409 (same key still in flight), 429: retried with the same id
-//   and key, after 2 s, 4 s, 8 s … up to 5 min (or the server's Retry-After), and at once when the
-//   browser comes back online.
+//   and key, after 2 s, 4 s, 8 s … up to 5 min (or the server's Retry-After with up to half of it again
+//   at random: see backoff.js), and at once when the browser comes back online.
 // - 401: kept, waiting for the user to log in again (a report is never lost to an expired token).
 // - any other 4xx: final; the server's message is shown; the user may delete the report. For a check-in
 //   or a result, a 409 that names the allowed actions (the dispatch moved on: already checked in, sent
@@ -14,22 +14,15 @@
 
 import { ApiError, NetworkError, request } from '../shared/api.js';
 import { getToken } from '../shared/auth.js';
+import { backoffDelay } from './backoff.js';
 import { kindOf, listRecords, updateReport } from './outbox.js';
 
-const BASE_DELAY_MS = 2000;
-const MAX_DELAY_MS = 5 * 60 * 1000;
 const UPLOAD_TIMEOUT_MS = 120 * 1000;
 const LOCK_NAME = 'whistle-outbox-sync';
 
 let timer = null;
 let running = false;
 let again = false;
-
-export function backoffDelay(attempts, retryAfterS = null) {
-  if (retryAfterS !== null && retryAfterS !== undefined) return Math.min(MAX_DELAY_MS, retryAfterS * 1000);
-  const exp = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** Math.max(0, attempts - 1));
-  return Math.round(exp * (0.75 + Math.random() * 0.25));
-}
 
 function isRetryable(error, kind) {
   if (error instanceof NetworkError) return true;
