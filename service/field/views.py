@@ -12,9 +12,8 @@ from fastapi.responses import StreamingResponse
 
 from media.storage import MediaStore
 from service.cases import service as cases
-from service.cases.events import feed_stream
 from service.cases.models import Case, Dispatch
-from service.cases.views.common import ERRORS, MyDispatch, UnitUser
+from service.cases.views.common import ERRORS, FEED_ROUTE, MyDispatch, UnitUser, feed_response
 from service.cases.views.presenters import case_detail_public, dispatch_public, supervision_public
 from service.deps import SessionDep, SettingsDep
 from service.field import queries
@@ -92,10 +91,7 @@ def case_page(
     )
 
 
-@router.get(
-    "/feed", summary="Live feed of my unit (server-sent events): whistle | state | red",
-    response_class=StreamingResponse, responses={200: {"content": {"text/event-stream": {}}}},
-)  # fmt: skip
+@router.get("/feed", summary="Live feed of my unit (server-sent events): whistle | state | red", **FEED_ROUTE)
 def feed(
     request: Request,
     session: SessionDep,
@@ -107,15 +103,8 @@ def feed(
     """`whistle`: a new dispatch to the unit (`dispatch_id`, `case_id`); `state`: a change to a case the
     unit works on; `red`: one of the unit's clocks passed its deadline. Same wire format as the console's."""
     audience = UnitAudience(queries.unit_of(user))
-    session.commit()  # the stream runs on a connection of its own
-    stream = feed_stream(
-        request=request, database_url=settings.database.url, heartbeat_s=heartbeat_s,
-        red_check_s=red_check_s, audience=audience,
-    )  # fmt: skip
-    return StreamingResponse(
-        stream,
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    return feed_response(
+        request, session, settings.database.url, audience, heartbeat_s=heartbeat_s, red_check_s=red_check_s
     )
 
 

@@ -12,7 +12,7 @@ from PIL import Image, ImageCms
 from media.errors import BrokenImage
 from media.pipeline import process_photo
 from media.small_jpeg import strip_metadata
-from tests.media.phone_prepare import node_available, prepare_like_phone
+from tests.media.phone_prepare import prepare_like_phone
 from tests.media.photo_factory import dms, encode, fixture_bytes, make_exif, oriented_jpeg
 from tests.media.test_derivatives import SECRET, assert_no_metadata
 
@@ -87,7 +87,6 @@ def test_the_marker_walk_refuses_what_it_does_not_know() -> None:
     assert strip_metadata(data[:2] + b"\xff\xcc\x00\x04\x00\x00" + data[2:]) is None  # DAC: arithmetic
 
 
-@pytest.mark.skipif(not node_available(), reason="node runs the app's exif.js")
 def test_a_photo_prepared_on_the_phone_is_published_as_uploaded_minus_its_exif() -> None:
     original = fixture_bytes("HMD_Nokia_8.3_5G.jpg")
     prepared = prepare_like_phone(original)

@@ -10,6 +10,7 @@ tests/service/cases).
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -124,6 +125,71 @@ def _scored(phone: BrowserPage, dispatch_id: str) -> str:
     return str(row.locator(".score").inner_text())
 
 
+@dataclass
+class StreetDesk:
+    """A street's enforcement team commanding its street on the console (乡街吹哨), and the grid worker
+    who reports there: the console steps every story shares."""
+
+    desk: BrowserPage
+    api: dict[str, str]  # the commander's bearer headers
+    team_unit: str
+    db: Engine
+    reporter: str = ""
+    reporter_password: str = ""
+
+    @classmethod
+    def open(
+        cls, browser_pages: PageFactory, live_account: AccountFactory, db: Engine, team: str, who: str
+    ) -> StreetDesk:
+        desk = browser_pages(viewport=DESKTOP)
+        team_unit = _unit(db, team)
+        commander, password = live_account(Role.street_team, unit_id=uuid.UUID(team_unit), display_name=who)
+        open_signed_in(desk, "/console/", commander, password)
+        desk.page.wait_for_selector("#console-brand[data-level=street]")
+        return cls(desk, token_of(desk.base_url, commander, password), team_unit, db)
+
+    def report(self, live_account: AccountFactory, spot: dict[str, Any], text_: str, category: str) -> Any:
+        """A grid worker's report at `spot`, the worker answering for its grid (the verification is theirs)."""
+        base = self.desk.base_url
+        self.reporter, self.reporter_password = live_account(Role.grid_worker, display_name="网格员")
+        report_id = str(uuid.uuid4())
+        token = token_of(base, self.reporter, self.reporter_password)
+        report = post_report(base, token, report_id, text=text_, category=category, spot=spot)
+        _answer_for_grid(self.db, self.reporter, report["routing"]["grid"]["code"])
+        return report
+
+    def file(self, report_id: str) -> str:
+        """The report arrives in the street's triage queue; the street files it. Answers the case id."""
+        console = self.desk.page
+        console.locator(f"#triage-list .row[data-id='{report_id}']").click()
+        console.click("#act-file")
+        console.click("dialog.dialog button[type=submit]")
+        console.wait_for_selector("#case-detail #case-command-level >> text=街道")
+        cases = ok(httpx.get(f"{self.desk.base_url}/api/v1/console/cases", headers=self.api))
+        return str(next(c["id"] for c in cases if c["primary_report_id"] == report_id))
+
+    def suggested(self) -> list[str]:
+        """Opens the whistle dialog: the router's suggested units, all checked."""
+        console = self.desk.page
+        console.click("#case-act-dispatch")
+        console.locator("dialog.dialog .dialog-checks input[type=checkbox]:checked").first.wait_for()
+        return list(console.locator("dialog.dialog .dialog-checks label").all_inner_texts())
+
+    def whistle(self, case_id: str) -> dict[str, str]:
+        """吹哨 with the dialog as suggested; answers {unit id: dispatch id}."""
+        self.desk.page.click("dialog.dialog button[type=submit]")
+        self.desk.page.wait_for_selector("#case-detail #case-state >> text=已派遣")
+        return {d["unit_id"]: d["id"] for d in self.case(case_id)["dispatches"]}
+
+    def case(self, case_id: str) -> Any:
+        return ok(httpx.get(f"{self.desk.base_url}/api/v1/console/cases/{case_id}", headers=self.api))
+
+    def verify(self, browser_pages: PageFactory, dispatch_ids: list[str], photo: str) -> None:
+        verifier = browser_pages(viewport=PHONE)
+        open_signed_in(verifier, "/app/", self.reporter, self.reporter_password)
+        _verify_all(verifier, dispatch_ids, photo)
+
+
 def test_the_desheng_story_street_whistles_two_departments_who_report_in_on_site(
     browser_pages: PageFactory, live_account: AccountFactory, web_database: Engine
 ) -> None:
@@ -131,14 +197,10 @@ def test_the_desheng_story_street_whistles_two_departments_who_report_in_on_site
     市市场监督管理局 and 北京路派出所, both report in on site, handle it jointly and hand in results; the grid
     worker verifies once; the case closes and both dispatches are scored."""
     spot = _spot_in(web_database, street="德胜街道")
-    desk = browser_pages(viewport=DESKTOP)
-    base, console = desk.base_url, desk.page
-    team_unit = _unit(web_database, "德胜街道综合行政执法队")
-    commander, cpass = live_account(
-        Role.street_team, unit_id=uuid.UUID(team_unit), display_name="德胜执法队员"
+    street = StreetDesk.open(
+        browser_pages, live_account, web_database, "德胜街道综合行政执法队", "德胜执法队员"
     )
-    open_signed_in(desk, "/console/", commander, cpass)
-    console.wait_for_selector("#console-brand[data-level=street]")
+    desk, base, console = street.desk, street.desk.base_url, street.desk.page
 
     market_id, police_id = _unit(web_database, "吉林市市场监督管理局"), _unit(web_database, "北京路派出所")
     market, market_api = _phone(browser_pages, live_account, market_id, Role.officer, "市场监管执法员", spot)
@@ -148,44 +210,22 @@ def test_the_desheng_story_street_whistles_two_departments_who_report_in_on_site
     for phone in (market, police):  # open and following the unit's feed before the whistle; never reloaded
         phone.page.wait_for_selector("#field-live >> text=实时")
 
-    # A grid worker's report in 德胜街道 arrives on the street's console.
-    reporter, rpass = live_account(Role.grid_worker, display_name="德胜网格员")
-    report_id = str(uuid.uuid4())
-    report = post_report(
-        base, token_of(base, reporter, rpass), report_id, text="某餐厅牌匾标识文字不规范，需整改",
-        category=SIGNBOARD, spot=spot,
-    )  # fmt: skip
+    # A grid worker's report in 德胜街道 arrives on the street's console; the street files it.
+    report = street.report(live_account, spot, "某餐厅牌匾标识文字不规范，需整改", SIGNBOARD)
     assert report["routing"]["street"]["code"] == spot["code"]
-    _answer_for_grid(web_database, reporter, report["routing"]["grid"]["code"])
-    console.locator(f"#triage-list .row[data-id='{report_id}']").click()
-    console.click("#act-file")
-    console.click("dialog.dialog button[type=submit]")
-    console.wait_for_selector("#case-detail #case-command-level >> text=街道")
-    desk_api = token_of(base, commander, cpass)
-    case_id = next(
-        c["id"] for c in ok(httpx.get(f"{base}/api/v1/console/cases", headers=desk_api))
-        if c["primary_report_id"] == report_id
-    )  # fmt: skip
+    case_id = street.file(report["id"])
     # 督办 by 船营区委统战部, as the account tells it.
-    offices = ok(httpx.get(f"{base}/api/v1/console/supervising-offices", headers=desk_api))
+    offices = ok(httpx.get(f"{base}/api/v1/console/supervising-offices", headers=street.api))
     tongzhan = next(o for o in offices if o["name"] == "船营区委统战部")
     deadline = (datetime.now(UTC) + timedelta(days=3)).isoformat()
-    ok(httpx.post(f"{base}/api/v1/console/cases/{case_id}/supervision", headers=desk_api,
+    ok(httpx.post(f"{base}/api/v1/console/cases/{case_id}/supervision", headers=street.api,
                   json={"office_id": tongzhan["id"], "deadline": deadline, "note": "统战部督办"}))  # fmt: skip
 
     # 吹哨: the router suggests both departments (the category's and the police station of the place).
-    console.click("#case-act-dispatch")
-    checks = console.locator("dialog.dialog .dialog-checks input[type=checkbox]:checked")
-    checks.first.wait_for()
-    labels = console.locator("dialog.dialog .dialog-checks label").all_inner_texts()
+    labels = street.suggested()
     assert any("吉林市市场监督管理局" in x for x in labels) and any("北京路派出所" in x for x in labels)
     desk.screenshot("console-desheng-whistle-1280x800")
-    console.click("dialog.dialog button[type=submit]")
-    console.wait_for_selector("#case-detail #case-state >> text=已派遣")
-    dispatches = {
-        d["unit_id"]: d["id"]
-        for d in ok(httpx.get(f"{base}/api/v1/console/cases/{case_id}", headers=desk_api))["dispatches"]
-    }
+    dispatches = street.whistle(case_id)
     assert set(dispatches) == {market_id, police_id}
 
     # Both phones hear the whistle without a reload, with the countdown and the 督办 mark.
@@ -223,12 +263,8 @@ def test_the_desheng_story_street_whistles_two_departments_who_report_in_on_site
     _hand_in(police, dispatches[police_id], "现场秩序维护完毕", photo)
 
     # The grid worker verifies both units in one visit; the case closes.
-    verifier = browser_pages(
-        viewport=PHONE, geolocation={k: spot[k] for k in ("longitude", "latitude", "accuracy")}
-    )
-    open_signed_in(verifier, "/app/", reporter, rpass)
-    _verify_all(verifier, [dispatches[market_id], dispatches[police_id]], photo)
-    case = ok(httpx.get(f"{base}/api/v1/console/cases/{case_id}", headers=desk_api))
+    street.verify(browser_pages, [dispatches[market_id], dispatches[police_id]], photo)
+    case = street.case(case_id)
     assert case["case"]["state"] == "closed"
     assert {d["state"] for d in case["dispatches"]} == {"closed"}
 
@@ -244,46 +280,24 @@ def test_clutter_on_the_streets_list_is_handled_by_the_street_team_alone(
     """乱堆乱放 is on the street's enforcement list (事项清单内): the street's own 综合执法队 handles it and no
     department is ever whistled."""
     spot = _spot_in(web_database, street="德胜街道")
-    desk = browser_pages(viewport=DESKTOP)
-    base, console = desk.base_url, desk.page
-    team_unit = _unit(web_database, "德胜街道综合行政执法队")
-    commander, cpass = live_account(Role.street_team, unit_id=uuid.UUID(team_unit), display_name="德胜指挥")
-    open_signed_in(desk, "/console/", commander, cpass)
-    console.wait_for_selector("#console-brand[data-level=street]")
+    street = StreetDesk.open(browser_pages, live_account, web_database, "德胜街道综合行政执法队", "德胜指挥")
+    team_unit = street.team_unit
     member, _ = _phone(browser_pages, live_account, team_unit, Role.street_team, "德胜执法队员", spot)
 
-    reporter, rpass = live_account(Role.grid_worker, display_name="德胜网格员")
-    report_id = str(uuid.uuid4())
-    report = post_report(
-        base, token_of(base, reporter, rpass), report_id, text="楼道口乱堆杂物", category=CLUTTER, spot=spot
-    )
-    _answer_for_grid(web_database, reporter, report["routing"]["grid"]["code"])
-    console.locator(f"#triage-list .row[data-id='{report_id}']").click()
-    console.click("#act-file")
-    console.click("dialog.dialog button[type=submit]")
-    console.click("#case-act-dispatch")
-    console.locator("dialog.dialog .dialog-checks input[type=checkbox]:checked").first.wait_for()
-    labels = console.locator("dialog.dialog .dialog-checks label").all_inner_texts()
+    case_id = street.file(street.report(live_account, spot, "楼道口乱堆杂物", CLUTTER)["id"])
+    labels = street.suggested()
     assert len(labels) == 1 and "德胜街道综合行政执法队" in labels[0]
-    console.click("dialog.dialog button[type=submit]")
-    console.wait_for_selector("#case-detail #case-state >> text=已派遣")
-    desk_api = token_of(base, commander, cpass)
-    case_id = next(
-        c["id"] for c in ok(httpx.get(f"{base}/api/v1/console/cases", headers=desk_api))
-        if c["primary_report_id"] == report_id
-    )  # fmt: skip
-    (dispatch,) = ok(httpx.get(f"{base}/api/v1/console/cases/{case_id}", headers=desk_api))["dispatches"]
+    street.whistle(case_id)
+    (dispatch,) = street.case(case_id)["dispatches"]
     assert dispatch["unit_id"] == team_unit and dispatch["role"] == "street_team"
 
     member.page.locator(f"#whistle-list li.whistle[data-dispatch-id='{dispatch['id']}']").wait_for()
     photo = LATER
     check_in_on_site(member, dispatch["id"])
     _hand_in(member, dispatch["id"], "已清理楼道杂物", photo)
-    verifier = browser_pages(viewport=PHONE)
-    open_signed_in(verifier, "/app/", reporter, rpass)
-    _verify_all(verifier, [dispatch["id"]], photo)
+    street.verify(browser_pages, [dispatch["id"]], photo)
 
-    case = ok(httpx.get(f"{base}/api/v1/console/cases/{case_id}", headers=desk_api))
+    case = street.case(case_id)
     assert case["case"]["state"] == "closed"
     assert [d["unit_id"] for d in case["dispatches"]] == [team_unit]  # never reached a department
     assert _scored(member, dispatch["id"]).startswith("100")
@@ -295,39 +309,13 @@ def test_the_zhengyang_wiring_case_is_handled_jointly_with_the_beicheng_team(
     """正阳社区 (舒兰市 北城街道): private wiring — 北城街道's team leads, the power company, emergency
     management and the fire brigade join; all four report in and hand in results, one visit closes it."""
     spot = _spot_in(web_database, community="正阳社区")
-    desk = browser_pages(viewport=DESKTOP)
-    base, console = desk.base_url, desk.page
-    team_unit = _unit(web_database, "北城街道综合行政执法队")
-    commander, cpass = live_account(Role.street_team, unit_id=uuid.UUID(team_unit), display_name="北城指挥")
-    open_signed_in(desk, "/console/", commander, cpass)
-    console.wait_for_selector("#console-brand[data-level=street]")
-
-    reporter, rpass = live_account(Role.grid_worker, display_name="正阳网格员")
-    report_id = str(uuid.uuid4())
-    report = post_report(
-        base, token_of(base, reporter, rpass), report_id, text="居民楼私拉电线给电动车充电", category=WIRING,
-        spot=spot,
-    )  # fmt: skip
-    _answer_for_grid(web_database, reporter, report["routing"]["grid"]["code"])
-    console.locator(f"#triage-list .row[data-id='{report_id}']").click()
-    console.click("#act-file")
-    console.click("dialog.dialog button[type=submit]")
-    console.click("#case-act-dispatch")
-    console.locator("dialog.dialog .dialog-checks input[type=checkbox]:checked").first.wait_for()
-    labels = console.locator("dialog.dialog .dialog-checks label").all_inner_texts()
+    street = StreetDesk.open(browser_pages, live_account, web_database, "北城街道综合行政执法队", "北城指挥")
+    team_unit = street.team_unit
+    case_id = street.file(street.report(live_account, spot, "居民楼私拉电线给电动车充电", WIRING)["id"])
+    labels = street.suggested()
     for name in ("北城街道综合行政执法队", "国网舒兰市供电公司", "舒兰市应急管理局", "舒兰市消防救援大队"):
         assert any(name in label for label in labels), (name, labels)
-    console.click("dialog.dialog button[type=submit]")
-    console.wait_for_selector("#case-detail #case-state >> text=已派遣")
-    desk_api = token_of(base, commander, cpass)
-    case_id = next(
-        c["id"] for c in ok(httpx.get(f"{base}/api/v1/console/cases", headers=desk_api))
-        if c["primary_report_id"] == report_id
-    )  # fmt: skip
-    dispatches = {
-        d["unit_id"]: d["id"]
-        for d in ok(httpx.get(f"{base}/api/v1/console/cases/{case_id}", headers=desk_api))["dispatches"]
-    }
+    dispatches = street.whistle(case_id)
     assert len(dispatches) == 4
 
     photo = SITE
@@ -352,10 +340,8 @@ def test_the_zhengyang_wiring_case_is_handled_jointly_with_the_beicheng_team(
         check_in_on_site(phone, dispatches[unit])
         _hand_in(phone, dispatches[unit], f"{who}：已拆除私接电线", photo)
 
-    verifier = browser_pages(viewport=PHONE)
-    open_signed_in(verifier, "/app/", reporter, rpass)
-    _verify_all(verifier, list(dispatches.values()), photo)
-    case = ok(httpx.get(f"{base}/api/v1/console/cases/{case_id}", headers=desk_api))
+    street.verify(browser_pages, list(dispatches.values()), photo)
+    case = street.case(case_id)
     assert case["case"]["state"] == "closed" and {d["state"] for d in case["dispatches"]} == {"closed"}
     for unit, phone in phones.items():
         assert _scored(phone, dispatches[unit]).startswith("100")

@@ -7,12 +7,15 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import Depends
+from fastapi import Depends, Request
+from fastapi.responses import StreamingResponse
+from sqlalchemy.orm import Session
 
 from service.accounts.deps import require_roles
 from service.accounts.models import Role, User
 from service.cases import service as cases
 from service.cases.command import Command, check_readable, command_of
+from service.cases.events import Audience, feed_stream
 from service.cases.models import Case, Dispatch
 from service.deps import SessionDep
 from service.errors import ErrorResponse
@@ -72,3 +75,29 @@ def _my_dispatch(dispatch_id: uuid.UUID, session: SessionDep, user: UnitUser) ->
 ReadableCase = Annotated[Case, Depends(_readable_case)]  # console readers, in their division
 CommandersCase = Annotated[Case, Depends(_commanders_case)]  # command staff, in their division
 MyDispatch = Annotated[tuple[Dispatch, Case], Depends(_my_dispatch)]  # a dispatch of the caller's unit
+
+
+# The OpenAPI description of a live feed route (server-sent events).
+FEED_ROUTE: dict[str, Any] = {
+    "response_class": StreamingResponse,
+    "responses": {200: {"content": {"text/event-stream": {}}}},
+}
+
+
+def feed_response(
+    request: Request, session: Session, database_url: str, audience: Audience, *, heartbeat_s: float,
+    red_check_s: float,
+) -> StreamingResponse:  # fmt: skip
+    """A live feed for `audience`. The stream runs on a connection of its own: the request session's
+    transaction ends first (the token and the audience were read), so no pooled connection idles in it
+    for the stream's life."""
+    session.commit()
+    stream = feed_stream(
+        request=request, database_url=database_url, heartbeat_s=heartbeat_s, red_check_s=red_check_s,
+        audience=audience,
+    )  # fmt: skip
+    return StreamingResponse(
+        stream,
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response, StreamingResponse
 
 from service.cases import service as cases
-from service.cases.events import CommandAudience, feed_stream
+from service.cases.events import CommandAudience
 from service.cases.schemas import (
     BoardRowPublic,
     ClockEventPublic,
@@ -22,7 +22,7 @@ from service.cases.schemas import (
 )
 from service.cases.scoring import ListKind
 from service.cases.stats import GroupBy
-from service.cases.views.common import ERRORS, Commander, ConsoleCommand
+from service.cases.views.common import ERRORS, FEED_ROUTE, Commander, ConsoleCommand, feed_response
 from service.cases.views.presenters import board_row_public, indicator_public
 from service.deps import ClientDep, SessionDep, SettingsDep
 from service.errors import Invalid
@@ -186,9 +186,10 @@ def indicators_csv(
 
 
 @router.get(
-    "/feed", summary="Live feed (server-sent events): new reports, state changes, deadlines turning red",
-    response_class=StreamingResponse, responses={200: {"content": {"text/event-stream": {}}}},
-)  # fmt: skip
+    "/feed",
+    summary="Live feed (server-sent events): new reports, state changes, deadlines turning red",
+    **FEED_ROUTE,
+)
 def feed(
     request: Request,
     session: SessionDep,
@@ -197,18 +198,7 @@ def feed(
     heartbeat_s: FeedSeconds = 15.0,
     red_check_s: FeedSeconds = 5.0,
 ) -> StreamingResponse:
-    # The stream runs on a connection of its own: end the request session's transaction (the token and
-    # the command were read) so that no pooled connection idles in it for the stream's life.
-    session.commit()
-    stream = feed_stream(
-        request=request,
-        database_url=settings.database.url,
-        heartbeat_s=heartbeat_s,
+    return feed_response(
+        request, session, settings.database.url, CommandAudience(command), heartbeat_s=heartbeat_s,
         red_check_s=red_check_s,
-        audience=CommandAudience(command),
-    )
-    return StreamingResponse(
-        stream,
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
-    )
+    )  # fmt: skip

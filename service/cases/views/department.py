@@ -6,15 +6,22 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from media.storage import MediaStore
+from service.accounts.models import User
 from service.cases import service as cases
 from service.cases.department import OnSite
+from service.cases.models import Dispatch
 from service.cases.schemas import (
     CHECK_IN_UPLOAD_SCHEMA,
     RESULT_UPLOAD_SCHEMA,
@@ -33,10 +40,12 @@ from service.deps import ClientDep, SessionDep, SettingsDep
 from service.idempotency import service as idempotency
 from service.idempotency.service import StoredAnswer, header_key
 from service.paging import Page
-from service.photos.pipeline import receive_photos
+from service.photos.pipeline import NewPhoto, receive_photos
 from service.photos.store import MediaStoreDep, media_limits
 from service.photos.upload import UPLOAD_ERRORS, FormParts, parse_fields, read_form
+from service.settings import Settings
 
+F = TypeVar("F", bound=BaseModel)
 router = APIRouter(prefix="/api/v1/department", tags=["department"], responses=ERRORS)
 
 
@@ -98,33 +107,15 @@ async def check_in(
     user: UnitUser,
     client: ClientDep,
 ) -> Response:
-    dispatch_id = mine[0].id
-    key = header_key(request)
-    session.commit()  # no pooled connection is held while a slow phone streams its photos in
-    limits = media_limits(settings.media, min_photos=settings.cases.check_in_min_photos)
-    parts = await read_form(request, limits=limits)
-    try:
-        form = parse_fields(CheckInForm, parts.fields)
+    def act(form: CheckInForm, photos: list[NewPhoto]) -> Dispatch:
         on_site = OnSite(lon=form.lon, lat=form.lat, accuracy_m=form.accuracy_m, error=form.position_error)
-
-        def work() -> StoredAnswer:
-            photos = receive_photos([p.read() for p in parts.photos], limits=limits, store=store)
-            d = cases.check_in(
-                session=session, dispatch_id=dispatch_id, user=user, note=form.note, on_site=on_site,
-                photos=photos, far_m=settings.cases.check_in_far_m, client=client,
-            )  # fmt: skip
-            return StoredAnswer(200, dispatch_public(d).model_dump(mode="json"))
-
-        answer = await run_in_threadpool(
-            lambda: idempotency.once(
-                session=session, user_id=user.id, key=key, work=work,
-                request_hash=_fingerprint("check_in", dispatch_id, parts),
-                in_flight_timeout_s=settings.reports.in_flight_timeout_s,
-            )
+        return cases.check_in(
+            session=session, dispatch_id=mine[0].id, user=user, note=form.note, on_site=on_site,
+            photos=photos, far_m=settings.cases.check_in_far_m, client=client,
         )  # fmt: skip
-    finally:
-        parts.close()
-    return _answer(answer)
+
+    upload = KeyedUpload(request, session, settings, store, user, "check_in", mine[0].id)
+    return await upload.run(CheckInForm, act, min_photos=settings.cases.check_in_min_photos)
 
 
 @router.post(
@@ -141,32 +132,54 @@ async def submit_result(
     user: UnitUser,
     client: ClientDep,
 ) -> Response:
-    dispatch_id = mine[0].id
-    key = header_key(request)
-    session.commit()  # no pooled connection is held while a slow phone streams its photos in
-    limits = media_limits(settings.media, min_photos=0)
-    parts = await read_form(request, limits=limits)
-    try:
-        form = parse_fields(ResultForm, parts.fields)
+    def act(form: ResultForm, photos: list[NewPhoto]) -> Dispatch:
+        return cases.submit_result(
+            session=session, dispatch_id=mine[0].id, user=user, note=form.note, photos=photos, client=client
+        )
 
-        def work() -> StoredAnswer:
-            photos = receive_photos([p.read() for p in parts.photos], limits=limits, store=store)
-            d = cases.submit_result(
-                session=session, dispatch_id=dispatch_id, user=user, note=form.note, photos=photos,
-                client=client,
+    upload = KeyedUpload(request, session, settings, store, user, "result", mine[0].id)
+    return await upload.run(ResultForm, act, min_photos=0)
+
+
+@dataclass(frozen=True)
+class KeyedUpload:
+    """A unit's multipart upload (报到, 处置反馈) under its Idempotency-Key: the key is checked and the
+    request's session ended before a slow phone streams its photos in; the photos go through the pipeline
+    and the action runs once per key (a retry gets the first answer)."""
+
+    request: Request
+    session: Session
+    settings: Settings
+    store: MediaStore
+    user: User
+    action: str
+    dispatch_id: uuid.UUID
+
+    async def run(
+        self, model: type[F], act: Callable[[F, list[NewPhoto]], Dispatch], *, min_photos: int
+    ) -> Response:
+        key = header_key(self.request)
+        self.session.commit()  # no pooled connection is held while the body streams in
+        limits = media_limits(self.settings.media, min_photos=min_photos)
+        parts = await read_form(self.request, limits=limits)
+        try:
+            form = parse_fields(model, parts.fields)
+
+            def work() -> StoredAnswer:
+                photos = receive_photos([p.read() for p in parts.photos], limits=limits, store=self.store)
+                return StoredAnswer(200, dispatch_public(act(form, photos)).model_dump(mode="json"))
+
+            answer = await run_in_threadpool(
+                lambda: idempotency.once(
+                    session=self.session, user_id=self.user.id, key=key, work=work,
+                    request_hash=_fingerprint(self.action, self.dispatch_id, parts),
+                    in_flight_timeout_s=self.settings.reports.in_flight_timeout_s,
+                )
             )  # fmt: skip
-            return StoredAnswer(200, dispatch_public(d).model_dump(mode="json"))
-
-        answer = await run_in_threadpool(
-            lambda: idempotency.once(
-                session=session, user_id=user.id, key=key, work=work,
-                request_hash=_fingerprint("result", dispatch_id, parts),
-                in_flight_timeout_s=settings.reports.in_flight_timeout_s,
-            )
-        )  # fmt: skip
-    finally:
-        parts.close()
-    return _answer(answer)
+        finally:
+            parts.close()
+        headers = {"Idempotent-Replayed": "true"} if answer.replayed else {}
+        return JSONResponse(answer.body, status_code=answer.status_code, headers=headers)
 
 
 def _fingerprint(action: str, dispatch_id: uuid.UUID, parts: FormParts) -> str:
@@ -176,11 +189,6 @@ def _fingerprint(action: str, dispatch_id: uuid.UUID, parts: FormParts) -> str:
     for photo in parts.photos:
         digest.update(photo.sha256.encode())
     return digest.hexdigest()
-
-
-def _answer(answer: StoredAnswer) -> Response:
-    headers = {"Idempotent-Replayed": "true"} if answer.replayed else {}
-    return JSONResponse(answer.body, status_code=answer.status_code, headers=headers)
 
 
 @router.post(

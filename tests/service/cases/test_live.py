@@ -22,6 +22,7 @@ from service.settings import SecuritySettings
 from tests.conftest import TEST_SECRET
 from tests.service.cases.conftest import WIRING, insert_report, make_people, seed_geography
 from tests.support.live_server import run_server
+from tests.support.locks import sessions_waiting_on_a_lock
 
 
 class Feed:
@@ -162,16 +163,7 @@ def test_two_dispatchers_cannot_both_file_the_same_report(fresh_database_url: st
         thread = threading.Thread(target=file_second)
         thread.start()
         # Wait until the second dispatcher is blocked on the report row's lock, then commit the first.
-        with engine.connect() as watcher:
-            for _ in range(600):
-                waiting = watcher.execute(
-                    text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
-                ).scalar_one()
-                watcher.commit()
-                if waiting:
-                    break
-                time.sleep(0.05)
-        assert waiting == 1
+        assert sessions_waiting_on_a_lock(engine) == 1
         first.commit()
         thread.join(timeout=60)
         assert "case" not in outcome

@@ -10,7 +10,6 @@ whichever came first), and a withdrawal before the deadline costs the unit nothi
 from __future__ import annotations
 
 import threading
-import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -37,6 +36,7 @@ from tests.service.cases.conftest import (
     site_photo,
 )
 from tests.support.field import on_site
+from tests.support.locks import sessions_waiting_on_a_lock
 
 WHISTLE = datetime(2026, 11, 16, 5, 0, tzinfo=UTC)  # Monday 13:00 in Jilin
 CHECK_IN_DUE = WHISTLE + timedelta(hours=2)  # 15:00: 2 work hours
@@ -377,16 +377,7 @@ def test_two_dispatchers_withdrawing_the_same_dispatch_one_gets_409(fresh_databa
         thread = threading.Thread(target=withdraw_second)
         thread.start()
         # Wait until the second dispatcher is blocked on the case's lock, then commit the first.
-        with engine.connect() as watcher:
-            for _ in range(600):
-                waiting = watcher.execute(
-                    text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
-                ).scalar_one()
-                watcher.commit()
-                if waiting:
-                    break
-                time.sleep(0.05)
-        assert waiting == 1
+        assert sessions_waiting_on_a_lock(engine) == 1
         first.commit()
         thread.join(timeout=60)
         assert "done" not in outcome

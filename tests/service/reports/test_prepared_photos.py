@@ -13,10 +13,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from media.exif import read_metadata
-from tests.media.phone_prepare import node_available, photo_files, prepare_like_phone
+from tests.media.phone_prepare import photo_files, prepare_like_phone
 from tests.service.reports.conftest import OTHER_CATEGORY, Headers, post_report
-
-pytestmark = pytest.mark.skipif(not node_available(), reason="node runs the app's exif.js")
 
 PHOTOS = photo_files()
 IDS = [f"{path.parent.parent.parent.name}/{path.name}" for path in PHOTOS]
