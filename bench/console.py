@@ -23,13 +23,14 @@ import argparse
 import json
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import psycopg
-from sqlalchemy import create_engine, text
+from sqlalchemy import Connection, Engine, create_engine, text
 
 from service.cases import stats, triage
 from service.cases.stats import GroupBy
@@ -136,6 +137,22 @@ def median_ms(fn: Callable[[], Any], runs: int) -> float:
     return statistics.median(times)
 
 
+@contextmanager
+def load(engine: Engine, statements: list[str], params: dict[str, Any]) -> Iterator[Connection]:
+    """Run the seed statements in one transaction (each timed), then VACUUM ANALYZE; yields an
+    autocommit connection for the caller's counts."""
+    with engine.begin() as conn:
+        for statement in statements:
+            started = time.perf_counter()
+            conn.execute(text(statement), params)
+            print(f"  {' '.join(statement.split()[:3])[:40]:40} {time.perf_counter() - started:6.1f} s")
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        started = time.perf_counter()
+        conn.execute(text("VACUUM ANALYZE"))
+        print(f"  {'VACUUM ANALYZE':40} {time.perf_counter() - started:6.1f} s")
+        yield conn
+
+
 def seed(url: str, cases: int) -> None:
     total = int(cases / (1 - QUEUE_SHARE))
     params = {
@@ -148,15 +165,7 @@ def seed(url: str, cases: int) -> None:
     }
     engine = create_engine(url)
     try:
-        with engine.begin() as conn:
-            for statement in SEED_SQL:
-                started = time.perf_counter()
-                conn.execute(text(statement), params)
-                print(f"  {' '.join(statement.split()[:3])[:40]:40} {time.perf_counter() - started:6.1f} s")
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            started = time.perf_counter()
-            conn.execute(text("VACUUM ANALYZE"))
-            print(f"  {'VACUUM ANALYZE':40} {time.perf_counter() - started:6.1f} s")
+        with load(engine, SEED_SQL, params) as conn:
             counts = conn.execute(
                 text(
                     "SELECT (SELECT count(*) FROM cases), (SELECT count(*) FROM dispatches), "

@@ -52,7 +52,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, event, text
 
-from bench.console import QUEUE_SHARE, START, UNITS, median_ms
+from bench.console import QUEUE_SHARE, START, UNITS, load, median_ms
 from bench.console import SEED_SQL as CITY_SEED_SQL
 from service.accounts import service as accounts
 from service.accounts.models import Role
@@ -197,15 +197,7 @@ def seed(url: str, cases: int, finished: int) -> None:
     }
     engine = create_engine(url)
     try:
-        with engine.begin() as conn:
-            for statement in SEED_SQL:
-                started = time.perf_counter()
-                conn.execute(text(statement), params)
-                print(f"  {' '.join(statement.split()[:3])[:40]:40} {time.perf_counter() - started:6.1f} s")
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            started = time.perf_counter()
-            conn.execute(text("VACUUM ANALYZE"))
-            print(f"  {'VACUUM ANALYZE':40} {time.perf_counter() - started:6.1f} s")
+        with load(engine, SEED_SQL, params) as conn:
             counts = conn.execute(
                 text(
                     "SELECT (SELECT count(*) FROM department_units), (SELECT count(*) FROM cases), "
