@@ -3,8 +3,8 @@
 
 import { api } from '../shared/api.js';
 import { h, mount } from '../shared/dom.js';
-import { formatDateTime, statusLabel, t } from '../shared/i18n.js';
-import { partnersLine, supervisedMark, thumb } from './field-whistles.js';
+import { formatDateTime, t } from '../shared/i18n.js';
+import { cardBody, statusBadge } from './field-whistles.js';
 
 /** One line of the breakdown: the server names it `item`/`note` (older rows: `rule`/`reason`). */
 function scoreItem(row) {
@@ -56,22 +56,11 @@ export class HistoryView {
 
   row(item, open) {
     const d = item.dispatch;
-    const c = item.case;
     const score = item.evaluation ? t('score', { score: item.evaluation.score }) : t('notScored');
     const details = scoreItems(item.evaluation);
+    const finished = item.finished_at ? h('span', { class: 'muted' }, t('finishedAt', { time: formatDateTime(item.finished_at) })) : null;
     const li = h('li', { class: 'history', dataset: { dispatchId: d.id, state: d.state } },
-      thumb(item.thumb_url),
-      h('div', { class: 'report-main' },
-        h('div', { class: 'whistle-title' },
-          supervisedMark(c),
-          h('strong', {}, c.category_name),
-          h('span', { class: 'muted' }, ` · ${t('caseTitle', { number: c.number })}`)),
-        h('div', { class: 'muted place' }, item.place?.label || ''),
-        partnersLine(item.partners),
-        h('div', { class: 'whistle-foot' },
-          h('span', { class: `status-badge status-${d.state}` }, statusLabel(d.state)),
-          item.finished_at ? h('span', { class: 'muted' }, t('finishedAt', { time: formatDateTime(item.finished_at) })) : null),
-        details),
+      cardBody(item, [statusBadge(d), finished], details),
       h('span', { class: `score${item.evaluation ? '' : ' none'}` }, score));
     const toggle = (show) => {
       li.classList.toggle('open', show);

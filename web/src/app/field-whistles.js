@@ -24,6 +24,28 @@ export function thumb(url) {
   return url ? h('img', { src: url, alt: '', loading: 'lazy' }) : h('span', { class: 'thumb-empty' });
 }
 
+export function statusBadge(d) {
+  return h('span', { class: `status-badge status-${d.state}` }, statusLabel(d.state));
+}
+
+/** A dispatch's card as 哨单 and 已办 show it: thumbnail, category and case number, place, partners, then
+ * the list's own foot (clock or finish time) and `extra` below it. */
+export function cardBody(item, foot, ...extra) {
+  const c = item.case;
+  return [
+    thumb(item.thumb_url),
+    h('div', { class: 'report-main' },
+      h('div', { class: 'whistle-title' },
+        supervisedMark(c),
+        h('strong', {}, c.category_name),
+        h('span', { class: 'muted' }, ` · ${t('caseTitle', { number: c.number })}`)),
+      h('div', { class: 'muted place' }, item.place?.label || ''),
+      partnersLine(item.partners),
+      h('div', { class: 'whistle-foot' }, foot),
+      extra),
+  ];
+}
+
 export class WhistlesView {
   constructor({ feed }) {
     this.feed = feed;
@@ -121,18 +143,7 @@ export class WhistlesView {
       dataset: { dispatchId: d.id, caseId: c.id, state: d.state },
       onclick: () => this.open(d.id),
     },
-    thumb(item.thumb_url),
-    h('div', { class: 'report-main' },
-      h('div', { class: 'whistle-title' },
-        supervisedMark(c),
-        h('strong', {}, c.category_name),
-        h('span', { class: 'muted' }, ` · ${t('caseTitle', { number: c.number })}`)),
-      h('div', { class: 'muted place' }, item.place?.label || ''),
-      partnersLine(item.partners),
-      h('div', { class: 'whistle-foot' },
-        countdown(item.clock, d),
-        h('span', { class: `status-badge status-${d.state}` }, statusLabel(d.state)),
-        badges)));
+    cardBody(item, [countdown(item.clock, d), statusBadge(d), badges]));
   }
 
   open(dispatchId) {
